@@ -1,0 +1,86 @@
+"""Text analysis shared by the index and the query: fold, tokenize, stem.
+
+The same function must see both sides, or a query can never match its entry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+# Function words that carry no meaning in a search. Spatial words (between,
+# under, below, middle) are deliberately absent: they tell entries apart.
+STOP_WORDS = frozenset(
+    """
+    a about after again against all also am an and any are as at be because been before
+    being both but by can could did do does doing don during each few for from further
+    had has have having he her here hers him his how i id if ill im in into is it its
+    itself ive just me might more most must my myself no nor not of off on once only onto
+    or other our ours out over own really s same shall she should so some such t than
+    that the their theirs them then there these they this those through to too until up
+    very was we were what when where which while who whom whose why will with would you
+    your yours yourself
+    """.split()
+)
+
+_DOUBLE_ENDINGS = ("bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt")
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents and apostrophes, turn punctuation into spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = _APOSTROPHES.sub("", bare.casefold())
+    return _NON_WORD.sub(" ", bare).strip()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, stop words included."""
+    return fold(text).split()
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A light English stemmer: plurals, -ing/-ed, a few derivational endings.
+
+    Deliberately conservative (no -er, it would turn "shoulder" into "should"):
+    it only needs to join the forms people type with the forms the FAQ uses.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("ies") or w.endswith("ied"):
+        w = w[:-3] + "i"
+    elif w.endswith(("sses", "ches", "shes", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix, replacement in (("ness", ""), ("ment", ""), ("ful", ""), ("ation", "at"), ("ly", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + replacement
+            break
+    else:
+        for suffix in ("ing", "ed"):
+            base = w[: -len(suffix)]
+            if (
+                w.endswith(suffix)
+                and len(base) >= 3
+                and any(v in base for v in "aeiouy")
+                and not w.endswith("eed")
+            ):
+                w = base[:-1] if base.endswith(_DOUBLE_ENDINGS) else base
+                break
+    if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":
+        w = w[:-1] + "i"
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: what the index stores and a query searches for."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS]

@@ -1,0 +1,226 @@
+"""The command line: parse, call the core, render, translate errors to exit codes.
+
+Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from backfaq import __version__, views
+from backfaq.errors import StoreError
+from backfaq.model import Store
+from backfaq.render import FORMATS, get_renderer
+from backfaq.text import printable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class DataError(click.ClickException):
+    """A store that cannot be used: exit 2, like a usage error."""
+
+    exit_code = 2
+
+
+class NotFound(click.ClickException):
+    """Nothing to show: exit 1."""
+
+    exit_code = 1
+
+
+class App:
+    """What a command needs, loaded only when it first asks for it."""
+
+    def __init__(self, data: str | None) -> None:
+        self.data = data
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from backfaq.store import load_store
+
+            try:
+                self._store = load_store(self.data)
+            except StoreError as exc:
+                raise DataError(str(exc)) from None
+        return self._store
+
+    def check_topic(self, topic: str | None) -> None:
+        if topic is not None and self.store.topic(topic) is None:
+            known = ", ".join(t.id for t in self.store.topics)
+            raise click.UsageError(
+                f"unknown topic {printable(topic)!r}; choose one of: {known}"
+            )
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format. Default: rich on a terminal, plain when piped.",
+    )(func)
+
+
+def resolve_format(fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    return "rich" if sys.stdout.isatty() else "plain"
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "--data",
+    metavar="PATH",
+    envvar="BACKFAQ_DATA",
+    help="Serve another store file (default: the bundled FAQ). Env: BACKFAQ_DATA.",
+)
+@click.version_option(__version__, "--version", prog_name="backfaq")
+@click.pass_context
+def cli(ctx: click.Context, data: str | None) -> None:
+    """Answers about upper back pain from a curated FAQ.
+
+    \b
+    Examples:
+      backfaq ask "pain between shoulder blades"
+      backfaq topics
+      backfaq ask chin tucks --format json | jq -r '.results[0].answer'
+
+    General information, not medical advice.
+    """
+    ctx.obj = App(data or None)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Show at most this many answers.")
+@click.option("--topic", metavar="TOPIC", help="Search only this topic (see `backfaq topics`).")
+@click.option("--explain", is_flag=True, help="Show why each answer matched.")
+@format_option
+@click.pass_obj
+def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain: bool,
+        fmt: str | None) -> None:
+    """Answer QUERY with the closest FAQ entries, best first.
+
+    \b
+    Examples:
+      backfaq ask "pain between shoulder blades"
+      backfaq ask sholder blade sqeeze -n 1
+      backfaq ask "is walking good" --topic exercises --format json
+    """
+    text = " ".join(query)
+    if not text.strip():
+        raise click.UsageError("the query is empty; say what you want to know")
+    fmt = resolve_format(fmt)
+    app.check_topic(topic)
+    from backfaq.index import Index
+
+    store = app.store
+    result = Index(store).search(text, limit=limit, topic=topic)
+    data = {
+        "query": text,
+        "results": [
+            views.hit_dict(store, h, explain=explain or fmt == "rich") for h in result.hits
+        ],
+    }
+    if result.hits or fmt in ("json", "jsonl"):
+        get_renderer(fmt, sys.stdout, show_explain=explain).ask(data)
+    if not result.hits:
+        click.echo(no_answer_message(store, text, [h.entry.question for h in result.closest]),
+                   err=True)
+        raise SystemExit(1)
+
+
+def no_answer_message(store: Store, query: str, closest: list[str]) -> str:
+    lines = [f"No good answer for {printable(query)!r}."]
+    if closest:
+        lines.append("Closest questions: " + " | ".join(closest))
+    topics = ", ".join(t.id for t in store.topics)
+    lines.append(f"Browse a topic with `backfaq list --topic TOPIC` (topics: {topics}).")
+    return "\n".join(lines)
+
+
+@cli.command()
+@format_option
+@click.pass_obj
+def topics(app: App, fmt: str | None) -> None:
+    """List the topics with their descriptions and entry counts.
+
+    \b
+    Example:
+      backfaq topics --format plain | cut -f1
+    """
+    get_renderer(resolve_format(fmt), sys.stdout).topics(views.topic_rows(app.store))
+
+
+@cli.command("list")
+@click.option("--topic", metavar="TOPIC", help="Only entries of this topic.")
+@format_option
+@click.pass_obj
+def list_(app: App, topic: str | None, fmt: str | None) -> None:
+    """List every entry: id, topic and question.
+
+    \b
+    Example:
+      backfaq list --topic relief
+    """
+    app.check_topic(topic)
+    get_renderer(resolve_format(fmt), sys.stdout).entries(views.list_rows(app.store, topic))
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@format_option
+@click.pass_obj
+def show(app: App, entry_id: str, fmt: str | None) -> None:
+    """Show one entry in full, with its other phrasings and sources.
+
+    \b
+    Example:
+      backfaq show scapulothoracic-bursitis
+    """
+    entry = app.store.entry(entry_id)
+    if entry is None:
+        from rapidfuzz import process
+
+        ids = [e.id for e in app.store.entries]
+        close = [m[0] for m in process.extract(entry_id, ids, limit=3, score_cutoff=50)]
+        hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
+        raise NotFound(f"no entry with id {printable(entry_id)!r}{hint}")
+    get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
+
+
+@cli.command()
+@format_option
+@click.pass_obj
+def sources(app: App, fmt: str | None) -> None:
+    """List the source documents with their entry counts.
+
+    \b
+    Example:
+      backfaq sources --format json | jq -r '.[].title'
+    """
+    get_renderer(resolve_format(fmt), sys.stdout).sources(views.source_rows(app.store))
+
+
+def main() -> None:
+    """Console entry point: Ctrl-C exits 130 quietly, a closed pipe exits quietly."""
+    try:
+        cli.main(prog_name="backfaq")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        # Python's documented recipe: silence the flush at interpreter exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

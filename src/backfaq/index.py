@@ -1,0 +1,194 @@
+"""The search index: BM25F term weighting, synonyms, typo tolerance, phrase similarity.
+
+``Index(store).search(query, limit=3, topic=None)`` is the whole interface the
+CLI sees. The score of a hit is 0..100 and is built from two readable parts:
+
+* coverage (weight ``COVERAGE_SHARE``): how much of the query's meaning, each
+  concept weighted by how rare it is (inverse document frequency), the entry
+  contains; a concept found in a question counts fully, in the answer less;
+* phrase (the rest): how close the query's wording is to one of the entry's
+  questions (rapidfuzz token-sort similarity of the analyzed texts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from backfaq.analyzer import terms
+from backfaq.model import Entry, Hit, Store
+from backfaq.vocabulary import Alternative, Concept, Vocabulary
+
+# BM25F parameters: field weights, length normalisation, saturation.
+QUESTION_WEIGHT = 3.0
+ANSWER_WEIGHT = 1.0
+B = 0.5
+K1 = 1.2
+COVERAGE_SHARE = 0.75
+
+# The no-answer decision: an answer needs this score, and must stand this far
+# above the average entry (off-topic queries match common words everywhere).
+MIN_SCORE = 30.0
+MIN_MARGIN = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked hits; when there are none, ``closest`` holds the nearest misses."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    closest: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    entry: Entry
+    phrasings: tuple[tuple[str, ...], ...]
+    question_tf: dict[str, int]
+    answer_tf: dict[str, int]
+    question_len: float
+    answer_len: int
+
+
+class Index:
+    """Ranks a store's entries for free-text queries."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        docs = []
+        for entry in store.entries:
+            phrasings = tuple(tuple(terms(p)) for p in entry.phrasings)
+            question_tf: dict[str, int] = {}
+            for phrasing in phrasings:
+                for term in set(phrasing):
+                    question_tf[term] = max(question_tf.get(term, 0), phrasing.count(term))
+            answer = terms(entry.answer)
+            answer_tf: dict[str, int] = defaultdict(int)
+            for term in answer:
+                answer_tf[term] += 1
+            docs.append(
+                _Doc(
+                    entry,
+                    phrasings,
+                    question_tf,
+                    dict(answer_tf),
+                    sum(len(p) for p in phrasings) / len(phrasings),
+                    len(answer),
+                )
+            )
+        self.docs = docs
+        self.postings: dict[str, set[int]] = defaultdict(set)
+        for i, doc in enumerate(docs):
+            for term in (*doc.question_tf, *doc.answer_tf):
+                self.postings[term].add(i)
+        n = len(docs)
+        self.avg_question_len = sum(d.question_len for d in docs) / n or 1.0
+        self.avg_answer_len = sum(d.answer_len for d in docs) / n or 1.0
+        self.vocabulary = Vocabulary(
+            [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
+        )
+        # A term found once in a question of average length scores a full 1.0.
+        self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
+
+    def idf(self, df: int) -> float:
+        n = len(self.docs)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def _containing(self, alt: Alternative) -> set[int]:
+        sets = [self.postings.get(s, set()) for s in alt.stems]
+        return set.intersection(*sets) if sets else set()
+
+    def _fields(self, stem: str, doc: _Doc) -> tuple[float, float]:
+        """BM25F pseudo term frequency of ``stem`` in each field of ``doc``."""
+        q = doc.question_tf.get(stem, 0)
+        a = doc.answer_tf.get(stem, 0)
+        q_norm = 1 - B + B * doc.question_len / self.avg_question_len
+        a_norm = 1 - B + B * doc.answer_len / self.avg_answer_len
+        return QUESTION_WEIGHT * q / q_norm, ANSWER_WEIGHT * a / a_norm
+
+    def _match(self, alt: Alternative, doc: _Doc) -> tuple[float, float, float]:
+        """How fully ``doc`` contains ``alt`` (0..1), and its question/answer shares."""
+        total = question = answer = 0.0
+        for stem in alt.stems:
+            q, a = self._fields(stem, doc)
+            tf = q + a
+            if tf:
+                strength = min(1.0, (tf / (K1 + tf)) / self._full)
+                total += strength
+                question += strength * q / tf
+                answer += strength * a / tf
+        n = len(alt.stems)
+        return alt.factor * total / n, alt.factor * question / n, alt.factor * answer / n
+
+    def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
+        """The best entries for ``query``, best first; no hits when nothing fits."""
+        concepts = self.vocabulary.concepts(query)
+        scope = [i for i, d in enumerate(self.docs) if topic is None or d.entry.topic == topic]
+        if not concepts or not scope:
+            return SearchResult(query, ())
+        weights = []
+        for concept in concepts:
+            docs: set[int] = set()
+            for alt in concept.alternatives:
+                docs |= self._containing(alt)
+            weights.append(self.idf(len(docs)))
+        total_weight = sum(weights)
+        query_text = " ".join(
+            s for c in concepts for s in c.alternatives[0].stems
+        )
+        scored = []
+        for i in scope:
+            doc = self.docs[i]
+            coverage = question = answer = 0.0
+            matched: list[dict[str, Any]] = []
+            for concept, weight in zip(concepts, weights):
+                best, alt = max(
+                    ((self._match(a, doc), a) for a in concept.alternatives),
+                    key=lambda pair: pair[0][0],
+                )
+                if best[0] <= 0:
+                    continue
+                coverage += weight * best[0]
+                question += weight * best[1]
+                answer += weight * best[2]
+                matched.append(_explain_term(concept, alt, weight, best))
+            coverage /= total_weight
+            phrase = max(fuzz.token_sort_ratio(query_text, " ".join(p)) for p in doc.phrasings)
+            score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
+            scale = 100 * COVERAGE_SHARE / total_weight
+            explain = {
+                "coverage": round(coverage, 3),
+                "fields": {
+                    "question": round(question * scale, 2),
+                    "answer": round(answer * scale, 2),
+                    "phrase": round((1 - COVERAGE_SHARE) * phrase, 2),
+                },
+                "terms": matched,
+            }
+            scored.append(Hit(doc.entry, round(score, 2), explain))
+        scored.sort(key=lambda h: (-h.score, h.entry.id))
+        background = sum(h.score for h in scored) / len(scored)
+        top = scored[0].score
+        if top < MIN_SCORE or top - background < MIN_MARGIN:
+            return SearchResult(query, (), tuple(scored[:3]))
+        hits = tuple(h for h in scored if h.score >= MIN_SCORE)[:limit]
+        return SearchResult(query, hits)
+
+
+def _explain_term(
+    concept: Concept, alt: Alternative, weight: float, match: tuple[float, float, float]
+) -> dict[str, Any]:
+    return {
+        "query": concept.typed,
+        "corrected": concept.corrected,
+        "matched": alt.text,
+        "stems": list(alt.stems),
+        "synonym": alt.synonym,
+        "weight": round(weight, 3),
+        "strength": round(match[0], 3),
+    }

@@ -1,0 +1,74 @@
+"""Plain text for pipes: no colour, no boxes, no wrapping, a layout for grep and awk.
+
+Listings are one tab-separated line per row; answers are blocks of
+``key: value`` lines with the answer's own lines indented by two spaces.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+
+class PlainRenderer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def _line(self, *fields: object) -> None:
+        self.out.write("\t".join(str(f) for f in fields) + "\n")
+
+    def _record(self, data: dict[str, Any], extra: dict[str, Any]) -> None:
+        for key, value in extra.items():
+            self.out.write(f"{key}: {value}\n")
+        self.out.write(f"id: {data['id']}\n")
+        self.out.write(f"question: {data['question']}\n")
+        for phrasing in data["also_asked"]:
+            self.out.write(f"also asked: {phrasing}\n")
+        self.out.write(f"topic: {data['topic']}\n")
+        for source in data["sources"]:
+            self.out.write(f"source: {source['title']} ({source['file']})\n")
+        self.out.write("answer:\n")
+        for line in data["answer"].splitlines():
+            self.out.write(f"  {line}\n" if line else "\n")
+
+    def ask(self, data: dict[str, Any]) -> None:
+        for rank, result in enumerate(data["results"], 1):
+            if rank > 1:
+                self.out.write("\n")
+            self._record(result, {"rank": rank, "score": f"{result['score']:.1f}"})
+            if "explain" in result:
+                _explain(self.out, result["explain"])
+
+    def entry(self, data: dict[str, Any]) -> None:
+        self._record(data, {})
+
+    def entries(self, rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            self._line(row["id"], row["topic"], row["question"])
+
+    def topics(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._line(row["id"], row["entries"], row["title"], row["description"])
+
+    def sources(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._line(row["id"], row["entries"], row["file"], row["title"])
+
+
+def _explain(out: TextIO, explain: dict[str, Any]) -> None:
+    fields = explain["fields"]
+    out.write(
+        f"why: question {fields['question']:.1f} + answer {fields['answer']:.1f}"
+        f" + phrase {fields['phrase']:.1f}\n"
+    )
+    for term in explain["terms"]:
+        out.write(f"why: {describe_term(term)}\n")
+
+
+def describe_term(term: dict[str, Any]) -> str:
+    """One matched query term in words, e.g. 'sholder -> shoulder (typo), weight 0.52'."""
+    text = term["query"]
+    if term["corrected"]:
+        text += f" -> {term['corrected']} (typo)"
+    if term["synonym"]:
+        text += f" ~ {term['matched']} (synonym)"
+    return f"{text}, weight {term['weight']:.2f}, strength {term['strength']:.2f}"

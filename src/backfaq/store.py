@@ -1,0 +1,237 @@
+"""Load and validate a FAQ store (the JSON format documented in the README).
+
+Loading is all or nothing: the document is checked completely before any
+model object is built, so a bad store never yields a half-loaded one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from backfaq.errors import StoreError
+from backfaq.model import Entry, Source, Store, Topic
+
+FORMAT_VERSION = 1
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# Each record kind: required string fields, optional list-of-string fields.
+_TOPIC = ("id", "title", "description")
+_SOURCE = ("id", "title", "file")
+_ENTRY = ("id", "question", "answer", "topic")
+_ENTRY_LISTS = ("also_asked", "sources")
+_TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a store, at a JSON location such as ``entries[3].answer``."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def bundled_path() -> Path:
+    """The store that ships with backfaq.
+
+    A wheel carries it as ``backfaq/data/faq.json``; an editable install or a
+    source checkout does not (hatchling's force-include skips them), so fall
+    back to the checkout's top-level ``data/faq.json``.
+    """
+    packaged = files("backfaq") / "data" / "faq.json"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "data" / "faq.json"
+
+
+def read_document(path: Path) -> Any:
+    """Read and parse a store file, turning every failure into a StoreError."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(name, "no such file") from None
+    except IsADirectoryError:
+        raise StoreError(name, "is a directory, not a store file") from None
+    except OSError as exc:
+        raise StoreError(name, f"cannot read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise StoreError(name, "empty file, expected a JSON object")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StoreError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreError(
+            name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise StoreError(name, "invalid JSON: nested too deeply") from None
+
+
+def check_document(doc: Any) -> list[Problem]:
+    """Every way ``doc`` differs from the store format, in document order."""
+    if not isinstance(doc, dict):
+        return [Problem("", f"expected a JSON object at the top level, got {_kind(doc)}")]
+    problems: list[Problem] = []
+    for key in sorted(set(doc) - _TOP_LEVEL):
+        problems.append(Problem(key, "unknown field"))
+    version = doc.get("version")
+    if "version" not in doc:
+        problems.append(Problem("version", "missing"))
+    elif type(version) is not int:
+        problems.append(Problem("version", f"expected an integer, got {_kind(version)}"))
+    elif version != FORMAT_VERSION:
+        problems.append(Problem("version", f"unsupported version {version} (expected 1)"))
+    topics, _ = _check_records(doc, "topics", _TOPIC, (), problems)
+    sources, _ = _check_records(doc, "sources", _SOURCE, (), problems)
+    _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems)
+    for i, entry in entries:
+        where = f"entries[{i}]"
+        if isinstance(entry.get("id"), str) and entry["id"] and not SLUG.match(entry["id"]):
+            problems.append(Problem(f"{where}.id", "must be a lowercase slug like 'pain-relief'"))
+        topic = entry.get("topic")
+        if isinstance(topic, str) and topic and topic not in topics:
+            problems.append(Problem(f"{where}.topic", f"unknown topic {topic!r}"))
+        refs = entry.get("sources")
+        if "sources" not in entry:
+            problems.append(Problem(f"{where}.sources", "missing"))
+        elif isinstance(refs, list):
+            if not refs:
+                problems.append(Problem(f"{where}.sources", "empty, name at least one source"))
+            for j, ref in enumerate(refs):
+                if isinstance(ref, str) and ref and ref not in sources:
+                    problems.append(Problem(f"{where}.sources[{j}]", f"unknown source {ref!r}"))
+    _check_synonyms(doc, problems)
+    return problems
+
+
+def _check_records(
+    doc: dict[str, Any],
+    key: str,
+    strings: tuple[str, ...],
+    string_lists: tuple[str, ...],
+    problems: list[Problem],
+) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+    """Check a list of records; return them by id, and every object with its index."""
+    if key not in doc:
+        problems.append(Problem(key, "missing"))
+        return {}, []
+    records = doc[key]
+    if not isinstance(records, list):
+        problems.append(Problem(key, f"expected a list, got {_kind(records)}"))
+        return {}, []
+    if key == "entries" and not records:
+        problems.append(Problem(key, "empty, a store needs at least one entry"))
+    seen: dict[str, Any] = {}
+    good: list[tuple[int, dict[str, Any]]] = []
+    for i, record in enumerate(records):
+        where = f"{key}[{i}]"
+        if not isinstance(record, dict):
+            problems.append(Problem(where, f"expected an object, got {_kind(record)}"))
+            continue
+        for extra in sorted(set(record) - set(strings) - set(string_lists)):
+            problems.append(Problem(f"{where}.{extra}", "unknown field"))
+        for name in strings:
+            _check_string(record, name, where, problems)
+        for name in string_lists:
+            value = record.get(name, [])
+            if not isinstance(value, list):
+                problems.append(Problem(f"{where}.{name}", f"expected a list, got {_kind(value)}"))
+                continue
+            for j, item in enumerate(value):
+                if not isinstance(item, str):
+                    problems.append(
+                        Problem(f"{where}.{name}[{j}]", f"expected a string, got {_kind(item)}")
+                    )
+                elif not item.strip():
+                    problems.append(Problem(f"{where}.{name}[{j}]", "empty"))
+        ident = record.get("id")
+        if isinstance(ident, str) and ident.strip():
+            if ident in seen:
+                problems.append(Problem(f"{where}.id", f"duplicate id {ident!r}"))
+            else:
+                seen[ident] = record
+        good.append((i, record))
+    return seen, good
+
+
+def _check_string(record: dict[str, Any], name: str, where: str, problems: list[Problem]) -> None:
+    if name not in record:
+        problems.append(Problem(f"{where}.{name}", "missing"))
+    elif not isinstance(record[name], str):
+        problems.append(Problem(f"{where}.{name}", f"expected a string, got {_kind(record[name])}"))
+    elif not record[name].strip():
+        problems.append(Problem(f"{where}.{name}", "empty"))
+
+
+def _check_synonyms(doc: dict[str, Any], problems: list[Problem]) -> None:
+    groups = doc.get("synonyms", [])
+    if not isinstance(groups, list):
+        problems.append(Problem("synonyms", f"expected a list, got {_kind(groups)}"))
+        return
+    for i, group in enumerate(groups):
+        where = f"synonyms[{i}]"
+        if not isinstance(group, list) or len(group) < 2:
+            problems.append(Problem(where, "expected a list of at least two phrases"))
+            continue
+        for j, phrase in enumerate(group):
+            if not isinstance(phrase, str) or not phrase.strip():
+                problems.append(Problem(f"{where}[{j}]", "expected a non-empty string"))
+
+
+def _kind(value: Any) -> str:
+    """JSON's name for a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def build_store(doc: dict[str, Any], path: str) -> Store:
+    """Turn a checked document into model objects."""
+    return Store(
+        path=path,
+        version=doc["version"],
+        topics=tuple(Topic(t["id"], t["title"], t["description"]) for t in doc["topics"]),
+        sources=tuple(Source(s["id"], s["title"], s["file"]) for s in doc["sources"]),
+        entries=tuple(
+            Entry(
+                id=e["id"],
+                question=e["question"],
+                also_asked=tuple(e.get("also_asked", ())),
+                answer=e["answer"],
+                topic=e["topic"],
+                sources=tuple(e["sources"]),
+            )
+            for e in doc["entries"]
+        ),
+        synonyms=tuple(tuple(g) for g in doc.get("synonyms", ())),
+    )
+
+
+def load_store(path: str | Path | None = None) -> Store:
+    """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
+    resolved = Path(path) if path is not None else bundled_path()
+    doc = read_document(resolved)
+    problems = check_document(doc)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise StoreError(str(resolved), f"{problems[0]}{more}")
+    return build_store(doc, str(resolved))

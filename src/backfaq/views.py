@@ -1,0 +1,66 @@
+"""What each command shows, as plain data: the one shape every renderer draws.
+
+Keeping this apart from the renderers means the JSON contract, the plain text
+and the rich panels can never disagree about what an answer contains.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backfaq.model import Entry, Hit, Source, Store, Topic
+
+
+def source_dict(source: Source) -> dict[str, str]:
+    return {"id": source.id, "title": source.title, "file": source.file}
+
+
+def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
+    """An entry with its topic and sources resolved; ``source`` is the first source."""
+    sources = [source_dict(s) for s in map(store.source, entry.sources) if s is not None]
+    topic = store.topic(entry.topic)
+    return {
+        "id": entry.id,
+        "question": entry.question,
+        "also_asked": list(entry.also_asked),
+        "answer": entry.answer,
+        "topic": entry.topic,
+        "topic_title": topic.title if topic else entry.topic,
+        "source": sources[0],
+        "sources": sources,
+    }
+
+
+def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
+    data = entry_dict(store, hit.entry)
+    data["score"] = hit.score
+    if explain:
+        data["explain"] = hit.explain
+    return data
+
+
+def topic_rows(store: Store) -> list[dict[str, Any]]:
+    counts = _count(e.topic for e in store.entries)
+    return [_topic_dict(t, counts.get(t.id, 0)) for t in store.topics]
+
+
+def _topic_dict(topic: Topic, count: int) -> dict[str, Any]:
+    return {"id": topic.id, "title": topic.title, "description": topic.description, "entries": count}
+
+
+def source_rows(store: Store) -> list[dict[str, Any]]:
+    counts = _count(s for e in store.entries for s in e.sources)
+    return [{**source_dict(s), "entries": counts.get(s.id, 0)} for s in store.sources]
+
+
+def list_rows(store: Store, topic: str | None) -> list[dict[str, str]]:
+    return [
+        {"id": e.id, "topic": e.topic, "question": e.question} for e in store.entries_in(topic)
+    ]
+
+
+def _count(items: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts
