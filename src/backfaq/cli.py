@@ -16,7 +16,7 @@ from backfaq import __version__, views
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
-from backfaq.text import printable
+from backfaq.text import make_streams_safe, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -215,6 +215,7 @@ def sources(app: App, fmt: str | None) -> None:
 
 def main() -> None:
     """Console entry point: Ctrl-C exits 130 quietly, a closed pipe exits quietly."""
+    make_streams_safe()
     try:
         cli.main(prog_name="backfaq")
     except KeyboardInterrupt:

@@ -10,3 +10,29 @@ def printable(text: str, limit: int = 200) -> str:
         for ch in text
     )
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+_ASCII_FALLBACKS = {
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "...",
+    "\u2013": "-", "\u2014": "-", "\u2022": "*", "\u00b7": "-", "\u00a0": " ",
+}
+
+
+def _fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: typographic characters as ASCII, anything else as '?'."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(_ASCII_FALLBACKS.get(ch, "?") for ch in bad), exc.end
+
+
+def make_streams_safe() -> None:
+    """Let stdout and stderr print any answer, even to an ASCII-only locale."""
+    import codecs
+    import io
+    import sys
+
+    codecs.register_error("backfaq-fallback", _fallback)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backfaq-fallback")

@@ -1,0 +1,36 @@
+"""The store must reach users: inside the wheel, and through an editable install."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from backfaq.store import bundled_path, load_store
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = ROOT / "data" / "faq.json"
+
+
+def test_bundled_store_is_the_curated_one() -> None:
+    # Under an editable install this goes through the checkout fallback;
+    # under a wheel install, through the packaged copy. Either way: same bytes.
+    assert bundled_path().read_bytes() == STORE.read_bytes()
+    assert load_store().entries
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_store(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("backfaq-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("backfaq/data/faq.json") == STORE.read_bytes()
+        names = zf.namelist()
+    assert "backfaq/cli.py" in names
+    assert "backfaq/render/terminal.py" in names
