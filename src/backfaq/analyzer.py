@@ -27,6 +27,17 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Generic verbs and fillers: kept (they can be part of a phrase) but weighed
+# lightly, so "what makes my back weak" is about weakness, not about "make".
+LIGHT_WORDS = frozenset(
+    """
+    make makes made making get gets got getting need needs want wants feel feels felt
+    keep keeps thing things way ways lot lots go goes going went use used try tried
+    like likely good best better bad worse worst general generally usually often
+    always sometimes anything something everything someone people person
+    """.split()
+)
+
 _DOUBLE_ENDINGS = ("bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt")
 
 

@@ -213,6 +213,51 @@ def sources(app: App, fmt: str | None) -> None:
     get_renderer(resolve_format(fmt), sys.stdout).sources(views.source_rows(app.store))
 
 
+@cli.command()
+@click.argument("path", required=False, metavar="[PATH]")
+@format_option
+@click.pass_obj
+def validate(app: App, path: str | None, fmt: str | None) -> None:
+    """Check a store file and list every problem with its location.
+
+    Checks PATH, else the store given by --data or BACKFAQ_DATA, else the
+    bundled store. Exits 0 when the store is clean and 1 when it is not.
+
+    \b
+    Example:
+      backfaq validate my-faq.json
+    """
+    from pathlib import Path
+
+    from backfaq.store import Problem, bundled_path, check_document, read_document
+
+    target = Path(path or app.data or bundled_path())
+    try:
+        problems = check_document(read_document(target))
+    except StoreError as exc:
+        problems = [Problem("", exc.problem)]
+    report = {
+        "path": str(target),
+        "valid": not problems,
+        "problems": [{"location": p.location, "message": p.message} for p in problems],
+    }
+    fmt = resolve_format(fmt)
+    if fmt in ("json", "jsonl"):
+        import json
+
+        indent = None if fmt == "jsonl" else 2
+        click.echo(json.dumps(report, ensure_ascii=False, indent=indent))
+    elif problems:
+        for problem in problems:
+            click.echo(f"{target}: {problem}")
+    else:
+        click.echo(f"{target}: ok")
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        click.echo(f"{target}: {count}", err=True)
+        raise SystemExit(1)
+
+
 def main() -> None:
     """Console entry point: Ctrl-C exits 130 quietly, a closed pipe exits quietly."""
     make_streams_safe()

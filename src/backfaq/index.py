@@ -33,6 +33,7 @@ COVERAGE_SHARE = 0.75
 # The no-answer decision: an answer needs this score, and must stand this far
 # above the average entry (off-topic queries match common words everywhere).
 MIN_SCORE = 30.0
+LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 MIN_MARGIN = 12.0
 
 
@@ -128,22 +129,20 @@ class Index:
     def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
         """The best entries for ``query``, best first; no hits when nothing fits."""
         concepts = self.vocabulary.concepts(query)
-        scope = [i for i, d in enumerate(self.docs) if topic is None or d.entry.topic == topic]
-        if not concepts or not scope:
+        if not concepts:
             return SearchResult(query, ())
         weights = []
         for concept in concepts:
             docs: set[int] = set()
             for alt in concept.alternatives:
                 docs |= self._containing(alt)
-            weights.append(self.idf(len(docs)))
+            weights.append(self.idf(len(docs)) * (LIGHT_FACTOR if concept.light else 1.0))
         total_weight = sum(weights)
         query_text = " ".join(
             s for c in concepts for s in c.alternatives[0].stems
         )
         scored = []
-        for i in scope:
-            doc = self.docs[i]
+        for doc in self.docs:
             coverage = question = answer = 0.0
             matched: list[dict[str, Any]] = []
             for concept, weight in zip(concepts, weights):
@@ -172,12 +171,21 @@ class Index:
             }
             scored.append(Hit(doc.entry, round(score, 2), explain))
         scored.sort(key=lambda h: (-h.score, h.entry.id))
-        background = sum(h.score for h in scored) / len(scored)
-        top = scored[0].score
-        if top < MIN_SCORE or top - background < MIN_MARGIN:
+        # Whether the query is answerable at all is decided over the whole
+        # store, before the topic filter: a topic of one entry has no background.
+        if not self._answerable(scored):
             return SearchResult(query, (), tuple(scored[:3]))
-        hits = tuple(h for h in scored if h.score >= MIN_SCORE)[:limit]
-        return SearchResult(query, hits)
+        in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
+        hits = tuple(h for h in in_scope if h.score >= MIN_SCORE)[:limit]
+        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
+
+    @staticmethod
+    def _answerable(scored: list[Hit]) -> bool:
+        """The best must score MIN_SCORE and stand MIN_MARGIN above the others' mean."""
+        top, rest = scored[0].score, scored[1:]
+        if top < MIN_SCORE:
+            return False
+        return not rest or top - sum(h.score for h in rest) / len(rest) >= MIN_MARGIN
 
 
 def _explain_term(

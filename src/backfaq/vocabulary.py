@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from backfaq.analyzer import STOP_WORDS, stem, terms, words
+from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, stem, terms, words
 
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
 CORRECTION_FACTOR = {1: 0.85, 2: 0.7}  # by edit distance
@@ -43,6 +43,7 @@ class Concept:
     typed: str
     corrected: str | None
     alternatives: tuple[Alternative, ...]
+    light: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ class Vocabulary:
                 seen.add(key)
                 typed = " ".join(t.typed for t in span)
                 corrected = span_text if edits else None
-                concepts.append(Concept(typed, corrected, tuple(alternatives)))
+                light = all(t.word in LIGHT_WORDS for t in span)
+                concepts.append(Concept(typed, corrected, tuple(alternatives), light))
             i += size
         return concepts

@@ -27,8 +27,10 @@ class PlainRenderer:
         for source in data["sources"]:
             self.out.write(f"source: {source['title']} ({source['file']})\n")
         self.out.write("answer:\n")
+        # Every answer line is indented, even an empty one, so that the only
+        # truly blank lines are the separators between answers.
         for line in data["answer"].splitlines():
-            self.out.write(f"  {line}\n" if line else "\n")
+            self.out.write(f"  {line}\n")
 
     def ask(self, data: dict[str, Any]) -> None:
         for rank, result in enumerate(data["results"], 1):

@@ -1,0 +1,97 @@
+"""The text analysis shared by index and query: fold, stem, stop words."""
+
+from __future__ import annotations
+
+import pytest
+
+from backfaq.analyzer import STOP_WORDS, fold, stem, terms, words
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Don’t", "dont"),
+        ("don't", "dont"),
+        ("‘Ostrich’ exercise", "ostrich exercise"),
+        ("“Ostrich” exercise.", "ostrich exercise"),
+        ("Café CRÈME", "cafe creme"),
+        ("shoulder-width apart", "shoulder width apart"),
+        ("Take over-the-counter (OTC) medication…", "take over the counter otc medication"),
+        ("BACK-TO-BACK DAYS.", "back to back days"),
+        ("blades , as", "blades as"),
+        ("  spaced\tout\n", "spaced out"),
+        ("?!.,", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_words_keep_stop_words() -> None:
+    assert words("What does back pain between shoulder blades mean?") == [
+        "what", "does", "back", "pain", "between", "shoulder", "blades", "mean"
+    ]
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("blade", "blades"),
+        ("stretch", "stretches", "stretching"),
+        ("sit", "sitting"),
+        ("muscle", "muscles"),
+        ("strengthen", "strengthens", "strengthening"),
+        ("relieve", "relieving"),
+        ("sleep", "sleeping"),
+        ("injury", "injuries"),
+        ("cause", "causes", "caused"),
+        ("tuck", "tucks"),
+        ("exercise", "exercises"),
+        ("shoulder", "shoulders"),
+    ],
+)
+def test_stem_joins_forms(forms: tuple[str, ...]) -> None:
+    assert len({stem(f) for f in forms}) == 1, {f: stem(f) for f in forms}
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("shoulder", "should"),
+        ("shoulders", "should"),
+        ("blade", "blame"),
+        ("walking", "walls"),
+        ("neck", "need"),
+    ],
+)
+def test_stem_keeps_different_words_apart(a: str, b: str) -> None:
+    assert stem(a) != stem(b)
+
+
+@pytest.mark.parametrize(
+    "word", ["shoulder", "under", "neck", "pain", "back", "need", "thing", "string", "press", "bus"]
+)
+def test_stem_leaves_word_alone(word: str) -> None:
+    assert stem(word) == word
+
+
+@pytest.mark.parametrize("word", ["the", "my", "how", "what", "does", "is", "your", "i"])
+def test_stop_words(word: str) -> None:
+    assert word in STOP_WORDS
+    assert terms(word) == []
+
+
+@pytest.mark.parametrize("word", ["between", "under", "below", "middle", "beneath", "pain"])
+def test_meaningful_words_are_not_stop_words(word: str) -> None:
+    assert word not in STOP_WORDS
+    assert terms(word) == [stem(word)]
+
+
+def test_terms() -> None:
+    assert terms("What does back pain between the shoulder blades mean?") == [
+        "back", "pain", "between", "shoulder", stem("blade"), "mean"
+    ]
+    assert terms("Why does my back hurt under my shoulder blade?") == [
+        "back", "hurt", "under", "shoulder", stem("blade")
+    ]
+    assert terms("Pain below shoulder blades") == ["pain", "below", "shoulder", stem("blades")]

@@ -1,0 +1,107 @@
+"""`backfaq validate` and the shipped JSON Schema agree on what a store is."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from backfaq.cli import cli
+from backfaq.store import bundled_path, check_document
+
+SCHEMA = json.loads((files("backfaq") / "store.schema.json").read_text(encoding="utf-8"))
+BUNDLED = json.loads(bundled_path().read_text(encoding="utf-8"))
+
+
+def schema_errors(doc: Any) -> list[str]:
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    return [e.message for e in validator.iter_errors(doc)]
+
+
+def broken(change: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(BUNDLED)
+    change(doc)
+    return doc
+
+
+# Each breakage is one the schema can see; validate must see it too.
+BREAKAGES = {
+    "only an empty entries list": lambda d: d.clear() or d.update({"entries": []}),
+    "version missing": lambda d: d.pop("version"),
+    "version is a string": lambda d: d.update(version="1"),
+    "entries not a list": lambda d: d.update(entries={}),
+    "entry is a string": lambda d: d["entries"].append("oops"),
+    "answer empty": lambda d: d["entries"][3].update(answer="   "),
+    "answer missing": lambda d: d["entries"][3].pop("answer"),
+    "question a number": lambda d: d["entries"][0].update(question=7),
+    "id not a slug": lambda d: d["entries"][0].update(id="Not A Slug"),
+    "sources empty": lambda d: d["entries"][0].update(sources=[]),
+    "also_asked not a list": lambda d: d["entries"][0].update(also_asked="x"),
+    "unknown entry field": lambda d: d["entries"][0].update(anwser="typo"),
+    "unknown top-level field": lambda d: d.update(extra=1),
+    "topic without title": lambda d: d["topics"][0].pop("title"),
+    "source file null": lambda d: d["sources"][0].update(file=None),
+    "synonym group of one": lambda d: d["synonyms"].append(["alone"]),
+}
+
+
+def test_bundled_store_matches_the_schema() -> None:
+    assert schema_errors(BUNDLED) == []
+    assert check_document(BUNDLED) == []
+
+
+@pytest.mark.parametrize("name", sorted(BREAKAGES))
+def test_validate_and_schema_agree(name: str) -> None:
+    doc = broken(BREAKAGES[name])
+    assert schema_errors(doc), f"schema accepts: {name}"
+    assert check_document(doc), f"validate accepts: {name}"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["entries"][1].update(id=d["entries"][0]["id"]), "entries[1].id: duplicate id"),
+        (lambda d: d["entries"][2].update(topic="nope"), "entries[2].topic: unknown topic 'nope'"),
+        (lambda d: d["entries"][2].update(sources=["nope"]),
+         "entries[2].sources[0]: unknown source 'nope'"),
+    ],
+)
+def test_validate_checks_what_a_schema_cannot(change: Any, problem: str) -> None:
+    # Uniqueness and references are beyond JSON Schema: only validate sees them.
+    problems = [str(p) for p in check_document(broken(change))]
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_validate_lists_every_problem_with_its_location(runner: Any, tmp_path: Path) -> None:
+    doc = broken(lambda d: (d["entries"][3].update(answer=""), d["entries"][5].pop("topic")))
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{path}: entries[3].answer: empty\n{path}: entries[5].topic: missing\n"
+    )
+    assert result.stderr == f"{path}: 2 problems\n"
+
+
+def test_validate_bundled_store_is_clean(runner: Any) -> None:
+    result = runner.invoke(cli, ["validate"])
+    assert result.exit_code == 0
+    assert result.stdout.endswith(": ok\n")
+
+
+def test_validate_json_report(runner: Any, tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    path.write_text("[]", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["problems"] == [
+        {"location": "", "message": "expected a JSON object at the top level, got a list"}
+    ]
