@@ -24,15 +24,20 @@ from backfaq.model import Entry, Hit, Store
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
 
 # BM25F parameters: field weights, length normalisation, saturation.
-QUESTION_WEIGHT = 3.0
+QUESTION_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
-B = 0.5
-K1 = 1.2
-COVERAGE_SHARE = 0.75
+B = 0.75
+K1 = 2.0
+COVERAGE_SHARE = 0.8
 
 # The no-answer decision: an answer needs this score, and must stand this far
 # above the average entry (off-topic queries match common words everywhere).
 MIN_SCORE = 30.0
+# A query that names the store's own subject (a concept found in at least
+# ANCHOR_SHARE of the entries, such as "upper back" here) may be answered from
+# ANCHORED_MIN_SCORE: its other words are more likely filler than another topic.
+ANCHOR_SHARE = 0.5
+ANCHORED_MIN_SCORE = 24.0
 LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 MIN_MARGIN = 12.0
 
@@ -126,21 +131,33 @@ class Index:
         n = len(alt.stems)
         return alt.factor * total / n, alt.factor * question / n, alt.factor * answer / n
 
+    def _phrase(self, query_text: str, query_stems: set[str], phrasing: tuple[str, ...]) -> float:
+        """0..100: the query's wording against one question, and how much of that
+        question (weighted by rarity) the query asks about. The second part
+        prefers "pain between shoulder blades" over a question that adds "neck".
+        """
+        similarity = fuzz.token_sort_ratio(query_text, " ".join(phrasing))
+        weights = [self.idf(len(self.postings.get(t, ()))) for t in phrasing]
+        asked = sum(w for t, w in zip(phrasing, weights) if t in query_stems)
+        precision = 100 * asked / sum(weights) if weights else 0.0
+        return (similarity + precision) / 2
+
     def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
         """The best entries for ``query``, best first; no hits when nothing fits."""
         concepts = self.vocabulary.concepts(query)
         if not concepts:
             return SearchResult(query, ())
         weights = []
+        anchored = False
         for concept in concepts:
             docs: set[int] = set()
             for alt in concept.alternatives:
                 docs |= self._containing(alt)
             weights.append(self.idf(len(docs)) * (LIGHT_FACTOR if concept.light else 1.0))
+            anchored |= not concept.light and len(docs) >= ANCHOR_SHARE * len(self.docs)
         total_weight = sum(weights)
-        query_text = " ".join(
-            s for c in concepts for s in c.alternatives[0].stems
-        )
+        query_text = " ".join(s for c in concepts for s in c.alternatives[0].stems)
+        query_stems = {s for c in concepts for a in c.alternatives for s in a.stems}
         scored = []
         for doc in self.docs:
             coverage = question = answer = 0.0
@@ -157,7 +174,7 @@ class Index:
                 answer += weight * best[2]
                 matched.append(_explain_term(concept, alt, weight, best))
             coverage /= total_weight
-            phrase = max(fuzz.token_sort_ratio(query_text, " ".join(p)) for p in doc.phrasings)
+            phrase = max(self._phrase(query_text, query_stems, p) for p in doc.phrasings)
             score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
             scale = 100 * COVERAGE_SHARE / total_weight
             explain = {
@@ -173,17 +190,18 @@ class Index:
         scored.sort(key=lambda h: (-h.score, h.entry.id))
         # Whether the query is answerable at all is decided over the whole
         # store, before the topic filter: a topic of one entry has no background.
-        if not self._answerable(scored):
+        if not self._answerable(scored, anchored):
             return SearchResult(query, (), tuple(scored[:3]))
         in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
-        hits = tuple(h for h in in_scope if h.score >= MIN_SCORE)[:limit]
+        floor = ANCHORED_MIN_SCORE if anchored else MIN_SCORE
+        hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
         return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
 
     @staticmethod
-    def _answerable(scored: list[Hit]) -> bool:
+    def _answerable(scored: list[Hit], anchored: bool) -> bool:
         """The best must score MIN_SCORE and stand MIN_MARGIN above the others' mean."""
         top, rest = scored[0].score, scored[1:]
-        if top < MIN_SCORE:
+        if top < (ANCHORED_MIN_SCORE if anchored else MIN_SCORE):
             return False
         return not rest or top - sum(h.score for h in rest) / len(rest) >= MIN_MARGIN
 
