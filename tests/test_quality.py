@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import quality  # noqa: E402
 
-FLOORS = {"top1": 0.85, "mrr": 0.89}
-KIND_TOP1_FLOOR = 0.65
-OFF_TOPIC_FLOOR = 0.87
+FLOORS = {"top1": 0.87, "mrr": 0.91}
+KIND_TOP1_FLOOR = 0.70
+OFF_TOPIC_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,8 @@ LIGHT_WORDS = frozenset(
     keep keeps thing things way ways lot lots go goes going went use used try tried
     like likely good best better bad worse worst general generally usually often
     always sometimes anything something everything someone people person
+    stop start look looks looking come comes know think see seem seems happen happens
+    still just even ever much many stuff kind sort bit little actually maybe
     """.split()
 )
 
@@ -90,6 +92,29 @@ def stem(word: str) -> str:
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
     return w
+
+
+_CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s[-\u2013\u2014]+\s")
+# Words that exclude what follows them, up to the end of the clause:
+# "pain under the shoulder blade, not between" is not about "between".
+NEGATIONS = (("not",), ("no",), ("without",), ("rather", "than"), ("instead", "of"), ("except",))
+
+
+def asked_words(query: str) -> list[str]:
+    """The folded words of a query minus the ones it negates (stop words kept)."""
+    kept: list[str] = []
+    for clause in _CLAUSE.split(query):
+        clause_words = words(clause)
+        i = 0
+        while i < len(clause_words):
+            negation = next(
+                (n for n in NEGATIONS if tuple(clause_words[i : i + len(n)]) == n), None
+            )
+            if negation and i + len(negation) < len(clause_words):
+                break  # the rest of the clause is what the query does not want
+            kept.append(clause_words[i])
+            i += 1
+    return kept
 
 
 def terms(text: str) -> list[str]:

@@ -32,7 +32,7 @@ COVERAGE_SHARE = 0.8
 
 # The no-answer decision: an answer needs this score, and must stand this far
 # above the average entry (off-topic queries match common words everywhere).
-MIN_SCORE = 30.0
+MIN_SCORE = 33.0
 # A query that names the store's own subject (a concept found in at least
 # ANCHOR_SHARE of the entries, such as "upper back" here) may be answered from
 # ANCHORED_MIN_SCORE: its other words are more likely filler than another topic.

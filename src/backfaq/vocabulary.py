@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, stem, terms, words
+from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, asked_words, stem, terms, words
 
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
 CORRECTION_FACTOR = {1: 0.85, 2: 0.7}  # by edit distance
@@ -103,7 +103,7 @@ class Vocabulary:
     def tokens(self, query: str, max_terms: int = 64) -> list[Token]:
         """Content words of the query, each corrected towards the store's vocabulary."""
         out: list[Token] = []
-        for typed in words(query):
+        for typed in asked_words(query):
             if typed in STOP_WORDS:
                 continue
             word, edits = self.correct(typed)
