@@ -552,3 +552,10 @@ def test_every_command_refuses_a_broken_store(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert path.name in result.stderr
+
+
+def test_no_command_prints_help_and_succeeds(runner: CliRunner) -> None:
+    result = runner.invoke(cli, [])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: backfaq")
+    assert "ask" in result.stdout

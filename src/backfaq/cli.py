@@ -77,7 +77,7 @@ def resolve_format(fmt: str | None) -> str:
     return "rich" if sys.stdout.isatty() else "plain"
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--data",
     metavar="PATH",
@@ -98,6 +98,8 @@ def cli(ctx: click.Context, data: str | None) -> None:
     General information, not medical advice.
     """
     ctx.obj = App(data or None)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @cli.command()
