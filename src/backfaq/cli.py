@@ -77,7 +77,7 @@ def resolve_format(fmt: str | None) -> str:
     return "rich" if sys.stdout.isatty() else "plain"
 
 
-@click.group(context_settings=CONTEXT, invoke_without_command=True)
+@click.group("backfaq", context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--data",
     metavar="PATH",
