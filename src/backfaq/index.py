@@ -38,8 +38,10 @@ MIN_SCORE = 33.0
 # ANCHORED_MIN_SCORE: its other words are more likely filler than another topic.
 ANCHOR_SHARE = 0.5
 ANCHORED_MIN_SCORE = 24.0
-LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 MIN_MARGIN = 12.0
+
+LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
+PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its share
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class Index:
     def _match(self, alt: Alternative, doc: _Doc) -> tuple[float, float, float]:
         """How fully ``doc`` contains ``alt`` (0..1), and its question/answer shares."""
         total = question = answer = 0.0
+        missing = 0
         for stem in alt.stems:
             q, a = self._fields(stem, doc)
             tf = q + a
@@ -128,8 +131,12 @@ class Index:
                 total += strength
                 question += strength * q / tf
                 answer += strength * a / tf
-        n = len(alt.stems)
-        return alt.factor * total / n, alt.factor * question / n, alt.factor * answer / n
+            else:
+                missing += 1
+        # A phrase is one idea: an entry with only some of its words gets less
+        # than the share of words it has ("back" alone is not "back to back days").
+        scale = alt.factor / len(alt.stems) * (PARTIAL_PHRASE if missing else 1.0)
+        return total * scale, question * scale, answer * scale
 
     def _phrase(self, query_text: str, query_stems: set[str], phrasing: tuple[str, ...]) -> float:
         """0..100: the query's wording against one question, and how much of that

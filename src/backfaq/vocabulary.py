@@ -52,6 +52,18 @@ class Token:
     word: str
     stem: str
     edits: int
+    stop: bool = False
+
+
+def _trigger(text: str) -> tuple[bool, tuple[str, ...]]:
+    """How a synonym phrase is recognised in a query: by its content stems, or,
+    when dropping stop words would leave one generic word ("sign of" -> "sign",
+    "what can I take" -> "take"), by all of its words in order."""
+    content = tuple(terms(text))
+    every = tuple(stem(w) for w in words(text))
+    if len(content) < 2 and len(every) > 1:
+        return True, every
+    return False, content
 
 
 class Vocabulary:
@@ -61,29 +73,34 @@ class Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(w for w in words(text) if w not in STOP_WORDS and w.isalpha())
-        groups: list[dict[tuple[str, ...], str]] = []
+        # groups[g]: what to look for in entries (content stems -> phrase);
+        # a phrase that needs its stop words is only a trigger, never looked for.
+        self.groups: list[dict[tuple[str, ...], str]] = []
+        self.phrase_groups: dict[tuple[str, ...], list[int]] = {}
+        self.exact_groups: dict[tuple[str, ...], list[int]] = {}
         for group in synonyms:
+            g = len(self.groups)
             phrases: dict[tuple[str, ...], str] = {}
             for text in group:
-                phrases.setdefault(tuple(terms(text)), text)
-            phrases.pop((), None)
-            if len(phrases) >= 2:
-                groups.append(phrases)
-            for phrase in group:
-                counts.update(w for w in words(phrase) if w not in STOP_WORDS and w.isalpha())
+                exact, key = _trigger(text)
+                if not key:
+                    continue
+                triggers = self.exact_groups if exact else self.phrase_groups
+                if g not in triggers.setdefault(key, []):
+                    triggers[key].append(g)
+                if not exact:
+                    phrases.setdefault(key, text)
+                counts.update(w for w in words(text) if w not in STOP_WORDS and w.isalpha())
+            self.groups.append(phrases)
         self.word_counts = counts
         self.words = sorted(counts)
         self.stems = frozenset(stem(w) for w in counts)
-        self.groups = groups
-        self.phrase_groups: dict[tuple[str, ...], list[int]] = {}
-        for g, phrases in enumerate(groups):
-            for phrase in phrases:
-                self.phrase_groups.setdefault(phrase, []).append(g)
         self.longest_phrase = max((len(p) for p in self.phrase_groups), default=1)
+        self.longest_exact = max((len(p) for p in self.exact_groups), default=1)
 
     def correct(self, word: str) -> tuple[str, int]:
         """The store word closest to ``word`` within the allowed edits (or ``word``)."""
-        if not word.isalpha() or stem(word) in self.stems:
+        if not word.isalpha() or word in LIGHT_WORDS or stem(word) in self.stems:
             return word, 0
         limit = allowed_edits(word)
         if not limit:
@@ -101,42 +118,64 @@ class Vocabulary:
         return best[2], int(best[0])
 
     def tokens(self, query: str, max_terms: int = 64) -> list[Token]:
-        """Content words of the query, each corrected towards the store's vocabulary."""
+        """The query's words; content words corrected towards the store's vocabulary."""
         out: list[Token] = []
+        content = 0
         for typed in asked_words(query):
             if typed in STOP_WORDS:
+                out.append(Token(typed, typed, stem(typed), 0, stop=True))
                 continue
             word, edits = self.correct(typed)
             out.append(Token(typed, word, stem(word), edits))
-            if len(out) >= max_terms:
+            content += 1
+            if content >= max_terms:
                 break
         return out
 
+    def _match(self, tokens: list[Token], i: int) -> tuple[list[Token], int, list[int], bool]:
+        """The phrase starting at ``i``: its content tokens, where the next one
+        starts, its synonym groups, and whether it matched as a whole trigger."""
+        for size in range(min(self.longest_exact, len(tokens) - i), 1, -1):
+            key = tuple(t.stem for t in tokens[i : i + size])
+            if key in self.exact_groups:
+                span = [t for t in tokens[i : i + size] if not t.stop]
+                return span, i + size, self.exact_groups[key], True
+        content = [j for j in range(i, len(tokens)) if not tokens[j].stop]
+        for size in range(min(self.longest_phrase, len(content)), 0, -1):
+            key = tuple(tokens[j].stem for j in content[:size])
+            if key in self.phrase_groups:
+                return [tokens[j] for j in content[:size]], content[size - 1] + 1, \
+                    self.phrase_groups[key], False
+        return [tokens[i]], i + 1, [], False
+
     def concepts(self, query: str) -> list[Concept]:
-        """Group the query's tokens into concepts, expanding synonym phrases."""
+        """Group the query's words into concepts, expanding synonym phrases."""
         tokens = self.tokens(query)
-        stems = [t.stem for t in tokens]
         concepts: list[Concept] = []
         seen: set[tuple[tuple[str, ...], ...]] = set()
         i = 0
         while i < len(tokens):
-            for size in range(min(self.longest_phrase, len(tokens) - i), 0, -1):
-                phrase = tuple(stems[i : i + size])
-                if phrase in self.phrase_groups:
-                    break
-            else:
-                size, phrase = 1, (stems[i],)
-            span = tokens[i : i + size]
+            if tokens[i].stop and not self.exact_groups:
+                i += 1
+                continue
+            span, i_next, groups, exact = self._match(tokens, i)
+            if not span or (span[0].stop and not groups):
+                i = i_next
+                continue
+            i = i_next
+            phrase = tuple(t.stem for t in span)
             edits = max(t.edits for t in span)
             factor = CORRECTION_FACTOR.get(edits, 1.0)
             span_text = " ".join(t.word for t in span)
-            alternatives = [Alternative(phrase, span_text, factor, synonym=False)]
-            for g in self.phrase_groups.get(phrase, ()):
+            alternatives = [] if exact else [Alternative(phrase, span_text, factor, False)]
+            for g in groups:
                 alternatives.extend(
                     Alternative(p, text, factor * SYNONYM_FACTOR, synonym=True)
                     for p, text in self.groups[g].items()
-                    if p != phrase
+                    if p != phrase or exact
                 )
+            if not alternatives:
+                continue
             key = tuple(sorted({a.stems for a in alternatives}))
             if key not in seen:
                 seen.add(key)
@@ -144,5 +183,4 @@ class Vocabulary:
                 corrected = span_text if edits else None
                 light = all(t.word in LIGHT_WORDS for t in span)
                 concepts.append(Concept(typed, corrected, tuple(alternatives), light))
-            i += size
         return concepts
