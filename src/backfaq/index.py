@@ -170,12 +170,17 @@ class Index:
             coverage = question = answer = 0.0
             matched: list[dict[str, Any]] = []
             for concept, weight in zip(concepts, weights):
-                best, alt = max(
-                    ((self._match(a, doc), a) for a in concept.alternatives),
-                    key=lambda pair: pair[0][0],
-                )
+                matches = [(self._match(a, doc), a) for a in concept.alternatives]
+                best, alt = max(matches, key=lambda pair: pair[0][0])
                 if best[0] <= 0:
                     continue
+                # Several phrasings of one idea in an entry are more evidence
+                # than one: combine them as independent signals (noisy-or).
+                missed = 1.0
+                for m, _ in matches:
+                    missed *= 1.0 - m[0]
+                share = (1.0 - missed) / best[0]
+                best = (best[0] * share, best[1] * share, best[2] * share)
                 coverage += weight * best[0]
                 question += weight * best[1]
                 answer += weight * best[2]
