@@ -24,6 +24,8 @@ STOP_WORDS = frozenset(
     that the their theirs them then there these they this those through to too until up
     very was we were what when where which while who whom whose why will with would you
     your yours yourself
+    aint arent cant couldnt didnt doesnt dont hasnt havent isnt shouldnt wasnt werent wont
+    wouldnt youre youve theyre
     """.split()
 )
 
@@ -37,6 +39,7 @@ LIGHT_WORDS = frozenset(
     always sometimes anything something everything someone people person
     stop start look looks looking come comes know think see seem seems happen happens
     still just even ever much many stuff kind sort bit little actually maybe
+    away around anymore already soon lately recently today now
     """.split()
 )
 
