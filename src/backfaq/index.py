@@ -42,6 +42,7 @@ MIN_MARGIN = 12.0
 
 LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its share
+SCATTERED_PHRASE = 0.6  # all words of a phrase present, but not side by side
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,16 @@ class _Doc:
     answer_tf: dict[str, int]
     question_len: float
     answer_len: int
+    answer: tuple[str, ...]
+
+    def has_sequence(self, stems: tuple[str, ...]) -> bool:
+        """Whether the stems occur side by side in a question or the answer."""
+        n = len(stems)
+        return any(
+            text[i : i + n] == stems
+            for text in (*self.phrasings, self.answer)
+            for i in range(len(text) - n + 1)
+        )
 
 
 class Index:
@@ -87,6 +98,7 @@ class Index:
                     dict(answer_tf),
                     sum(len(p) for p in phrasings) / len(phrasings),
                     len(answer),
+                    tuple(answer),
                 )
             )
         self.docs = docs
@@ -133,9 +145,14 @@ class Index:
                 answer += strength * a / tf
             else:
                 missing += 1
-        # A phrase is one idea: an entry with only some of its words gets less
-        # than the share of words it has ("back" alone is not "back to back days").
-        scale = alt.factor / len(alt.stems) * (PARTIAL_PHRASE if missing else 1.0)
+        # A phrase is one idea: an entry with only some of its words, or with
+        # all of them far apart, gets less ("back" alone is not "back to back
+        # days"; "shoulder pull ... muscles" is not "pulled muscle").
+        scale = alt.factor / len(alt.stems)
+        if missing:
+            scale *= PARTIAL_PHRASE
+        elif len(alt.stems) > 1 and not doc.has_sequence(alt.stems):
+            scale *= SCATTERED_PHRASE
         return total * scale, question * scale, answer * scale
 
     def _phrase(self, query_text: str, query_stems: set[str], phrasing: tuple[str, ...]) -> float:

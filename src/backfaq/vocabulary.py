@@ -181,6 +181,6 @@ class Vocabulary:
                 seen.add(key)
                 typed = " ".join(t.typed for t in span)
                 corrected = span_text if edits else None
-                light = all(t.word in LIGHT_WORDS for t in span)
+                light = not groups and all(t.word in LIGHT_WORDS for t in span)
                 concepts.append(Concept(typed, corrected, tuple(alternatives), light))
         return concepts
