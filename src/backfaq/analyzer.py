@@ -48,9 +48,11 @@ _DOUBLE_ENDINGS = ("bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt")
 
 def fold(text: str) -> str:
     """Lowercase, strip accents and apostrophes, turn punctuation into spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = _APOSTROPHES.sub("", bare.casefold())
+    if not text.isascii():
+        # Accents come apart from their letters and are dropped with every
+        # other non-ASCII character, which the word pattern would drop anyway.
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    bare = _APOSTROPHES.sub("", text.lower())
     return _NON_WORD.sub(" ", bare).strip()
 
 
