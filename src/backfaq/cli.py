@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -16,11 +16,12 @@ from backfaq import __version__, views
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
-from backfaq.text import make_streams_safe, printable
+from backfaq.text import encodes_all_text, make_streams_safe, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+MESSAGE_LIMIT = 1000  # characters of one error line
 
 
 class DataError(click.ClickException):
@@ -50,14 +51,15 @@ class App:
             try:
                 self._store = load_store(self.data)
             except StoreError as exc:
-                raise DataError(str(exc)) from None
+                # A file name or a store's own keys may hold newlines or escapes.
+                raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
         return self._store
 
     def check_topic(self, topic: str | None) -> None:
         if topic is not None and self.store.topic(topic) is None:
             known = ", ".join(t.id for t in self.store.topics)
             raise click.UsageError(
-                f"unknown topic {printable(topic)!r}; choose one of: {known}"
+                f"unknown topic '{printable(topic)}'; choose one of: {known}"
             )
 
 
@@ -144,7 +146,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
 
 
 def no_answer_message(store: Store, query: str, closest: list[str]) -> str:
-    lines = [f"No good answer for {printable(query)!r}."]
+    lines = [f"No good answer for '{printable(query)}'."]
     if closest:
         lines.append("Closest questions: " + " | ".join(closest))
     topics = ", ".join(t.id for t in store.topics)
@@ -198,7 +200,7 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
         ids = [e.id for e in app.store.entries]
         close = [m[0] for m in process.extract(entry_id, ids, limit=3, score_cutoff=50)]
         hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
-        raise NotFound(f"no entry with id {printable(entry_id)!r}{hint}")
+        raise NotFound(f"no entry with id '{printable(entry_id)}'{hint}")
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
 
 
@@ -245,30 +247,79 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
     }
     fmt = resolve_format(fmt)
     if fmt in ("json", "jsonl"):
-        import json
+        from backfaq.render.machine import dumps
 
         indent = None if fmt == "jsonl" else 2
-        click.echo(json.dumps(report, ensure_ascii=False, indent=indent))
+        click.echo(dumps(report, ascii_only=not encodes_all_text(sys.stdout), indent=indent))
     elif problems:
         for problem in problems:
-            click.echo(f"{target}: {problem}")
+            click.echo(printable(f"{target}: {problem}", limit=MESSAGE_LIMIT))
     else:
-        click.echo(f"{target}: ok")
+        click.echo(printable(f"{target}: ok", limit=MESSAGE_LIMIT))
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        click.echo(f"{target}: {count}", err=True)
+        click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)
         raise SystemExit(1)
 
 
 def main() -> None:
-    """Console entry point: Ctrl-C exits 130 quietly, a closed pipe exits quietly."""
+    """Console entry point: whatever happens, at most one line on stderr and an exit code.
+
+    Ctrl-C exits 130 quietly; a reader that closes the pipe early ends the
+    program quietly (exit 1); output that cannot be written is one error line
+    (exit 2).
+    """
     make_streams_safe()
+    if sys.stdout is None:  # started with standard output closed
+        _fail("cannot write output: standard output is closed")
     try:
-        cli.main(prog_name="backfaq")
+        code = _run()
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        # Python's documented recipe: silence the flush at interpreter exit.
+        _discard_stdout()
+        sys.exit(1)
+    except OSError as exc:
+        _discard_stdout()
+        _fail(f"cannot write output: {exc.strerror or exc}")
+    sys.exit(code)
+
+
+def _run() -> int:
+    """Run the command and flush its output; the exit code it asks for."""
+    # Click's standalone mode would turn Ctrl-C into "Aborted!" and exit 1 and
+    # let write errors escape as tracebacks, so main() handles them itself.
+    try:
+        code = cli.main(prog_name="backfaq", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+    except click.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        click.echo("Error: aborted", err=True)
+        code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    sys.stdout.flush()
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def _discard_stdout() -> None:
+    """Python's documented recipe: send what is left to /dev/null, so exit stays quiet."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+    except (OSError, ValueError):
+        pass
+
+
+def _fail(message: str) -> NoReturn:
+    """Write one error line, if stderr can take it, and exit 2."""
+    try:
+        click.echo(f"Error: {printable(message, limit=MESSAGE_LIMIT)}", err=True)
+    except OSError:
+        pass
+    sys.exit(2)

@@ -7,7 +7,9 @@ model object is built, so a bad store never yields a half-loaded one.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -17,6 +19,7 @@ from backfaq.errors import StoreError
 from backfaq.model import Entry, Source, Store, Topic
 
 FORMAT_VERSION = 1
+MAX_BYTES = 64 * 2**20  # far above any real FAQ; a bound for endless input
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Each record kind: required string fields, optional list-of-string fields.
@@ -55,13 +58,17 @@ def read_document(path: Path) -> Any:
     """Read and parse a store file, turning every failure into a StoreError."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = _read_bytes(path)
     except FileNotFoundError:
         raise StoreError(name, "no such file") from None
     except IsADirectoryError:
         raise StoreError(name, "is a directory, not a store file") from None
     except OSError as exc:
         raise StoreError(name, f"cannot read: {exc.strerror or exc}") from None
+    if raw is None:
+        raise StoreError(name, "is a device, not a store file")
+    if len(raw) > MAX_BYTES:
+        raise StoreError(name, f"too large for a store file (over {MAX_BYTES // 2**20} MiB)")
     if not raw.strip():
         raise StoreError(name, "empty file, expected a JSON object")
     try:
@@ -76,6 +83,22 @@ def read_document(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise StoreError(name, "invalid JSON: nested too deeply") from None
+    except ValueError:
+        # The only other ValueError json raises: an integer too long to convert.
+        raise StoreError(name, "invalid JSON: a number has too many digits") from None
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, at most MAX_BYTES + 1 of them; None for a device.
+
+    A device such as /dev/zero or a terminal would be read forever or wait for
+    typing; a pipe (``--data <(command)``) is read, but never without bound.
+    """
+    with path.open("rb") as stream:
+        mode = os.fstat(stream.fileno()).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            return None
+        return stream.read(MAX_BYTES + 1)
 
 
 def check_document(doc: Any) -> list[Problem]:

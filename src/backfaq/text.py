@@ -12,6 +12,23 @@ def printable(text: str, limit: int = 200) -> str:
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
+def encodes_all_text(stream: object) -> bool:
+    """Whether ``stream`` can take any character (UTF-8 can; ASCII or Latin-1 cannot).
+
+    JSON written to a stream that cannot must escape non-ASCII characters
+    itself: the stream's fallback would turn a curly quote into a bare '"'
+    inside a JSON string.
+    """
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str) or not encoding:
+        return True
+    try:
+        "\u201c\U0001f600".encode(encoding)
+    except (UnicodeError, LookupError):
+        return False
+    return True
+
+
 _ASCII_FALLBACKS = {
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "...",
     "\u2013": "-", "\u2014": "-", "\u2022": "*", "\u00b7": "-", "\u00a0": " ",

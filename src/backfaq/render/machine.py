@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TextIO
+
+from backfaq.text import encodes_all_text
+
+# Characters json.dumps leaves raw that a terminal may act on, that split lines
+# or that reorder what is displayed: DEL, the C1 controls (U+009B starts an
+# escape sequence), the line and paragraph separators and the bidirectional
+# controls. They only ever occur inside strings, so escaping them is safe.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps(value: Any, *, ascii_only: bool = False, indent: int | None = None) -> str:
+    """JSON text that is safe to print: every control character escaped."""
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class JsonRenderer:
@@ -12,28 +27,34 @@ class JsonRenderer:
     def __init__(self, out: TextIO, *, lines: bool) -> None:
         self.out = out
         self.lines = lines
+        # Escape non-ASCII characters when the stream cannot take them (an
+        # ASCII-only locale), so that the output stays valid JSON.
+        self.ascii = not encodes_all_text(out)
+
+    def _dumps(self, value: Any, indent: int | None = None) -> str:
+        return dumps(value, ascii_only=self.ascii, indent=indent)
 
     def _write(self, value: Any) -> None:
-        self.out.write(json.dumps(value, ensure_ascii=False) + "\n")
+        self.out.write(self._dumps(value) + "\n")
 
     def _rows(self, rows: list[Any]) -> None:
         if self.lines:
             for row in rows:
                 self._write(row)
         else:
-            self.out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            self.out.write(self._dumps(rows, indent=2) + "\n")
 
     def ask(self, data: dict[str, Any]) -> None:
         if self.lines:
             for rank, result in enumerate(data["results"], 1):
                 self._write({"query": data["query"], "rank": rank, **result})
         else:
-            self.out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            self.out.write(self._dumps(data, indent=2) + "\n")
 
     def entry(self, data: dict[str, Any]) -> None:
         if self.lines:
             self._write(data)
         else:
-            self.out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            self.out.write(self._dumps(data, indent=2) + "\n")
 
     entries = topics = sources = _rows

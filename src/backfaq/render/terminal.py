@@ -7,6 +7,7 @@ CLI imports it only when rich output is drawn.
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any, TextIO
 
 from rich import box
@@ -25,6 +26,10 @@ _STEP = re.compile(r"^\s*(?:\d+\.|[•\-*])\s+")
 class RichRenderer:
     def __init__(self, out: TextIO, *, show_explain: bool = False) -> None:
         self.console = Console(file=out, highlight=False)
+        if self.console.width < 1:
+            # COLUMNS=0 would make rich draw nothing at all; shutil ignores it and
+            # asks the terminal, falling back to 80 columns.
+            self.console.width = shutil.get_terminal_size().columns
         self.show_explain = show_explain
 
     def ask(self, data: dict[str, Any]) -> None:
