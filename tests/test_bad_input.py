@@ -12,9 +12,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-
-from backfaq.cli import cli
-from backfaq.model import Store
 from processes import (
     assert_no_crash,
     console_script,
@@ -23,6 +20,9 @@ from processes import (
     one_error_line,
     run,
 )
+
+from backfaq.cli import cli
+from backfaq.model import Store
 
 QUERY = "shoulder blade"
 LONG_QUERY = ("upper back " + "x" * 99_989)  # 100 kB, one argv element

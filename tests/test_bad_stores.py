@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from processes import MODULE, assert_no_crash, environment, one_error_line, run
 
 from backfaq.cli import cli
 from backfaq.store import bundled_path
 from backfaq.text import printable
-from processes import MODULE, assert_no_crash, environment, one_error_line, run
 
 TINY: dict[str, Any] = {
     "version": 1,

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import quality  # noqa: E402
+import quality
 
 FLOORS = {"top1": 0.90, "mrr": 0.935}
 KIND_TOP1_FLOOR = 0.75

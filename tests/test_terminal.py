@@ -18,10 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-import backfaq.cli
-from backfaq.model import Store
-from backfaq.store import load_store
 from processes import (
     MODULE,
     assert_no_crash,
@@ -30,6 +26,10 @@ from processes import (
     one_error_line,
     run,
 )
+
+import backfaq.cli
+from backfaq.model import Store
+from backfaq.store import load_store
 
 POSIX = os.name == "posix"
 FORMATS = ("rich", "plain", "json", "jsonl")
