@@ -70,7 +70,9 @@ def evaluate(search: Search, rows: list[dict]) -> tuple[dict[str, dict[str, floa
         s["top3"] += bool(rank and rank <= 3)
         s["mrr"] += 1 / rank if rank else 0.0
         if rank != 1:
-            misses.append(f"[{kind}] {row['q']!r}: rank {rank}, top {ids[:1]}, want {row['expect']}")
+            misses.append(
+                f"[{kind}] {row['q']!r}: rank {rank}, top {ids[:1]}, want {row['expect']}"
+            )
     total = {"n": 0, "top1": 0, "top3": 0, "mrr": 0.0}
     for kind, s in sums.items():
         if kind != "ood":

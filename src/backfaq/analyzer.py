@@ -77,7 +77,8 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
-    for suffix, replacement in (("ness", ""), ("ment", ""), ("ful", ""), ("ation", "at"), ("ly", "")):
+    endings = (("ness", ""), ("ment", ""), ("ful", ""), ("ation", "at"), ("ly", ""))
+    for suffix, replacement in endings:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)] + replacement
             break

@@ -45,7 +45,12 @@ def topic_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def _topic_dict(topic: Topic, count: int) -> dict[str, Any]:
-    return {"id": topic.id, "title": topic.title, "description": topic.description, "entries": count}
+    return {
+        "id": topic.id,
+        "title": topic.title,
+        "description": topic.description,
+        "entries": count,
+    }
 
 
 def source_rows(store: Store) -> list[dict[str, Any]]:

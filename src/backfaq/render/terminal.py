@@ -76,7 +76,9 @@ class RichRenderer:
         self.console.print(table)
 
     def entries(self, rows: list[dict[str, str]]) -> None:
-        self._table(["ID", "Topic", "Question"], [[r["id"], r["topic"], r["question"]] for r in rows])
+        self._table(
+            ["ID", "Topic", "Question"], [[r["id"], r["topic"], r["question"]] for r in rows]
+        )
 
     def topics(self, rows: list[dict[str, Any]]) -> None:
         self._table(
