@@ -101,25 +101,25 @@ def stem(word: str) -> str:
 
 
 _CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s[-\u2013\u2014]+\s")
-# Words that exclude what follows them, up to the end of the clause:
-# "pain under the shoulder blade, not between" is not about "between".
-NEGATIONS = (("not",), ("no",), ("without",), ("rather", "than"), ("instead", "of"), ("except",))
+# Contrasts that exclude what follows them, up to the end of the clause:
+# "pain under the shoulder blade, not between" is not about "between". A bare
+# "not" only contrasts at the start of a clause; inside one ("I can not
+# sleep") it is part of what is asked.
+CONTRASTS = (("rather", "than"), ("instead", "of"))
+CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
 
 
 def asked_words(query: str) -> list[str]:
-    """The folded words of a query minus the ones it negates (stop words kept)."""
+    """The folded words of a query minus the ones it contrasts away."""
     kept: list[str] = []
     for clause in _CLAUSE.split(query):
         clause_words = words(clause)
-        i = 0
-        while i < len(clause_words):
-            negation = next(
-                (n for n in NEGATIONS if tuple(clause_words[i : i + len(n)]) == n), None
-            )
-            if negation and i + len(negation) < len(clause_words):
+        for i in range(len(clause_words)):
+            rest = tuple(clause_words[i:])
+            starts = CONTRASTS + (CLAUSE_NEGATIONS if i == 0 else ())
+            if any(rest[: len(c)] == c and len(rest) > len(c) for c in starts):
                 break  # the rest of the clause is what the query does not want
             kept.append(clause_words[i])
-            i += 1
     return kept
 
 

@@ -120,7 +120,7 @@ def check_document(doc: Any) -> list[Problem]:
     _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems)
     for i, entry in entries:
         where = f"entries[{i}]"
-        if isinstance(entry.get("id"), str) and entry["id"] and not SLUG.match(entry["id"]):
+        if isinstance(entry.get("id"), str) and entry["id"] and not SLUG.fullmatch(entry["id"]):
             problems.append(Problem(f"{where}.id", "must be a lowercase slug like 'pain-relief'"))
         topic = entry.get("topic")
         if isinstance(topic, str) and topic and topic not in topics:

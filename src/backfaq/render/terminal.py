@@ -69,8 +69,9 @@ class RichRenderer:
 
     def _table(self, columns: list[str], rows: list[list[str]]) -> None:
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        for n, column in enumerate(columns):
+            # The first column holds ids people copy into `show`: never break one.
+            table.add_column(column, overflow="fold", no_wrap=n == 0)
         for row in rows:
             table.add_row(*row)
         self.console.print(table)
