@@ -105,3 +105,30 @@ def test_validate_json_report(runner: Any, tmp_path: Path) -> None:
     assert report["problems"] == [
         {"location": "", "message": "expected a JSON object at the top level, got a list"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        (lambda d: d["entries"][0].update(question="Why\x1b[31m?"), "entries[0].question"),
+        (lambda d: d["entries"][0].update(question="Two\nlines?"), "entries[0].question"),
+        (lambda d: d["entries"][1].update(answer="Bell\x07"), "entries[1].answer"),
+        (lambda d: d["entries"][0].update(also_asked=["Title\x1b]0;x\x07"]),
+         "entries[0].also_asked[0]"),
+        (lambda d: d["topics"][0].update(title="\x9bred"), "topics[0].title"),
+    ],
+)
+def test_control_characters_in_store_text_are_refused(change: Any, location: str) -> None:
+    problems = [str(p) for p in check_document(broken(change))]
+    assert f"{location}: contains control characters" in problems
+
+
+def test_answers_keep_their_lines() -> None:
+    assert any("\n" in e["answer"] for e in BUNDLED["entries"])
+    assert check_document(BUNDLED) == []
+
+
+def test_id_with_a_trailing_newline_is_not_a_slug() -> None:
+    problems = [str(p) for p in check_document(broken(lambda d: d["entries"][0].update(
+        id=d["entries"][0]["id"] + "\n")))]
+    assert any(p.startswith("entries[0].id: must be a lowercase slug") for p in problems)

@@ -21,6 +21,9 @@ from backfaq.model import Entry, Source, Store, Topic
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 2**20  # far above any real FAQ; a bound for endless input
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Text a terminal would act on (escape sequences, bells, carriage returns):
+# never served. An answer may hold newlines (its steps) and tabs.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Each record kind: required string fields, optional list-of-string fields.
 _TOPIC = ("id", "title", "description")
@@ -178,6 +181,8 @@ def _check_records(
                     )
                 elif not item.strip():
                     problems.append(Problem(f"{where}.{name}[{j}]", "empty"))
+                elif CONTROL.search(item) or "\n" in item:
+                    problems.append(Problem(f"{where}.{name}[{j}]", "contains control characters"))
         ident = record.get("id")
         if isinstance(ident, str) and ident.strip():
             if ident in seen:
@@ -195,6 +200,8 @@ def _check_string(record: dict[str, Any], name: str, where: str, problems: list[
         problems.append(Problem(f"{where}.{name}", f"expected a string, got {_kind(record[name])}"))
     elif not record[name].strip():
         problems.append(Problem(f"{where}.{name}", "empty"))
+    elif CONTROL.search(record[name]) or (name != "answer" and "\n" in record[name]):
+        problems.append(Problem(f"{where}.{name}", "contains control characters"))
 
 
 def _check_synonyms(doc: dict[str, Any], problems: list[Problem]) -> None:
