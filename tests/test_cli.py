@@ -559,3 +559,14 @@ def test_no_command_prints_help_and_succeeds(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: backfaq")
     assert "ask" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("SCAPULOTHORACIC-BURSITIS", "scapulothoracic-bursitis"),
+     ("overhead-arm-rech", "overhead-arm-reach")],
+)
+def test_show_suggests_ids_whatever_the_case(runner: CliRunner, typed: str, suggested: str) -> None:
+    result = runner.invoke(cli, ["show", typed])
+    assert result.exit_code == 1
+    assert f"closest ids: {suggested}" in result.stderr

@@ -195,10 +195,16 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
     """
     entry = app.store.entry(entry_id)
     if entry is None:
-        from rapidfuzz import process
+        from rapidfuzz import fuzz, process, utils
 
         ids = [e.id for e in app.store.entries]
-        close = [m[0] for m in process.extract(entry_id, ids, limit=3, score_cutoff=50)]
+        close = [
+            m[0]
+            for m in process.extract(
+                entry_id, ids, scorer=fuzz.WRatio, processor=utils.default_process,
+                limit=3, score_cutoff=70,
+            )
+        ]
         hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
         raise NotFound(f"no entry with id '{printable(entry_id)}'{hint}")
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
