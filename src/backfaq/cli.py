@@ -1,6 +1,7 @@
 """The command line: parse, call the core, render, translate errors to exit codes.
 
-Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error.
+Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
+130 interrupted.
 """
 
 from __future__ import annotations

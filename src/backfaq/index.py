@@ -7,7 +7,8 @@ CLI sees. The score of a hit is 0..100 and is built from two readable parts:
   concept weighted by how rare it is (inverse document frequency), the entry
   contains; a concept found in a question counts fully, in the answer less;
 * phrase (the rest): how close the query's wording is to one of the entry's
-  questions (rapidfuzz token-sort similarity of the analyzed texts).
+  questions: rapidfuzz token-sort similarity of the analyzed texts, averaged
+  with the rarity-weighted share of the question that the query asks about.
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ class Index:
         self.vocabulary = Vocabulary(
             [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
         )
+        # The rarity of each question word, for the phrase part of the score.
+        self._phrasing_weights = [
+            [tuple(self.idf(len(self.postings[t])) for t in p) for p in doc.phrasings]
+            for doc in docs
+        ]
         # A term found once in a question of average length scores a full 1.0.
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
 
@@ -155,13 +161,18 @@ class Index:
             scale *= SCATTERED_PHRASE
         return total * scale, question * scale, answer * scale
 
-    def _phrase(self, query_text: str, query_stems: set[str], phrasing: tuple[str, ...]) -> float:
+    @staticmethod
+    def _phrase(
+        query_text: str,
+        query_stems: set[str],
+        phrasing: tuple[str, ...],
+        weights: tuple[float, ...],
+    ) -> float:
         """0..100: the query's wording against one question, and how much of that
         question (weighted by rarity) the query asks about. The second part
         prefers "pain between shoulder blades" over a question that adds "neck".
         """
         similarity = fuzz.token_sort_ratio(query_text, " ".join(phrasing))
-        weights = [self.idf(len(self.postings.get(t, ()))) for t in phrasing]
         asked = sum(w for t, w in zip(phrasing, weights) if t in query_stems)
         precision = 100 * asked / sum(weights) if weights else 0.0
         return (similarity + precision) / 2
@@ -183,7 +194,7 @@ class Index:
         query_text = " ".join(s for c in concepts for s in c.alternatives[0].stems)
         query_stems = {s for c in concepts for a in c.alternatives for s in a.stems}
         scored = []
-        for doc in self.docs:
+        for doc, phrasing_weights in zip(self.docs, self._phrasing_weights):
             coverage = question = answer = 0.0
             matched: list[dict[str, Any]] = []
             for concept, weight in zip(concepts, weights):
@@ -203,7 +214,10 @@ class Index:
                 answer += weight * best[2]
                 matched.append(_explain_term(concept, alt, weight, best))
             coverage /= total_weight
-            phrase = max(self._phrase(query_text, query_stems, p) for p in doc.phrasings)
+            phrase = max(
+                self._phrase(query_text, query_stems, p, w)
+                for p, w in zip(doc.phrasings, phrasing_weights)
+            )
             score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
             scale = 100 * COVERAGE_SHARE / total_weight
             explain = {
@@ -219,18 +233,18 @@ class Index:
         scored.sort(key=lambda h: (-h.score, h.entry.id))
         # Whether the query is answerable at all is decided over the whole
         # store, before the topic filter: a topic of one entry has no background.
-        if not self._answerable(scored, anchored):
+        floor = ANCHORED_MIN_SCORE if anchored else MIN_SCORE
+        if not self._answerable(scored, floor):
             return SearchResult(query, (), tuple(scored[:3]))
         in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
-        floor = ANCHORED_MIN_SCORE if anchored else MIN_SCORE
         hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
         return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
 
     @staticmethod
-    def _answerable(scored: list[Hit], anchored: bool) -> bool:
-        """The best must score MIN_SCORE and stand MIN_MARGIN above the others' mean."""
+    def _answerable(scored: list[Hit], floor: float) -> bool:
+        """The best must reach ``floor`` and stand MIN_MARGIN above the others' mean."""
         top, rest = scored[0].score, scored[1:]
-        if top < (ANCHORED_MIN_SCORE if anchored else MIN_SCORE):
+        if top < floor:
             return False
         return not rest or top - sum(h.score for h in rest) / len(rest) >= MIN_MARGIN
 
