@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -18,6 +18,11 @@ from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
 from backfaq.text import encodes_all_text, make_streams_safe, printable
+
+if TYPE_CHECKING:
+    from backfaq.answer import Answer
+    from backfaq.index import Index
+    from backfaq.red_flags import RedFlags
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +48,8 @@ class App:
     def __init__(self, data: str | None) -> None:
         self.data = data
         self._store: Store | None = None
+        self._index: Index | None = None
+        self._red_flags: RedFlags | None = None
 
     @property
     def store(self) -> Store:
@@ -55,6 +62,21 @@ class App:
                 # A file name or a store's own keys may hold newlines or escapes.
                 raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
         return self._store
+
+    def answer(self, text: str, *, limit: int, topic: str | None) -> Answer:
+        """Search, look for warning signs, and compose what to show."""
+        from backfaq.answer import compose
+        from backfaq.index import Index
+        from backfaq.red_flags import RedFlags
+
+        if self._index is None:
+            self._index = Index(self.store)
+            self._red_flags = RedFlags(self.store)
+        assert self._red_flags is not None
+        # Every ranked hit, so an urgent-care entry keeps its score when shown.
+        result = self._index.search(text, limit=len(self.store.entries), topic=topic)
+        return compose(self.store, text, result.hits, self._red_flags.find(text),
+                       limit=limit, closest=result.closest)
 
     def check_topic(self, topic: str | None) -> None:
         if topic is not None and self.store.topic(topic) is None:
@@ -111,11 +133,17 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Show at most this many answers.")
 @click.option("--topic", metavar="TOPIC", help="Search only this topic (see `backfaq topics`).")
 @click.option("--explain", is_flag=True, help="Show why each answer matched.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
 @format_option
 @click.pass_obj
 def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain: bool,
-        fmt: str | None) -> None:
+        quiet: bool, fmt: str | None) -> None:
     """Answer QUERY with the closest FAQ entries, best first.
+
+    A query that names a warning sign (chest pain, trouble breathing, numb
+    arms, a fall...) gets a notice first and the advice on when to see a
+    doctor.
 
     \b
     Examples:
@@ -128,31 +156,13 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
     app.check_topic(topic)
-    from backfaq.index import Index
-
-    store = app.store
-    result = Index(store).search(text, limit=limit, topic=topic)
-    data = {
-        "query": text,
-        "results": [
-            views.hit_dict(store, h, explain=explain or fmt == "rich") for h in result.hits
-        ],
-    }
-    if result.hits or fmt in ("json", "jsonl"):
-        get_renderer(fmt, sys.stdout, show_explain=explain).ask(data)
-    if not result.hits:
-        click.echo(no_answer_message(store, text, [h.entry.question for h in result.closest]),
-                   err=True)
+    answer = app.answer(text, limit=limit, topic=topic)
+    data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
+    if answer.hits or fmt in ("json", "jsonl"):
+        get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
+    if not answer.hits:
+        click.echo(views.no_answer_message(app.store, answer), err=True)
         raise SystemExit(1)
-
-
-def no_answer_message(store: Store, query: str, closest: list[str]) -> str:
-    lines = [f"No good answer for '{printable(query)}'."]
-    if closest:
-        lines.append("Closest questions: " + " | ".join(closest))
-    topics = ", ".join(t.id for t in store.topics)
-    lines.append(f"Browse a topic with `backfaq list --topic TOPIC` (topics: {topics}).")
-    return "\n".join(lines)
 
 
 @cli.command()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backfaq.answer import DISCLAIMER, Answer
 from backfaq.model import Entry, Hit, Source, Store, Topic
+from backfaq.text import printable
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -34,9 +36,31 @@ def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
 def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
     data = entry_dict(store, hit.entry)
     data["score"] = hit.score
+    data["urgent"] = hit.entry.urgent
     if explain:
         data["explain"] = hit.explain
     return data
+
+
+def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
+    """What ``ask`` shows: the notice (or None), the results, the disclaimer."""
+    return {
+        "query": answer.query,
+        "notice": answer.notice,
+        "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def no_answer_message(store: Store, answer: Answer) -> str:
+    """What to try next when nothing answers: the nearest questions and the topics."""
+    lines = [f"No good answer for '{printable(answer.query)}'."]
+    if answer.closest:
+        lines.append("Closest questions:")
+        lines += [f"  {h.entry.question} (backfaq show {h.entry.id})" for h in answer.closest]
+    topics = ", ".join(t.id for t in store.topics)
+    lines.append(f"Or browse with `backfaq topics` and `backfaq list --topic TOPIC` ({topics}).")
+    return "\n".join(lines)
 
 
 def topic_rows(store: Store) -> list[dict[str, Any]]:
