@@ -31,8 +31,16 @@ _RUN_ON_STEPS = 3
 
 
 class RichRenderer:
-    def __init__(self, out: TextIO, *, show_explain: bool = False, quiet: bool = False) -> None:
-        self.console = Console(file=out, highlight=False)
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        show_explain: bool = False,
+        quiet: bool = False,
+        console: Console | None = None,
+    ) -> None:
+        # Tests pass a recording console of a fixed width.
+        self.console = console or Console(file=out, highlight=False)
         if self.console.width < 1:
             # COLUMNS=0 would make rich draw nothing at all; shutil ignores it and
             # asks the terminal, falling back to 80 columns.
