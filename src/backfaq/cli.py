@@ -86,6 +86,46 @@ class App:
             )
 
 
+# --- shell completion: values come from the store, and completing never fails ---------
+
+
+def _completion_store(ctx: click.Context) -> Store | None:
+    """The store named by --data earlier on the line (or BACKFAQ_DATA), else the bundled one."""
+    from backfaq.store import load_store
+
+    data = ctx.find_root().params.get("data")
+    try:
+        return load_store(data or None)
+    except Exception:  # a half-typed path or a broken store: offer nothing, never a traceback
+        return None
+
+
+def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    return [CompletionItem(t.id, help=t.title) for t in store.topics
+            if t.id.startswith(incomplete)]
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    return [CompletionItem(e.id, help=e.question) for e in store.entries
+            if e.id.startswith(incomplete)]
+
+
+def complete_paths(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format",
@@ -107,6 +147,7 @@ def resolve_format(fmt: str | None) -> str:
     "--data",
     metavar="PATH",
     envvar="BACKFAQ_DATA",
+    shell_complete=complete_paths,
     help="Serve another store file (default: the bundled FAQ). Env: BACKFAQ_DATA.",
 )
 @click.version_option(__version__, "--version", prog_name="backfaq")
@@ -131,7 +172,8 @@ def cli(ctx: click.Context, data: str | None) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=3, show_default=True,
               help="Show at most this many answers.")
-@click.option("--topic", metavar="TOPIC", help="Search only this topic (see `backfaq topics`).")
+@click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
+              help="Search only this topic (see `backfaq topics`).")
 @click.option("--explain", is_flag=True, help="Show why each answer matched.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
@@ -179,7 +221,8 @@ def topics(app: App, fmt: str | None) -> None:
 
 
 @cli.command("list")
-@click.option("--topic", metavar="TOPIC", help="Only entries of this topic.")
+@click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
+              help="Only entries of this topic.")
 @format_option
 @click.pass_obj
 def list_(app: App, topic: str | None, fmt: str | None) -> None:
@@ -194,7 +237,7 @@ def list_(app: App, topic: str | None, fmt: str | None) -> None:
 
 
 @cli.command()
-@click.argument("entry_id", metavar="ID")
+@click.argument("entry_id", metavar="ID", shell_complete=complete_ids)
 @format_option
 @click.pass_obj
 def show(app: App, entry_id: str, fmt: str | None) -> None:
@@ -277,6 +320,29 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)
         raise SystemExit(1)
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    It completes commands, options, topic names and entry ids.
+
+    \b
+    Examples:
+      eval "$(backfaq completion bash)"        # in ~/.bashrc
+      eval "$(backfaq completion zsh)"         # in ~/.zshrc
+      backfaq completion fish > ~/.config/fish/completions/backfaq.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # every choice is one of Click's shells
+    click.echo(cls(cli, {}, "backfaq", "_BACKFAQ_COMPLETE").source())
 
 
 def main() -> None:
