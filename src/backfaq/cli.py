@@ -161,11 +161,31 @@ def cli(ctx: click.Context, data: str | None) -> None:
       backfaq topics
       backfaq ask chin tucks --format json | jq -r '.results[0].answer'
 
+    With no command at a terminal, opens the interactive prompt.
+
     General information, not medical advice.
     """
     ctx.obj = App(data or None)
     if ctx.invoked_subcommand is None:
+        if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
+            raise SystemExit(_interact(ctx.obj, fmt="rich", quiet=False))
         click.echo(ctx.get_help())
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _interact(app: App, *, fmt: str, quiet: bool) -> int:
+    from backfaq.interactive import Session, enable_line_editing
+
+    _ = app.store  # a store that cannot be used is reported before the prompt opens
+    if _is_terminal(sys.stdin):
+        enable_line_editing()
+    return Session(app, fmt=fmt, quiet=quiet).run()
 
 
 @cli.command()
@@ -249,18 +269,7 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
     """
     entry = app.store.entry(entry_id)
     if entry is None:
-        from rapidfuzz import fuzz, process, utils
-
-        ids = [e.id for e in app.store.entries]
-        close = [
-            m[0]
-            for m in process.extract(
-                entry_id, ids, scorer=fuzz.WRatio, processor=utils.default_process,
-                limit=3, score_cutoff=70,
-            )
-        ]
-        hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
-        raise NotFound(f"no entry with id '{printable(entry_id)}'{hint}")
+        raise NotFound(views.unknown_id_message(app.store, entry_id))
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
 
 
@@ -320,6 +329,27 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)
         raise SystemExit(1)
+
+
+@cli.command()
+@click.option("-q", "--quiet", is_flag=True,
+              help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
+@format_option
+@click.pass_obj
+def interactive(app: App, quiet: bool, fmt: str | None) -> None:
+    """Ask one question after another at a prompt.
+
+    Type a question and press Enter; :topics, :show ID, :help and :quit (or
+    Ctrl-D) do the rest. `backfaq` with no command does the same at a terminal.
+
+    \b
+    Example:
+      backfaq interactive
+    """
+    fmt = resolve_format(fmt)
+    if fmt in ("json", "jsonl"):
+        raise click.UsageError("the interactive prompt draws rich or plain text, not JSON")
+    raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
 
 
 SHELLS = ("bash", "zsh", "fish")

@@ -63,6 +63,22 @@ def no_answer_message(store: Store, answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def unknown_id_message(store: Store, entry_id: str) -> str:
+    """Why ``show`` found nothing, with the ids the person may have meant."""
+    from rapidfuzz import fuzz, process, utils
+
+    ids = [e.id for e in store.entries]
+    close = [
+        m[0]
+        for m in process.extract(
+            entry_id, ids, scorer=fuzz.WRatio, processor=utils.default_process,
+            limit=3, score_cutoff=70,
+        )
+    ]
+    hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
+    return f"no entry with id '{printable(entry_id)}'{hint}"
+
+
 def topic_rows(store: Store) -> list[dict[str, Any]]:
     counts = _count(e.topic for e in store.entries)
     return [_topic_dict(t, counts.get(t.id, 0)) for t in store.topics]
