@@ -219,3 +219,12 @@ def json_of(runner: CliRunner, query: str) -> dict[str, Any]:
 def test_urgent_flag_in_json(runner: CliRunner) -> None:
     results = json_of(runner, "severe pain between shoulder blades")["results"]
     assert [r["urgent"] for r in results] == [r["id"] == URGENT for r in results]
+
+
+def test_the_urgent_entry_is_shown_outside_the_topic_and_the_limit(runner: CliRunner) -> None:
+    code, out = ask(runner, "chest pain and upper back exercises", "json",
+                    "--topic", "exercises", "-n", "1")
+    assert code == 0
+    results = json.loads(out)["results"]
+    assert results[0]["id"] == URGENT
+    assert [r["topic"] for r in results[1:]] == ["exercises"]
