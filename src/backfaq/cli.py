@@ -6,6 +6,7 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -117,12 +118,20 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
         fmt: str | None) -> None:
     """Answer QUERY with the closest FAQ entries, best first.
 
+    With QUERY "-", answer each line of standard input in turn and write one
+    JSON line per query, flushed at once, so a program can talk to backfaq
+    through a pipe.
+
     \b
     Examples:
       backfaq ask "pain between shoulder blades"
       backfaq ask sholder blade sqeeze -n 1
       backfaq ask "is walking good" --topic exercises --format json
+      printf 'chin tucks\nrhomboids\n' | backfaq ask -
     """
+    if query == ("-",):
+        ask_each_line(app, limit=limit, topic=topic, explain=explain, fmt=fmt)
+        return
     text = " ".join(query)
     if not text.strip():
         raise click.UsageError("the query is empty; say what you want to know")
@@ -132,18 +141,38 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
 
     store = app.store
     result = Index(store).search(text, limit=limit, topic=topic)
-    data = {
-        "query": text,
-        "results": [
-            views.hit_dict(store, h, explain=explain or fmt == "rich") for h in result.hits
-        ],
-    }
+    data = views.answer_dict(store, result, explain=explain or fmt == "rich")
     if result.hits or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain).ask(data)
     if not result.hits:
         click.echo(no_answer_message(store, text, [h.entry.question for h in result.closest]),
                    err=True)
         raise SystemExit(1)
+
+
+def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
+                  fmt: str | None) -> None:
+    """Batch mode: one query per input line, one JSON line out per query.
+
+    Every input line gets exactly one output line (an empty ``results`` when
+    nothing fits, or the line is blank), so a caller can pair them up.
+    """
+    if fmt not in (None, "jsonl"):
+        raise click.UsageError("`ask -` writes JSON lines; leave out --format or use jsonl")
+    app.check_topic(topic)
+    from backfaq.index import Index
+    from backfaq.render.machine import JsonRenderer
+
+    store = app.store
+    index = Index(store)
+    out = JsonRenderer(sys.stdout, lines=True)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        result = index.search(text, limit=limit, topic=topic)
+        out.answer(views.answer_dict(store, result, explain=explain))
+        sys.stdout.flush()
 
 
 def no_answer_message(store: Store, query: str, closest: list[str]) -> str:

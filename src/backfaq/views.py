@@ -6,9 +6,12 @@ and the rich panels can never disagree about what an answer contains.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backfaq.model import Entry, Hit, Source, Store, Topic
+
+if TYPE_CHECKING:
+    from backfaq.index import SearchResult
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -69,3 +72,11 @@ def _count(items: Any) -> dict[str, int]:
     for item in items:
         counts[item] = counts.get(item, 0) + 1
     return counts
+
+
+def answer_dict(store: Store, result: SearchResult, *, explain: bool) -> dict[str, Any]:
+    """What ``ask`` shows for one query: the query and its ranked results."""
+    return {
+        "query": result.query,
+        "results": [hit_dict(store, h, explain=explain) for h in result.hits],
+    }
