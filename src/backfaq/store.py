@@ -11,7 +11,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +48,13 @@ def bundled_path() -> Path:
 
     A wheel carries it as ``backfaq/data/faq.json``; an editable install or a
     source checkout does not (hatchling's force-include skips them), so fall
-    back to the checkout's top-level ``data/faq.json``.
+    back to the checkout's top-level ``data/faq.json``. The path is found
+    from this file rather than through importlib.resources, whose import
+    alone costs more than loading the store.
     """
-    packaged = files("backfaq") / "data" / "faq.json"
+    packaged = Path(__file__).parent / "data" / "faq.json"
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / "data" / "faq.json"
 
 
