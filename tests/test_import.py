@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import stat
 from pathlib import Path
 from typing import Any
@@ -647,3 +649,31 @@ def test_any_page_imports_into_a_valid_store_or_is_refused(
     assert check_document(plan.document) == []
     again = plan_import(plan.document, [("p.txt", page)])
     assert not again.changed
+
+
+# --- the README's example is what really happens ----------------------------------------
+
+
+def readme_blocks() -> list[str]:
+    """The fenced blocks of the README's "Use your own FAQ" section, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Use your own FAQ\n", 1)[1].split("\n## Scripts and pipes", 1)[0]
+    return re.findall(r"^```[a-z]*\n(.*?)^```$", section, flags=re.M | re.S)
+
+
+def test_readme_example_runs_as_shown(
+    runner: CliRunner, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, first, more, second = readme_blocks()[:4]
+    monkeypatch.chdir(work)
+    (work / "desk.md").write_text(desk, encoding="utf-8")
+    (work / "more.txt").write_bytes(more.replace("\n", "\r\n").encode("utf-8"))
+    for console in (first, second):
+        for command in re.split(r"^\$ ", console, flags=re.M)[1:]:
+            line, expected = command.split("\n", 1)
+            args = shlex.split(line.removesuffix(" | tail -1"))
+            assert args[0] == "backfaq"
+            result = invoke(runner, *args[1:])
+            assert result.exit_code == 0, result.stderr
+            shown = result.stdout.splitlines()[-1] + "\n" if "| tail" in line else result.stdout
+            assert shown == expected, line
