@@ -74,6 +74,9 @@ def _count(items: Any) -> dict[str, int]:
     return counts
 
 
+IMPORT_ACTIONS = ("added", "merged", "unchanged", "skipped")
+
+
 def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
     """One line per page and per question, then the totals and what became of the store."""
     lines: list[str] = []
@@ -87,9 +90,6 @@ def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
     counts = ", ".join(f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS)
     lines.append(f"{store}: {counts}; {outcome}")
     return lines
-
-
-IMPORT_ACTIONS = ("added", "merged", "unchanged", "skipped")
 
 
 def _action_line(action: Action) -> str:
