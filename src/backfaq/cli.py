@@ -298,6 +298,68 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
         raise SystemExit(1)
 
 
+@cli.command("import")
+@click.argument("pages", nargs=-1, required=True, metavar="PAGE...")
+@click.option("--into", metavar="STORE",
+              help="The store file to add to; created when it does not exist. "
+                   "Default: the store given by --data or BACKFAQ_DATA.")
+@click.option("--source-title", metavar="TITLE",
+              help="Title of a new source. Default: the page's title line, else its file name.")
+@click.option("--topic", metavar="TOPIC",
+              help="Topic of the new entries. Default: the best-matching topic, else 'general'.")
+@click.option("--format", "page_format", type=click.Choice(("auto", "text", "markdown")),
+              default="auto", show_default=True,
+              help="How to read the pages (auto: from the file name and content).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.pass_obj
+def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
+            topic: str | None, page_format: str, dry_run: bool) -> None:
+    """Add the questions and answers of FAQ pages (text or Markdown) to a store.
+
+    An answer the store already has becomes another phrasing and source of its
+    entry; a question without an answer is skipped. The store is written
+    atomically and its previous version kept as STORE.bak.
+
+    \b
+    Examples:
+      backfaq import faq.md --into my-faq.json --dry-run
+      backfaq import page1.txt page2.md --into my-faq.json --topic general
+    """
+    from pathlib import Path
+
+    from backfaq.errors import PageError, UnknownTopic, WriteError
+    from backfaq.importer import empty_document, load_pages, load_target, plan_import
+    from backfaq.writer import backup_path, write_store
+
+    target = into or app.data
+    if not target:
+        raise click.UsageError("name the store to write with --into STORE")
+    for name, value in (("--source-title", source_title), ("--topic", topic)):
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
+    store_path = Path(target)
+    try:
+        document = load_target(store_path)
+        parsed = load_pages([Path(p) for p in pages],
+                            fmt=None if page_format == "auto" else page_format)
+        plan = plan_import(document or empty_document(), parsed, topic=topic,
+                           source_title=source_title)
+        if dry_run:
+            outcome = "dry run, nothing written"
+        elif not plan.changed:
+            outcome = "nothing to change"
+        else:
+            write_store(store_path, plan.document)
+            outcome = (f"written, previous version in {backup_path(store_path)}"
+                       if document is not None else "created")
+    except UnknownTopic as exc:
+        raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    except (StoreError, PageError, WriteError) as exc:
+        raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
+        click.echo(printable(line, limit=MESSAGE_LIMIT))
+
+
 def main() -> None:
     """Console entry point: whatever happens, at most one line on stderr and an exit code.
 

@@ -260,9 +260,15 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
 def load_store(path: str | Path | None = None) -> Store:
     """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
     resolved = Path(path) if path is not None else bundled_path()
-    doc = read_document(resolved)
+    return build_store(load_document(resolved), str(resolved))
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """The parsed document at ``path`` once it passes every check, or raise StoreError."""
+    doc = read_document(path)
     problems = check_document(doc)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise StoreError(str(resolved), f"{problems[0]}{more}")
-    return build_store(doc, str(resolved))
+        raise StoreError(str(path), f"{problems[0]}{more}")
+    checked: dict[str, Any] = doc
+    return checked
