@@ -27,6 +27,7 @@ _INHERITED_SETTINGS = (
     "COLUMNS",
     "LINES",
     "PYTHONIOENCODING",
+    "PYTHONUNBUFFERED",
 )
 
 # What must never reach a user, whatever they type.

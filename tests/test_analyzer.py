@@ -48,6 +48,12 @@ def test_words_keep_stop_words() -> None:
         ("tuck", "tucks"),
         ("exercise", "exercises"),
         ("shoulder", "shoulders"),
+        ("care", "caring", "cares", "cared"),
+        ("spine", "spines"),
+        ("hike", "hiking"),
+        ("rotate", "rotating", "rotated"),
+        ("apply", "applied", "applies"),
+        ("slow", "slowly"),
     ],
 )
 def test_stem_joins_forms(forms: tuple[str, ...]) -> None:
@@ -62,6 +68,11 @@ def test_stem_joins_forms(forms: tuple[str, ...]) -> None:
         ("blade", "blame"),
         ("walking", "walls"),
         ("neck", "need"),
+        ("care", "car"),
+        ("spine", "spin"),
+        ("early", "ear"),
+        ("apply", "app"),
+        ("staring", "star"),
     ],
 )
 def test_stem_keeps_different_words_apart(a: str, b: str) -> None:

@@ -228,3 +228,13 @@ def test_the_urgent_entry_is_shown_outside_the_topic_and_the_limit(runner: CliRu
     results = json.loads(out)["results"]
     assert results[0]["id"] == URGENT
     assert [r["topic"] for r in results[1:]] == ["exercises"]
+
+
+def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["ask", "-"],
+                           input="chin tucks\nsharp chest pain\nno chest pain, just stiff\n")
+    assert result.exit_code == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["notice"] is not None for a in answers] == [False, True, False]
+    assert answers[1]["results"][0]["id"] == URGENT
+    assert {a["disclaimer"] for a in answers} == {DISCLAIMER}

@@ -61,12 +61,53 @@ def words(text: str) -> list[str]:
     return fold(text).split()
 
 
+def _is_consonant(word: str, i: int) -> bool:
+    """Porter's definition: y after a consonant is a vowel."""
+    if word[i] in "aeiou":
+        return False
+    if word[i] == "y":
+        return i == 0 or not _is_consonant(word, i - 1)
+    return True
+
+
+def _measure(word: str) -> int:
+    """Porter's m: how many vowel-consonant runs the word has ("car" 1, "rotat" 2)."""
+    m, previous_vowel = 0, False
+    for i in range(len(word)):
+        consonant = _is_consonant(word, i)
+        if consonant and previous_vowel:
+            m += 1
+        previous_vowel = not consonant
+    return m
+
+
+def _ends_cvc(word: str) -> bool:
+    """Consonant-vowel-consonant ending ("car", "spin"), last letter not w, x or y:
+    the short syllables whose silent e belongs to the word ("care", "spine")."""
+    return (
+        len(word) >= 3
+        and _is_consonant(word, -3 % len(word))
+        and not _is_consonant(word, len(word) - 2)
+        and _is_consonant(word, len(word) - 1)
+        and word[-1] not in "wxy"
+    )
+
+
+def _keeps_e(base: str) -> bool:
+    """Whether "base" + "e" keeps its e: one short syllable ("care", "spine",
+    "make") keeps it, so it never meets "car" or "spin"; longer words drop it
+    ("rotate" -> "rotat", like "rotating")."""
+    return _measure(base) == 1 and _ends_cvc(base)
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A light English stemmer: plurals, -ing/-ed, a few derivational endings.
 
     Deliberately conservative (no -er, it would turn "shoulder" into "should"):
     it only needs to join the forms people type with the forms the FAQ uses.
+    The silent-e rules are Porter's, so "caring", "care" and "cares" meet at
+    "care" and never at "car".
     """
     if len(word) <= 3 or not word.isalpha():
         return word
@@ -77,9 +118,11 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
-    endings = (("ness", ""), ("ment", ""), ("ful", ""), ("ation", "at"), ("ly", ""))
-    for suffix, replacement in endings:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+    # -ly only after a base of four letters: "slowly" -> "slow", but "early"
+    # and "apply" stay whole rather than meet "ear" and "app".
+    endings = (("ness", "", 3), ("ment", "", 3), ("ful", "", 3), ("ation", "at", 3), ("ly", "", 4))
+    for suffix, replacement, shortest in endings:
+        if w.endswith(suffix) and len(w) - len(suffix) >= shortest:
             w = w[: -len(suffix)] + replacement
             break
     else:
@@ -91,11 +134,14 @@ def stem(word: str) -> str:
                 and any(v in base for v in "aeiouy")
                 and not w.endswith("eed")
             ):
-                w = base[:-1] if base.endswith(_DOUBLE_ENDINGS) else base
+                if base.endswith(_DOUBLE_ENDINGS):
+                    w = base[:-1]
+                else:
+                    w = base + "e" if _keeps_e(base) else base
                 break
     if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":
         w = w[:-1] + "i"
-    if len(w) > 3 and w.endswith("e"):
+    if len(w) > 3 and w.endswith("e") and not _keeps_e(w[:-1]):
         w = w[:-1]
     return w
 

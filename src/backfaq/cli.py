@@ -6,6 +6,7 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -207,12 +208,20 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     arms, a fall...) gets a notice first and the advice on when to see a
     doctor.
 
+    With QUERY "-", answer each line of standard input in turn and write one
+    JSON line per query, flushed at once, so a program can talk to backfaq
+    through a pipe.
+
     \b
     Examples:
       backfaq ask "pain between shoulder blades"
       backfaq ask sholder blade sqeeze -n 1
       backfaq ask "is walking good" --topic exercises --format json
+      printf 'chin tucks\nrhomboids\n' | backfaq ask -
     """
+    if query == ("-",):
+        ask_each_line(app, limit=limit, topic=topic, explain=explain, fmt=fmt)
+        return
     text = " ".join(query)
     if not text.strip():
         raise click.UsageError("the query is empty; say what you want to know")
@@ -225,6 +234,30 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     if not answer.hits:
         click.echo(views.no_answer_message(app.store, answer), err=True)
         raise SystemExit(1)
+
+
+def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
+                  fmt: str | None) -> None:
+    """Batch mode: one query per input line, one JSON line out per query.
+
+    Every input line gets exactly one output line (an empty ``results`` when
+    nothing fits, or the line is blank), so a caller can pair them up. Each
+    line is the object ``ask --format json`` writes, warning notice included.
+    """
+    if fmt not in (None, "jsonl"):
+        raise click.UsageError("`ask -` writes JSON lines; leave out --format or use jsonl")
+    app.check_topic(topic)
+    from backfaq.render.machine import JsonRenderer
+
+    store = app.store
+    out = JsonRenderer(sys.stdout, lines=True)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        answer = app.answer(text, limit=limit, topic=topic)
+        out.answer(views.ask_dict(store, answer, explain=explain))
+        sys.stdout.flush()
 
 
 @cli.command()
@@ -329,6 +362,68 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)
         raise SystemExit(1)
+
+
+@cli.command("import")
+@click.argument("pages", nargs=-1, required=True, metavar="PAGE...")
+@click.option("--into", metavar="STORE",
+              help="The store file to add to; created when it does not exist. "
+                   "Default: the store given by --data or BACKFAQ_DATA.")
+@click.option("--source-title", metavar="TITLE",
+              help="Title of a new source. Default: the page's title line, else its file name.")
+@click.option("--topic", metavar="TOPIC",
+              help="Topic of the new entries. Default: the best-matching topic, else 'general'.")
+@click.option("--format", "page_format", type=click.Choice(("auto", "text", "markdown")),
+              default="auto", show_default=True,
+              help="How to read the pages (auto: from the file name and content).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.pass_obj
+def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
+            topic: str | None, page_format: str, dry_run: bool) -> None:
+    """Add the questions and answers of FAQ pages (text or Markdown) to a store.
+
+    An answer the store already has becomes another phrasing and source of its
+    entry; a question without an answer is skipped. The store is written
+    atomically and its previous version kept as STORE.bak.
+
+    \b
+    Examples:
+      backfaq import faq.md --into my-faq.json --dry-run
+      backfaq import page1.txt page2.md --into my-faq.json --topic general
+    """
+    from pathlib import Path
+
+    from backfaq.errors import PageError, UnknownTopic, WriteError
+    from backfaq.importer import empty_document, load_pages, load_target, plan_import
+    from backfaq.writer import backup_path, write_store
+
+    target = into or app.data
+    if not target:
+        raise click.UsageError("name the store to write with --into STORE")
+    for name, value in (("--source-title", source_title), ("--topic", topic)):
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
+    store_path = Path(target)
+    try:
+        document = load_target(store_path)
+        parsed = load_pages([Path(p) for p in pages],
+                            fmt=None if page_format == "auto" else page_format)
+        plan = plan_import(document or empty_document(), parsed, topic=topic,
+                           source_title=source_title)
+        if dry_run:
+            outcome = "dry run, nothing written"
+        elif not plan.changed:
+            outcome = "nothing to change"
+        else:
+            write_store(store_path, plan.document)
+            outcome = (f"written, previous version in {backup_path(store_path)}"
+                       if document is not None else "created")
+    except UnknownTopic as exc:
+        raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    except (StoreError, PageError, WriteError) as exc:
+        raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
+        click.echo(printable(line, limit=MESSAGE_LIMIT))
 
 
 @cli.command()

@@ -14,3 +14,25 @@ class StoreError(BackfaqError):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class PageError(BackfaqError):
+    """A page to import cannot be read or holds no question with an answer (exit 2)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class WriteError(BackfaqError):
+    """A store could not be written; the previous version is left as it was (exit 2)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class UnknownTopic(BackfaqError):
+    """An import names a topic the store does not have (a usage error, exit 2)."""

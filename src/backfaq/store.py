@@ -11,7 +11,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +51,13 @@ def bundled_path() -> Path:
 
     A wheel carries it as ``backfaq/data/faq.json``; an editable install or a
     source checkout does not (hatchling's force-include skips them), so fall
-    back to the checkout's top-level ``data/faq.json``.
+    back to the checkout's top-level ``data/faq.json``. The path is found
+    from this file rather than through importlib.resources, whose import
+    alone costs more than loading the store.
     """
-    packaged = files("backfaq") / "data" / "faq.json"
+    packaged = Path(__file__).parent / "data" / "faq.json"
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / "data" / "faq.json"
 
 
@@ -287,9 +288,15 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
 def load_store(path: str | Path | None = None) -> Store:
     """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
     resolved = Path(path) if path is not None else bundled_path()
-    doc = read_document(resolved)
+    return build_store(load_document(resolved), str(resolved))
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """The parsed document at ``path`` once it passes every check, or raise StoreError."""
+    doc = read_document(path)
     problems = check_document(doc)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise StoreError(str(resolved), f"{problems[0]}{more}")
-    return build_store(doc, str(resolved))
+        raise StoreError(str(path), f"{problems[0]}{more}")
+    checked: dict[str, Any] = doc
+    return checked

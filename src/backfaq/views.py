@@ -6,11 +6,14 @@ and the rich panels can never disagree about what an answer contains.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backfaq.answer import DISCLAIMER, Answer
 from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.text import printable
+
+if TYPE_CHECKING:
+    from backfaq.importer import Action, ImportPlan  # loaded only by `import`
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -109,3 +112,31 @@ def _count(items: Any) -> dict[str, int]:
     for item in items:
         counts[item] = counts.get(item, 0) + 1
     return counts
+
+
+IMPORT_ACTIONS = ("added", "merged", "unchanged", "skipped")
+
+
+def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
+    """One line per page and per question, then the totals and what became of the store."""
+    lines: list[str] = []
+    for page in plan.pages:
+        new = " (new)" if page.new_source else ""
+        lines.append(f'{page.name} ({page.format}): source {page.source_id} '
+                     f'"{page.source_title}"{new}')
+        for action in page.actions:
+            lines.append("  " + _action_line(action))
+    lines += [f"new topic: {topic}" for topic in plan.new_topics]
+    counts = ", ".join(f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS)
+    lines.append(f"{store}: {counts}; {outcome}")
+    return lines
+
+
+def _action_line(action: Action) -> str:
+    if action.kind == "added":
+        return f"added {action.entry_id} [{action.topic}]: {action.question}"
+    if action.kind == "merged":
+        return f"merged into {action.entry_id}: {action.question}"
+    if action.kind == "unchanged":
+        return f"unchanged, already in {action.entry_id}: {action.question}"
+    return f"skipped: no answer: {action.question}"

@@ -66,6 +66,17 @@ def _trigger(text: str) -> tuple[bool, tuple[str, ...]]:
     return False, content
 
 
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """A run of query tokens ``[start, end)`` and the synonym groups it triggers."""
+
+    start: int
+    end: int
+    span: tuple[Token, ...]  # its content tokens
+    groups: tuple[int, ...]
+    exact: bool
+
+
 class Vocabulary:
     """The store's words and synonym groups, ready to interpret a query."""
 
@@ -132,37 +143,55 @@ class Vocabulary:
                 break
         return out
 
-    def _match(self, tokens: list[Token], i: int) -> tuple[list[Token], int, list[int], bool]:
-        """The phrase starting at ``i``: its content tokens, where the next one
-        starts, its synonym groups, and whether it matched as a whole trigger."""
+    def _match_at(self, tokens: list[Token], i: int) -> _Match | None:
+        """The longest synonym phrase that starts at token ``i``, if any."""
         for size in range(min(self.longest_exact, len(tokens) - i), 1, -1):
             key = tuple(t.stem for t in tokens[i : i + size])
             if key in self.exact_groups:
-                span = [t for t in tokens[i : i + size] if not t.stop]
-                return span, i + size, self.exact_groups[key], True
+                span = tuple(t for t in tokens[i : i + size] if not t.stop)
+                return _Match(i, i + size, span, tuple(self.exact_groups[key]), True)
+        if tokens[i].stop:
+            return None
         content = [j for j in range(i, len(tokens)) if not tokens[j].stop]
         for size in range(min(self.longest_phrase, len(content)), 0, -1):
             key = tuple(tokens[j].stem for j in content[:size])
             if key in self.phrase_groups:
-                return [tokens[j] for j in content[:size]], content[size - 1] + 1, \
-                    self.phrase_groups[key], False
-        return [tokens[i]], i + 1, [], False
+                span = tuple(tokens[j] for j in content[:size])
+                return _Match(i, content[size - 1] + 1, span, tuple(self.phrase_groups[key]),
+                              False)
+        return None
+
+    def _matches(self, tokens: list[Token]) -> list[_Match]:
+        """Every phrase the query holds, overlapping ones included, in order.
+
+        "how many days off" holds both "how many days" and "days off": each
+        says something. A match inside a longer one of the same group adds
+        nothing and is dropped; words in no phrase stand alone.
+        """
+        found = [m for i in range(len(tokens)) if (m := self._match_at(tokens, i))]
+        kept = [
+            m for m in found
+            if not any(
+                o is not m and o.start <= m.start and m.end <= o.end
+                and (o.end - o.start > m.end - m.start) and set(m.groups) <= set(o.groups)
+                for o in found
+            )
+        ]
+        covered = {j for m in kept for j in range(m.start, m.end)}
+        alone = [
+            _Match(j, j + 1, (t,), (), False)
+            for j, t in enumerate(tokens) if j not in covered and not t.stop
+        ]
+        return sorted(kept + alone, key=lambda m: (m.start, m.end))
 
     def concepts(self, query: str) -> list[Concept]:
         """Group the query's words into concepts, expanding synonym phrases."""
-        tokens = self.tokens(query)
         concepts: list[Concept] = []
         seen: set[tuple[tuple[str, ...], ...]] = set()
-        i = 0
-        while i < len(tokens):
-            if tokens[i].stop and not self.exact_groups:
-                i += 1
+        for match in self._matches(self.tokens(query)):
+            span, groups, exact = match.span, match.groups, match.exact
+            if not span:
                 continue
-            span, i_next, groups, exact = self._match(tokens, i)
-            if not span or (span[0].stop and not groups):
-                i = i_next
-                continue
-            i = i_next
             phrase = tuple(t.stem for t in span)
             edits = max(t.edits for t in span)
             factor = CORRECTION_FACTOR.get(edits, 1.0)

@@ -53,6 +53,10 @@ class JsonRenderer:
         else:
             self.out.write(self._dumps(data, indent=2) + "\n")
 
+    def answer(self, data: dict[str, Any]) -> None:
+        """One query and all its results as a single line (batch mode)."""
+        self._write(data)
+
     def entry(self, data: dict[str, Any]) -> None:
         if self.lines:
             self._write(data)

@@ -1,0 +1,218 @@
+"""Parse an FAQ page, plain text or Markdown, into its title and question/answer pairs.
+
+Pure functions over a string: reading the file is the importer's job, so every
+layout rule here can be tested on a few lines of text. Answers keep the page's
+words and line breaks; only line endings, indentation, trailing spaces and runs
+of blank lines are normalised, as in the curated store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from backfaq.errors import PageError
+from backfaq.store import CONTROL
+
+PAGE_FORMATS = ("text", "markdown")
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
+
+# Lines that belong to the page around the FAQ, never to an answer (compared
+# once case and punctuation are folded).
+FURNITURE = frozenset(
+    {
+        "table of contents", "contents", "in this article", "on this page",
+        "share this article", "share this page", "share this post", "share",
+        "print", "print this page", "back to top", "advertisement", "skip to content",
+    }
+)
+TITLE_MAX = 120  # a longer line before the first question is an introduction
+BULLET = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u2043\u2219\u00b7]\s|\d{1,3}[.)]\s)")
+ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A question and its answer; ``answer`` is empty when the page gives none."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    title: str | None
+    format: str
+    pairs: tuple[Pair, ...]
+
+
+def detect_format(name: str, text: str) -> str:
+    """Markdown for a Markdown file name or a page with a '#' heading; text otherwise."""
+    if PurePath(name).suffix.lower() in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if any(_heading(line) for line in _lines(text)):
+        return "markdown"
+    return "text"
+
+
+def parse_page(text: str, *, name: str, fmt: str | None = None) -> Page:
+    """The title and pairs of a page; ``fmt`` None means detect it. Raises PageError."""
+    fmt = fmt or detect_format(name, text)
+    lines = _lines(text)
+    for number, line in enumerate(lines, start=1):
+        if CONTROL.search(line):
+            raise PageError(name, f"line {number}: contains control characters")
+    if fmt == "markdown":
+        return _parse_markdown(lines)
+    if fmt == "text":
+        return _parse_text(lines)
+    raise PageError(name, f"unknown page format {fmt!r} (expected one of: text, markdown)")
+
+
+def _lines(text: str) -> list[str]:
+    """Lines without their endings (\\n, \\r\\n, \\r, form feeds) or trailing spaces."""
+    return [line.rstrip() for line in text.removeprefix("\ufeff").splitlines()]
+
+
+def _fold(line: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", line.casefold()).split())
+
+
+def _is_furniture(line: str) -> bool:
+    return _fold(line) in FURNITURE
+
+
+def _title_line(line: str) -> bool:
+    """A short line that does not end a sentence: a heading, not an introduction."""
+    return len(line) <= TITLE_MAX and not line.endswith((".", "!", ":", ";", ","))
+
+
+# --- plain text ------------------------------------------------------------------------
+
+
+def _is_question(line: str) -> bool:
+    """An unindented line ending in '?' that is not a list item."""
+    return line.endswith("?") and not line[:1].isspace() and not BULLET.match(line)
+
+
+def _parse_text(lines: list[str]) -> Page:
+    title: str | None = None
+    preamble = True
+    pairs: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if _is_furniture(line):
+            continue
+        if _is_question(line):
+            pairs.append((line.strip(), []))
+        elif pairs:
+            pairs[-1][1].append(line.strip())
+        elif line.strip() and preamble:
+            # Only the first line before the first question can be the title.
+            preamble = False
+            title = line.strip() if _title_line(line.strip()) else None
+    return Page(title, "text", tuple(Pair(q, _answer(a)) for q, a in pairs))
+
+
+def _answer(lines: list[str]) -> str:
+    """Lines joined with newlines: no blank lines around, at most one between paragraphs."""
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    return "\n".join(kept)
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    level: int
+    text: str
+    line: str
+
+
+def _heading(line: str) -> _Heading | None:
+    match = ATX.match(line)
+    if match and match.group(2) and match.group(2).strip():
+        return _Heading(len(match.group(1)), match.group(2).strip(), line)
+    return None
+
+
+def _blocks(lines: list[str]) -> list[_Heading | str]:
+    """Headings (ATX and setext) and the other lines, front matter, breaks and fences handled."""
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), 0)
+        lines = lines[end + 1 :]
+    blocks: list[_Heading | str] = []
+    fence: str | None = None
+    for line in lines:
+        opening = FENCE.match(line)
+        if fence is not None:
+            blocks.append(line)
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            blocks.append(line)
+            continue
+        heading = _heading(line)
+        previous = blocks[-1] if blocks else None
+        underline = SETEXT.match(line)
+        if heading is not None:
+            blocks.append(heading)
+        elif (
+            underline
+            and isinstance(previous, str)
+            and previous.strip()
+            and not BULLET.match(previous)
+            and (len(blocks) < 2 or blocks[-2] == "" or isinstance(blocks[-2], _Heading))
+        ):
+            level = 1 if underline.group(1)[0] == "=" else 2
+            blocks[-1] = _Heading(level, previous.strip(), previous)
+        elif THEMATIC_BREAK.match(line):
+            blocks.append("")
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _parse_markdown(lines: list[str]) -> Page:
+    blocks = _blocks(lines)
+    # In a page whose questions end in '?', other headings are section labels
+    # (they end the answer above them) or, deeper than the question, part of it.
+    marked = any(b.text.endswith("?") for b in blocks if isinstance(b, _Heading))
+    title: str | None = None
+    pairs: list[tuple[str, list[str]]] = []
+    answer: list[str] | None = None  # where the lines go; None drops them
+    level = 0
+    for block in blocks:
+        if isinstance(block, str):
+            if answer is not None and not _is_furniture(block):
+                answer.append(block)
+        elif _is_furniture(block.text):
+            continue
+        elif title is None and not pairs and block.level == 1 and not block.text.endswith("?"):
+            title, answer = block.text, None
+        elif block.text.endswith("?") or not marked:
+            pairs.append((block.text, []))
+            answer, level = pairs[-1][1], block.level
+        elif answer is not None and block.level > level:
+            answer.append(block.line)
+        else:
+            answer = None
+    return Page(title, "markdown", tuple(Pair(q, _answer(_dedent(a))) for q, a in pairs))
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    """Remove the indentation every non-blank line shares; keep nested lists nested."""
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return [line[cut:] for line in lines]

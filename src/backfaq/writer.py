@@ -1,0 +1,97 @@
+"""Write a store document safely: the file on disk is always a whole store, old or new.
+
+The new text goes to a temporary file in the store's own directory, is flushed
+to the disk, and only then renamed over the store (a rename within one
+directory is atomic). The previous version is kept beside it as ``STORE.bak``.
+Whatever fails, and wherever, the store is left as it was and no temporary
+file stays behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from backfaq.errors import WriteError
+
+
+def serialize(document: dict[str, Any]) -> bytes:
+    """The store's text exactly as the curated ``data/faq.json`` is laid out."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def write_store(path: Path, document: dict[str, Any]) -> None:
+    """Replace (or create) the store at ``path`` atomically; raise WriteError on failure."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        old_mode = stat.S_IMODE(target.stat().st_mode)
+        previous: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        old_mode, previous = _default_mode(), None
+    except OSError as exc:
+        problem = f"cannot read the current store: {exc.strerror or exc}"
+        raise WriteError(str(path), problem) from None
+    temporary: list[Path] = []
+    try:
+        fresh = _write_temporary(target, serialize(document), old_mode, temporary)
+        if previous is not None:
+            saved = _write_temporary(target, previous, old_mode, temporary)
+            os.replace(saved, backup_path(target))
+            temporary.remove(saved)
+        os.replace(fresh, target)
+        temporary.remove(fresh)
+        _sync_directory(target.parent)
+    except OSError as exc:
+        raise WriteError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    finally:
+        for leftover in temporary:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]) -> Path:
+    """``data`` in a new file beside ``target``, on the disk before this returns."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temporary.append(Path(name))
+    try:
+        stream = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+        if hasattr(os, "fchmod"):
+            os.fchmod(stream.fileno(), mode)
+    return Path(name)
+
+
+def _default_mode() -> int:
+    """What a new file gets from open(): 0o666 less the umask (mkstemp would give 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable; not every system lets a directory be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,679 @@
+"""`backfaq import`: pages merged into a store, written atomically or not at all.
+
+The store on disk is always a whole store, old or new: every failure (a page
+that cannot be read, a store that is invalid, a write or a rename that fails)
+leaves it byte for byte as it was, with no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from processes import one_error_line, run
+
+from backfaq.cli import cli
+from backfaq.errors import WriteError
+from backfaq.importer import empty_document, plan_import
+from backfaq.pages import Page, Pair, parse_page
+from backfaq.store import bundled_path, check_document
+from backfaq.writer import serialize, write_store
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "data" / "sources"
+PAGE_FILES = [SOURCES / "000_e6524879e6cdcbc3.txt", SOURCES / "001_21e0dcd4b713d5da.txt"]
+CURATED: dict[str, Any] = json.loads(bundled_path().read_text(encoding="utf-8"))
+
+PLANTS_PAGE = """\
+Plant care
+Table of Contents
+How do I water a bonsai?
+Water it when the soil feels dry.
+How often should I repot a cactus?
+  1. Every few years.
+  2. In spring.
+Do ferns like sun?
+"""
+
+
+def invoke(runner: CliRunner, *args: str) -> Result:
+    result = runner.invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.exception
+    )
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def import_(runner: CliRunner, *args: str) -> Result:
+    return invoke(runner, "import", *args)
+
+
+def load(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+Curated = dict[str, tuple[frozenset[str], str, frozenset[str]]]
+
+
+def entries_by_question(doc: dict[str, Any]) -> Curated:
+    """Per entry what the pages decide (ids, topics and titles are the curator's)."""
+    files = {s["id"]: s["file"] for s in doc["sources"]}
+    return {
+        e["question"]: (
+            frozenset(e.get("also_asked", [])),
+            e["answer"],
+            frozenset(files[s] for s in e["sources"]),
+        )
+        for e in doc["entries"]
+    }
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A directory holding only what a test puts there."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def plants(work: Path) -> Path:
+    path = work / "plants.txt"
+    path.write_text(PLANTS_PAGE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def curated_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "store" / "faq.json"
+    path.parent.mkdir()
+    path.write_bytes(bundled_path().read_bytes())
+    return path
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+# --- the curated store and the importer agree -----------------------------------------
+
+
+def test_importing_the_source_pages_gives_the_curated_store(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = tmp_path / "imported.json"
+    result = import_(runner, *map(str, PAGE_FILES), "--into", str(store))
+    assert result.exit_code == 0, result.stderr
+    imported = load(store)
+    assert entries_by_question(imported) == entries_by_question(CURATED)
+    assert [e["question"] for e in imported["entries"]] == [
+        e["question"] for e in CURATED["entries"]
+    ]
+    assert check_document(imported) == []
+    assert [t["id"] for t in imported["topics"]] == ["general"]
+    assert imported["synonyms"] == []
+    assert result.stdout.splitlines()[-1] == (
+        f"{store}: 24 added, 3 merged, 0 unchanged, 1 skipped; created"
+    )
+    assert "  skipped: no answer: How can seniors strengthen their upper back muscles?" in (
+        result.stdout.splitlines()
+    )
+
+
+def test_the_writer_lays_out_a_store_exactly_as_the_curated_file() -> None:
+    assert serialize(CURATED) == bundled_path().read_bytes()
+
+
+# --- the summary and the new records ---------------------------------------------------
+
+
+def test_import_into_a_new_store(runner: CliRunner, plants: Path, tmp_path: Path) -> None:
+    store = tmp_path / "garden.json"
+    result = import_(runner, str(plants), "--into", str(store))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == (
+        f'{plants} (text): source plant-care "Plant care" (new)\n'
+        "  added water-bonsai [general]: How do I water a bonsai?\n"
+        "  added often-repot-cactus [general]: How often should I repot a cactus?\n"
+        "  skipped: no answer: Do ferns like sun?\n"
+        "new topic: general\n"
+        f"{store}: 2 added, 0 merged, 0 unchanged, 1 skipped; created\n"
+    )
+    assert load(store) == {
+        "version": 1,
+        "topics": [{"id": "general", "title": "General",
+                    "description": "Questions that fit no other topic."}],
+        "sources": [{"id": "plant-care", "title": "Plant care", "file": "plants.txt"}],
+        "entries": [
+            {"id": "water-bonsai", "question": "How do I water a bonsai?", "also_asked": [],
+             "answer": "Water it when the soil feels dry.", "topic": "general",
+             "sources": ["plant-care"]},
+            {"id": "often-repot-cactus", "question": "How often should I repot a cactus?",
+             "also_asked": [], "answer": "1. Every few years.\n2. In spring.",
+             "topic": "general", "sources": ["plant-care"]},
+        ],
+        "synonyms": [],
+    }
+    assert not (tmp_path / "garden.json.bak").exists()
+    assert invoke(runner, "validate", str(store)).exit_code == 0
+    served = invoke(runner, "--data", str(store), "ask", "repot", "cactus", "--format", "json")
+    assert json.loads(served.stdout)["results"][0]["id"] == "often-repot-cactus"
+
+
+def test_source_title_option_then_title_line_then_file_name(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    titled = tmp_path / "titled.txt"
+    titled.write_text("Garden FAQ\nWhy water?\nPlants need it.\n", encoding="utf-8")
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text("Why prune?\nTo shape the plant.\n", encoding="utf-8")
+    named = tmp_path / "named.txt"
+    named.write_text("Why mulch?\nIt keeps the soil damp.\n", encoding="utf-8")
+    store = tmp_path / "s.json"
+    assert import_(runner, str(titled), str(untitled), "--into", str(store)).exit_code == 0
+    assert import_(runner, str(named), "--into", str(store),
+                   "--source-title", "My notes").exit_code == 0
+    assert load(store)["sources"] == [
+        {"id": "garden-faq", "title": "Garden FAQ", "file": "titled.txt"},
+        {"id": "untitled", "title": "untitled.txt", "file": "untitled.txt"},
+        {"id": "notes", "title": "My notes", "file": "named.txt"},
+    ]
+
+
+def test_a_known_answer_becomes_a_phrasing_and_a_source(
+    runner: CliRunner, curated_copy: Path, tmp_path: Path
+) -> None:
+    entry = CURATED["entries"][1]
+    page = tmp_path / "again.md"
+    # Same words, other case, spacing and punctuation: the same answer.
+    answer = entry["answer"].upper().replace(".", "!").replace(" ", "  ")
+    page.write_text(f"## Why are my back muscles weak?\n\n{answer}\n", encoding="utf-8")
+    result = import_(runner, str(page), "--into", str(curated_copy))
+    assert result.exit_code == 0, result.stderr
+    assert f"  merged into {entry['id']}: Why are my back muscles weak?" in result.stdout
+    merged = load(curated_copy)["entries"][1]
+    assert merged == {**entry, "also_asked": ["Why are my back muscles weak?"],
+                      "sources": [*entry["sources"], "again"]}
+    assert list(merged) == list(entry)  # the field order of the format is kept
+    assert len(load(curated_copy)["entries"]) == len(CURATED["entries"])
+
+
+def test_an_answer_given_twice_in_one_page_is_one_entry(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "p.txt"
+    page.write_text("Why water?\nPlants need it.\nWhy do I water?\nplants need it\n", "utf-8")
+    store = tmp_path / "s.json"
+    assert import_(runner, str(page), "--into", str(store)).exit_code == 0
+    assert load(store)["entries"][0]["also_asked"] == ["Why do I water?"]
+    assert len(load(store)["entries"]) == 1
+
+
+def test_ids_are_stable_slugs_made_unique(runner: CliRunner, tmp_path: Path) -> None:
+    first = tmp_path / "a.txt"
+    first.write_text("How do I water a bonsai?\nWith rain water.\n", encoding="utf-8")
+    second = tmp_path / "b.txt"
+    second.write_text("How do I water a bonsai?\nFrom below.\n", encoding="utf-8")
+    store = tmp_path / "s.json"
+    assert import_(runner, str(first), str(second), "--into", str(store)).exit_code == 0
+    assert [e["id"] for e in load(store)["entries"]] == ["water-bonsai", "water-bonsai-2"]
+
+
+def test_existing_synonyms_and_records_are_kept(
+    runner: CliRunner, curated_copy: Path, plants: Path
+) -> None:
+    assert import_(runner, str(plants), "--into", str(curated_copy)).exit_code == 0
+    after = load(curated_copy)
+    assert after["synonyms"] == CURATED["synonyms"]
+    assert after["entries"][: len(CURATED["entries"])] == CURATED["entries"]
+    assert after["sources"][: len(CURATED["sources"])] == CURATED["sources"]
+    assert after["topics"][: len(CURATED["topics"])] == CURATED["topics"]
+
+
+# --- topics ----------------------------------------------------------------------------
+
+
+def test_new_entries_go_to_the_best_matching_topic_else_general(
+    runner: CliRunner, curated_copy: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "more.md"
+    page.write_text(
+        "## Is swimming good for upper back pain?\n\nSwimming is gentle exercise.\n\n"
+        "## Should I see a doctor about numbness in my arms?\n\nYes, numbness needs a check.\n\n"
+        "## How do I repot a cactus?\n\nUse gloves.\n",
+        encoding="utf-8",
+    )
+    result = import_(runner, str(page), "--into", str(curated_copy))
+    assert result.exit_code == 0, result.stderr
+    topics = {e["question"]: e["topic"] for e in load(curated_copy)["entries"]}
+    assert topics["Is swimming good for upper back pain?"] == "exercises"
+    assert topics["Should I see a doctor about numbness in my arms?"] == "see-a-doctor"
+    assert topics["How do I repot a cactus?"] == "general"
+    assert load(curated_copy)["topics"][-1]["id"] == "general"
+    assert "new topic: general" in result.stdout.splitlines()
+
+
+def test_topic_option_names_an_existing_topic(
+    runner: CliRunner, curated_copy: Path, plants: Path
+) -> None:
+    assert import_(runner, str(plants), "--into", str(curated_copy),
+                   "--topic", "relief").exit_code == 0
+    added = load(curated_copy)["entries"][len(CURATED["entries"]):]
+    assert {e["topic"] for e in added} == {"relief"}
+    assert len(load(curated_copy)["topics"]) == len(CURATED["topics"])
+
+
+def test_unknown_topic_in_an_existing_store_is_refused(
+    runner: CliRunner, curated_copy: Path, plants: Path
+) -> None:
+    before = snapshot(curated_copy.parent)
+    result = import_(runner, str(plants), "--into", str(curated_copy), "--topic", "gardening")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: unknown topic 'gardening'; choose one of: "
+        "causes, exercises, relief, posture, see-a-doctor"
+    )
+    assert snapshot(curated_copy.parent) == before
+
+
+def test_topic_option_creates_the_topic_of_a_new_store(
+    runner: CliRunner, plants: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "s.json"
+    assert import_(runner, str(plants), "--into", str(store),
+                   "--topic", "house-plants").exit_code == 0
+    assert load(store)["topics"] == [
+        {"id": "house-plants", "title": "House plants",
+         "description": "Imported questions about house plants."}
+    ]
+
+
+@pytest.mark.parametrize("topic", ["House Plants", "", "a\x1bb"])
+def test_a_new_topic_must_be_a_slug(
+    runner: CliRunner, plants: Path, tmp_path: Path, topic: str
+) -> None:
+    result = import_(runner, str(plants), "--into", str(tmp_path / "s.json"), "--topic", topic)
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr
+    assert not (tmp_path / "s.json").exists()
+
+
+# --- idempotence and dry runs ----------------------------------------------------------
+
+
+def test_importing_the_same_page_twice_changes_nothing(
+    runner: CliRunner, plants: Path, work: Path
+) -> None:
+    store = work / "s.json"
+    assert import_(runner, str(plants), "--into", str(store)).exit_code == 0
+    before = snapshot(work)
+    result = import_(runner, str(plants), "--into", str(store))
+    assert result.exit_code == 0
+    assert snapshot(work) == before  # not even a .bak
+    assert result.stdout.splitlines()[1:] == [
+        "  unchanged, already in water-bonsai: How do I water a bonsai?",
+        "  unchanged, already in often-repot-cactus: How often should I repot a cactus?",
+        "  skipped: no answer: Do ferns like sun?",
+        f"{store}: 0 added, 0 merged, 2 unchanged, 1 skipped; nothing to change",
+    ]
+
+
+def test_importing_the_source_pages_into_the_curated_store_changes_nothing(
+    runner: CliRunner, curated_copy: Path
+) -> None:
+    before = snapshot(curated_copy.parent)
+    result = import_(runner, *map(str, PAGE_FILES), "--into", str(curated_copy))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("0 added, 0 merged, 27 unchanged, 1 skipped; nothing to change\n")
+    assert snapshot(curated_copy.parent) == before
+
+
+def test_dry_run_prints_the_summary_and_writes_nothing(
+    runner: CliRunner, curated_copy: Path, plants: Path, tmp_path: Path
+) -> None:
+    before = snapshot(curated_copy.parent)
+    dry = import_(runner, str(plants), "--into", str(curated_copy), "--dry-run")
+    assert dry.exit_code == 0
+    assert snapshot(curated_copy.parent) == before
+    real = import_(runner, str(plants), "--into", str(curated_copy))
+    assert real.exit_code == 0
+    assert dry.stdout.splitlines()[:-1] == real.stdout.splitlines()[:-1]
+    assert dry.stdout.splitlines()[-1].endswith("; dry run, nothing written")
+    assert real.stdout.splitlines()[-1].endswith(
+        f"; written, previous version in {curated_copy}.bak"
+    )
+    new = tmp_path / "new.json"
+    assert import_(runner, str(plants), "--into", str(new), "--dry-run").exit_code == 0
+    assert not new.exists()
+
+
+# --- atomic writes and fault injection --------------------------------------------------
+
+
+def test_a_write_keeps_the_previous_version_and_the_file_mode(
+    runner: CliRunner, curated_copy: Path, plants: Path
+) -> None:
+    curated_copy.chmod(0o640)
+    assert import_(runner, str(plants), "--into", str(curated_copy)).exit_code == 0
+    assert Path(f"{curated_copy}.bak").read_bytes() == bundled_path().read_bytes()
+    assert stat.S_IMODE(curated_copy.stat().st_mode) == 0o640
+    assert sorted(p.name for p in curated_copy.parent.iterdir()) == ["faq.json", "faq.json.bak"]
+
+
+def test_a_symlinked_store_is_written_through_the_link(
+    runner: CliRunner, curated_copy: Path, plants: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "link.json"
+    link.symlink_to(curated_copy)
+    assert import_(runner, str(plants), "--into", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert len(load(curated_copy)["entries"]) == len(CURATED["entries"]) + 2
+
+
+def failing(name: str, *, after: int = 0) -> Any:
+    """A stand-in for ``os.<name>`` that works ``after`` times, then fails like a full disk."""
+    real = getattr(os, name)
+    calls = {"n": 0}
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("name", "after"),
+    [("replace", 0), ("replace", 1), ("fsync", 0), ("fsync", 1), ("fdopen", 0), ("fchmod", 0)],
+    ids=["backup-rename", "store-rename", "new-text-fsync", "backup-fsync", "open", "chmod"],
+)
+def test_a_failing_write_or_rename_leaves_the_old_store_intact(
+    runner: CliRunner, curated_copy: Path, plants: Path, monkeypatch: pytest.MonkeyPatch,
+    name: str, after: int,
+) -> None:
+    before = snapshot(curated_copy.parent)
+    monkeypatch.setattr(os, name, failing(name, after=after))
+    result = import_(runner, str(plants), "--into", str(curated_copy))
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {curated_copy}: cannot write: No space left on device\n"
+    current = snapshot(curated_copy.parent)
+    assert current["faq.json"] == before["faq.json"]
+    # Only a complete earlier version may have appeared beside it: the backup.
+    assert set(current) - set(before) <= ({"faq.json.bak"} if after else set())
+    if "faq.json.bak" in current:
+        assert current["faq.json.bak"] == before["faq.json"]
+
+
+def test_a_failing_write_creates_no_new_store(
+    runner: CliRunner, plants: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "replace", failing("replace"))
+    result = import_(runner, str(plants), "--into", str(work / "new.json"))
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert sorted(p.name for p in work.iterdir()) == ["plants.txt"]
+
+
+def test_an_interrupted_write_leaves_the_old_store_and_no_temporary_file(
+    curated_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(curated_copy.parent)
+
+    def interrupt(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_store(curated_copy, {"version": 1})
+    monkeypatch.undo()
+    assert snapshot(curated_copy.parent) == before
+
+
+def test_a_store_in_a_missing_directory_is_a_write_error(tmp_path: Path) -> None:
+    with pytest.raises(WriteError, match="cannot write: No such file or directory"):
+        write_store(tmp_path / "nowhere" / "s.json", {"version": 1})
+
+
+# --- bad pages and bad stores ----------------------------------------------------------
+
+BAD_PAGES: dict[str, tuple[bytes | None, str]] = {
+    "missing": (None, "no such file"),
+    "empty": (b"", "empty page"),
+    "only whitespace": (b"  \r\n\n\t", "empty page"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file, not a text page"),
+    "not UTF-8": ("Why?\nBecause caf\u00e9.\n".encode("latin-1"),
+                  "not UTF-8 text (bad byte at offset 16)"),
+    "no questions": (b"Just notes.\nNothing asked.\n", "no questions found (as text)"),
+    "no answers": (b"Why?\n\nHow?\n", "no question with an answer found (as text)"),
+    "escape sequence": (b"Why?\nBecause \x1b[31mred.\n", "line 2: contains control characters"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_PAGES))
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-store", "new-store"])
+def test_a_bad_page_is_an_error_and_writes_nothing(
+    runner: CliRunner, curated_copy: Path, plants: Path, kind: str, existing: bool
+) -> None:
+    content, message = BAD_PAGES[kind]
+    page = curated_copy.parent.parent / f"bad-{kind.replace(' ', '-')}.txt"
+    if content is not None:
+        page.write_bytes(content)
+    store = curated_copy if existing else curated_copy.parent / "new.json"
+    before = snapshot(curated_copy.parent)
+    # A good page before the bad one is not imported either: all or nothing.
+    result = import_(runner, str(plants), str(page), "--into", str(store))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert one_error_line(result.stderr) == f"Error: {page}: {message}"
+    assert snapshot(curated_copy.parent) == before
+
+
+def test_a_directory_is_not_a_page(runner: CliRunner, tmp_path: Path) -> None:
+    result = import_(runner, str(tmp_path), "--into", str(tmp_path / "s.json"))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == f"Error: {tmp_path}: is a directory, not a page"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_is_not_read(runner: CliRunner, tmp_path: Path) -> None:
+    result = import_(runner, "/dev/zero", "--into", str(tmp_path / "s.json"))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == "Error: /dev/zero: is a device, not a page"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"{not json", "invalid JSON at line 1, column 2: Expecting property name enclosed "
+      "in double quotes"),
+     (b'{"version": 1}', "topics: missing (and 2 more problems)"),
+     (b"", "empty file, expected a JSON object")],
+    ids=["invalid-json", "not-a-store", "empty"],
+)
+def test_an_invalid_store_is_refused_not_overwritten(
+    runner: CliRunner, plants: Path, work: Path, content: bytes, message: str
+) -> None:
+    store = work / "s.json"
+    store.write_bytes(content)
+    result = import_(runner, str(plants), "--into", str(store))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == f"Error: {store}: {message}"
+    assert store.read_bytes() == content
+    assert sorted(p.name for p in work.iterdir()) == ["plants.txt", "s.json"]
+
+
+def test_a_directory_as_the_store_is_refused(
+    runner: CliRunner, plants: Path, tmp_path: Path
+) -> None:
+    result = import_(runner, str(plants), "--into", str(tmp_path))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == f"Error: {tmp_path}: is a directory, not a store file"
+
+
+# --- options ---------------------------------------------------------------------------
+
+
+def test_format_option_forces_the_page_format(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "faq.md"
+    page.write_text("## Why?\nBecause.\n", encoding="utf-8")
+    store = tmp_path / "s.json"
+    assert import_(runner, str(page), "--into", str(store), "--format", "text").exit_code == 0
+    assert load(store)["entries"][0]["question"] == "## Why?"
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "", "TEXT"])
+def test_unknown_page_format_is_a_usage_error(
+    runner: CliRunner, plants: Path, tmp_path: Path, fmt: str
+) -> None:
+    result = import_(runner, str(plants), "--into", str(tmp_path / "s.json"), "--format", fmt)
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in result.stderr.splitlines()[-1]
+
+
+def test_windows_markdown_page_with_lists_and_a_missing_answer(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    page = tmp_path / "care.md"
+    page.write_bytes(
+        b"# Care\r\n\r\n## How do I stretch?  \r\n\r\n- Reach up.  \r\n- Reach down.\r\n\r\n\r\n"
+        b"## Is it bad?\r\n\r\n## Why rest?\r\nIt heals.\r\n"
+    )
+    store = tmp_path / "s.json"
+    result = import_(runner, str(page), "--into", str(store))
+    assert result.exit_code == 0, result.stderr
+    assert "  skipped: no answer: Is it bad?" in result.stdout.splitlines()
+    assert [(e["question"], e["answer"]) for e in load(store)["entries"]] == [
+        ("How do I stretch?", "- Reach up.\n- Reach down."),
+        ("Why rest?", "It heals."),
+    ]
+    assert load(store)["sources"][0]["title"] == "Care"
+
+
+def test_the_store_defaults_to_data_option_and_env_var(
+    runner: CliRunner, plants: Path, tmp_path: Path
+) -> None:
+    by_option = tmp_path / "a.json"
+    assert invoke(runner, "--data", str(by_option), "import", str(plants)).exit_code == 0
+    assert by_option.exists()
+    by_env = tmp_path / "b.json"
+    result = runner.invoke(cli, ["import", str(plants)], env={"BACKFAQ_DATA": str(by_env)})
+    assert result.exit_code == 0
+    assert by_env.exists()
+
+
+def test_no_store_named_is_a_usage_error(runner: CliRunner, plants: Path) -> None:
+    result = import_(runner, str(plants))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: name the store to write with --into STORE"
+
+
+def test_no_page_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = import_(runner, "--into", str(tmp_path / "s.json"))
+    assert result.exit_code == 2
+    assert "Missing argument 'PAGE...'" in result.stderr
+
+
+@pytest.mark.parametrize("title", ["", "  ", "bad\ntitle"])
+def test_source_title_must_be_printable_text(
+    runner: CliRunner, plants: Path, tmp_path: Path, title: str
+) -> None:
+    result = import_(runner, str(plants), "--into", str(tmp_path / "s.json"),
+                     "--source-title", title)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("Error: --source-title must be printable")
+    assert not (tmp_path / "s.json").exists()
+
+
+# --- planning without the command line ---------------------------------------------------
+
+
+def test_plan_import_leaves_its_input_unchanged() -> None:
+    doc = json.loads(json.dumps(CURATED))
+    page = Page("T", "text", (Pair("Why new?", "A new answer."),
+                              Pair(CURATED["entries"][0]["question"] + " (again)",
+                                   CURATED["entries"][0]["answer"])))
+    plan = plan_import(doc, [("t.txt", page)])
+    assert doc == CURATED
+    assert plan.changed
+    assert [a.kind for a in plan.pages[0].actions] == ["added", "merged"]
+
+
+# --- a real process ----------------------------------------------------------------------
+
+
+def test_bad_page_real_process(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_bytes(b"\xff\xfe\x00W\x00h\x00y\x00?")
+    proc = run("import", str(page), "--into", str(tmp_path / "s.json"))
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert one_error_line(proc.stderr) == f"Error: {page}: binary file, not a text page"
+    assert not (tmp_path / "s.json").exists()
+
+
+# --- any page gives a valid store or a clear error ---------------------------------------
+
+LINE = st.one_of(
+    st.sampled_from(["Why?", "How do I a?", "## Why b?", "# Title", "Table of Contents", "",
+                     "  1. Step.", "- item", "Answer text.", "===", "---", "```", "\u2022 dot"]),
+    st.text(alphabet=st.sampled_from(list("ab ?#-*1.\t=`\u00e9\u2022\u00a0")), max_size=12),
+)
+PAGE_TEXT = st.tuples(st.lists(LINE, max_size=12), st.sampled_from(["\n", "\r\n", "\r"])).map(
+    lambda parts: parts[1].join(parts[0])
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=PAGE_TEXT, fmt=st.sampled_from(["text", "markdown"]), into_curated=st.booleans())
+def test_any_page_imports_into_a_valid_store_or_is_refused(
+    text: str, fmt: str, into_curated: bool
+) -> None:
+    page = parse_page(text, name="p.txt", fmt=fmt)
+    if not any(pair.answer for pair in page.pairs):
+        return  # load_pages refuses such a page
+    start = json.loads(json.dumps(CURATED)) if into_curated else empty_document()
+    plan = plan_import(start, [("p.txt", page)])
+    assert check_document(plan.document) == []
+    again = plan_import(plan.document, [("p.txt", page)])
+    assert not again.changed
+
+
+# --- the README's example is what really happens ----------------------------------------
+
+
+def readme_blocks() -> list[str]:
+    """The fenced blocks of the README's "Use your own FAQ" section, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Use your own FAQ\n", 1)[1].split("\n## Scripts and pipes", 1)[0]
+    return re.findall(r"^```[a-z]*\n(.*?)^```$", section, flags=re.M | re.S)
+
+
+def test_readme_example_runs_as_shown(
+    runner: CliRunner, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, first, more, second = readme_blocks()[:4]
+    monkeypatch.chdir(work)
+    (work / "desk.md").write_text(desk, encoding="utf-8")
+    (work / "more.txt").write_bytes(more.replace("\n", "\r\n").encode("utf-8"))
+    for console in (first, second):
+        for command in re.split(r"^\$ ", console, flags=re.M)[1:]:
+            line, expected = command.split("\n", 1)
+            args = shlex.split(line.removesuffix(" | tail -1"))
+            assert args[0] == "backfaq"
+            result = invoke(runner, *args[1:])
+            assert result.exit_code == 0, result.stderr
+            shown = result.stdout.splitlines()[-1] + "\n" if "| tail" in line else result.stdout
+            assert shown == expected, line
