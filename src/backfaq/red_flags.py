@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from backfaq.analyzer import stem, terms, words
+from backfaq.analyzer import STOP_WORDS, asked_words, stem, terms, words
 from backfaq.model import RedFlag, Store
-from backfaq.vocabulary import Token, Vocabulary
+from backfaq.vocabulary import Vocabulary
 
 # How far apart the words of one phrase may be, in content words beyond the
 # phrase's own: "pain in my chest" and "my chest feels tight" match, while
@@ -30,6 +31,12 @@ SLACK = 2
 _NO = re.compile(r"\bno\b(?!\s+(?:longer|reason|idea)\b)", re.IGNORECASE)
 _WITHOUT = re.compile(r"\bwithout\b(?!\s+(?:trying|reason|dieting)\b)", re.IGNORECASE)
 _JOINS = re.compile(r"\b(?:but|and|although|though|yet|however)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    stem: str
+    stop: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +69,29 @@ class RedFlags:
         texts = [t for e in store.entries for t in (*e.phrasings, e.answer)]
         texts += [t for f in self.flags for t in (*f.terms, *f.exceptions)]
         self.vocabulary = Vocabulary(texts, ()) if self.flags else None
+        # Correcting a word searches the whole vocabulary; batch mode asks the
+        # same words again and again.
+        self._token = lru_cache(maxsize=8192)(self._read_word)
+
+    def _read_word(self, word: str) -> _Token:
+        if word in STOP_WORDS or self.vocabulary is None:
+            return _Token(stem(word), stop=True)
+        return _Token(stem(self.vocabulary.correct(word)[0]), stop=False)
 
     def find(self, query: str) -> tuple[RedFlag, ...]:
         """The signs ``query`` names, in the store's order; none when it denies them."""
         if self.vocabulary is None:
             return ()
-        tokens = self.vocabulary.tokens(_clauses(query))
+        tokens = [self._token(w) for w in asked_words(_clauses(query))]
+        present = {t.stem for t in tokens}
         found = []
         for flag, phrases, exceptions in zip(self.flags, self._terms, self._exceptions):
+            candidates = [p for p in phrases if present.issuperset(p.stems)]
+            if not candidates:  # most queries name no sign: skip the windows
+                continue
             skip = {i for p in exceptions for i in _positions(p, tokens)}
             kept = [t for i, t in enumerate(tokens) if i not in skip]
-            if any(_positions(p, kept) for p in phrases):
+            if any(_positions(p, kept) for p in candidates):
                 found.append(flag)
         return tuple(found)
 
@@ -83,7 +102,7 @@ def _clauses(query: str) -> str:
     return _JOINS.sub(r", \g<0>", query)
 
 
-def _positions(phrase: _Phrase, tokens: list[Token]) -> set[int]:
+def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:
     """The indexes of ``tokens`` that make up ``phrase``; empty when it is not there."""
     if not phrase.stems:
         return set()
