@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from backfaq import __version__, views
+from backfaq.completion import (
+    SHELLS,
+    complete_ids,
+    complete_paths,
+    complete_topics,
+    completion_script,
+)
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
@@ -85,46 +92,6 @@ class App:
             raise click.UsageError(
                 f"unknown topic '{printable(topic)}'; choose one of: {known}"
             )
-
-
-# --- shell completion: values come from the store, and completing never fails ---------
-
-
-def _completion_store(ctx: click.Context) -> Store | None:
-    """The store named by --data earlier on the line (or BACKFAQ_DATA), else the bundled one."""
-    from backfaq.store import load_store
-
-    data = ctx.find_root().params.get("data")
-    try:
-        return load_store(data or None)
-    except Exception:  # a half-typed path or a broken store: offer nothing, never a traceback
-        return None
-
-
-def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    from click.shell_completion import CompletionItem
-
-    store = _completion_store(ctx)
-    if store is None:
-        return []
-    return [CompletionItem(t.id, help=t.title) for t in store.topics
-            if t.id.startswith(incomplete)]
-
-
-def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    from click.shell_completion import CompletionItem
-
-    store = _completion_store(ctx)
-    if store is None:
-        return []
-    return [CompletionItem(e.id, help=e.question) for e in store.entries
-            if e.id.startswith(incomplete)]
-
-
-def complete_paths(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    from click.shell_completion import CompletionItem
-
-    return [CompletionItem(incomplete, type="file")]
 
 
 def format_option(func: F) -> F:
@@ -447,9 +414,6 @@ def interactive(app: App, quiet: bool, fmt: str | None) -> None:
     raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
 
 
-SHELLS = ("bash", "zsh", "fish")
-
-
 @cli.command()
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> None:
@@ -463,11 +427,7 @@ def completion(shell: str) -> None:
       eval "$(backfaq completion zsh)"         # in ~/.zshrc
       backfaq completion fish > ~/.config/fish/completions/backfaq.fish
     """
-    from click.shell_completion import get_completion_class
-
-    cls = get_completion_class(shell)
-    assert cls is not None  # every choice is one of Click's shells
-    click.echo(cls(cli, {}, "backfaq", "_BACKFAQ_COMPLETE").source())
+    click.echo(completion_script(cli, shell))
 
 
 def main() -> None:
