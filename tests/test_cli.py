@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from backfaq import __version__
+from backfaq.answer import DISCLAIMER
 from backfaq.cli import cli
 from backfaq.model import Entry, Store
 
@@ -89,8 +90,10 @@ def test_every_command_in_every_format(
     if fmt == "json":
         data = json.loads(out)
         if command == "ask":
-            assert isinstance(data, dict) and set(data) == {"query", "results"}
+            assert isinstance(data, dict)
+            assert set(data) == {"query", "notice", "results", "disclaimer"}
             assert data["query"] == QUERY and data["results"]
+            assert data["notice"] is None and data["disclaimer"] == DISCLAIMER
         elif command == "show":
             assert isinstance(data, dict) and data["id"] == MERGED_ID
         else:
@@ -155,7 +158,8 @@ def test_ask_jsonl_is_the_json_results_with_rank(runner: CliRunner) -> None:
     results = ask_json(runner, QUERY)["results"]
     lines = run(runner, "ask", QUERY, "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line) for line in lines] == [
-        {"query": QUERY, "rank": rank, **r} for rank, r in enumerate(results, 1)
+        {"query": QUERY, "rank": rank, "notice": None, "disclaimer": DISCLAIMER, **r}
+        for rank, r in enumerate(results, 1)
     ]
 
 
@@ -265,7 +269,10 @@ def test_ask_plain_record(runner: CliRunner, store: Store) -> None:
     assert 0 <= float(match[1]) <= 100
     entry = store.entry(match[2])
     assert entry is not None
-    assert result.stdout == f"rank: 1\nscore: {match[1]}\n" + expected_plain_record(store, entry)
+    assert result.stdout == (
+        f"rank: 1\nscore: {match[1]}\n" + expected_plain_record(store, entry)
+        + f"\ndisclaimer: {DISCLAIMER}\n"
+    )
 
 
 # --- ask -----------------------------------------------------------------------------
@@ -335,7 +342,9 @@ def test_off_topic_plain(runner: CliRunner, store: Store, query: str) -> None:
 def test_off_topic_json(runner: CliRunner, query: str) -> None:
     result = run(runner, "ask", query, "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == {"query": query, "results": []}
+    assert json.loads(result.stdout) == {
+        "query": query, "notice": None, "results": [], "disclaimer": DISCLAIMER
+    }
     assert "No good answer" in result.stderr
 
 
@@ -570,3 +579,50 @@ def test_show_suggests_ids_whatever_the_case(runner: CliRunner, typed: str, sugg
     result = runner.invoke(cli, ["show", typed])
     assert result.exit_code == 1
     assert f"closest ids: {suggested}" in result.stderr
+
+
+# --- disclaimer, quiet, no answer -------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["rich", "plain"])
+def test_answers_end_with_the_disclaimer(runner: CliRunner, fmt: str) -> None:
+    out = run(runner, "ask", QUERY, "--format", fmt).stdout
+    last = " ".join(out.split("\n\n")[-1].split())
+    assert last.endswith(DISCLAIMER)
+
+
+@pytest.mark.parametrize("fmt", ["rich", "plain"])
+def test_quiet_drops_the_disclaimer(runner: CliRunner, fmt: str) -> None:
+    out = run(runner, "ask", QUERY, "--format", fmt, "--quiet").stdout
+    assert out
+    assert "medical advice" not in out
+
+
+def test_quiet_rich_draws_no_boxes(runner: CliRunner) -> None:
+    out = run(runner, "ask", QUERY, "--format", "rich", "-q").stdout
+    assert not BOX_DRAWING.search(out)
+
+
+def test_quiet_plain_is_the_records(runner: CliRunner) -> None:
+    quiet = run(runner, "ask", QUERY, "--format", "plain", "-q").stdout
+    full = run(runner, "ask", QUERY, "--format", "plain").stdout
+    assert full == quiet + f"\ndisclaimer: {DISCLAIMER}\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_quiet_changes_no_json(runner: CliRunner, fmt: str) -> None:
+    quiet = run(runner, "ask", QUERY, "--format", fmt, "-q").stdout
+    assert quiet == run(runner, "ask", QUERY, "--format", fmt).stdout
+
+
+def test_no_answer_suggests_questions_and_topics(runner: CliRunner, store: Store) -> None:
+    result = run(runner, "ask", OFF_TOPIC[0])
+    lines = result.stderr.splitlines()
+    assert lines[1] == "Closest questions:"
+    suggested = [line for line in lines if line.startswith("  ")]
+    assert suggested
+    for line in suggested:
+        entry_id = line.rsplit("(backfaq show ", 1)[1].rstrip(")")
+        entry = store.entry(entry_id)
+        assert entry is not None and line == f"  {entry.question} (backfaq show {entry.id})"
+    assert "`backfaq topics`" in lines[-1]

@@ -47,6 +47,14 @@ BREAKAGES = {
     "topic without title": lambda d: d["topics"][0].pop("title"),
     "source file null": lambda d: d["sources"][0].update(file=None),
     "synonym group of one": lambda d: d["synonyms"].append(["alone"]),
+    "urgent is a string": lambda d: d["entries"][0].update(urgent="yes"),
+    "red_flags not a list": lambda d: d.update(red_flags={}),
+    "red flag without terms": lambda d: d["red_flags"][0].pop("terms"),
+    "red flag with empty terms": lambda d: d["red_flags"][0].update(terms=[]),
+    "red flag sign empty": lambda d: d["red_flags"][0].update(sign=" "),
+    "red flag term a number": lambda d: d["red_flags"][0].update(terms=[3]),
+    "red flag except not a list": lambda d: d["red_flags"][0].update(**{"except": "fell"}),
+    "unknown red flag field": lambda d: d["red_flags"][0].update(terms_=["x"]),
 }
 
 
@@ -121,6 +129,18 @@ def test_validate_json_report(runner: Any, tmp_path: Path) -> None:
 def test_control_characters_in_store_text_are_refused(change: Any, location: str) -> None:
     problems = [str(p) for p in check_document(broken(change))]
     assert f"{location}: contains control characters" in problems
+
+
+def test_red_flags_and_urgent_are_optional() -> None:
+    doc = broken(lambda d: (d.pop("red_flags"), [e.pop("urgent", None) for e in d["entries"]]))
+    assert schema_errors(doc) == []
+    assert check_document(doc) == []
+
+
+def test_duplicate_red_flag_ids_are_refused() -> None:
+    problems = [str(p) for p in check_document(broken(
+        lambda d: d["red_flags"][1].update(id=d["red_flags"][0]["id"])))]
+    assert any(p.startswith("red_flags[1].id: duplicate id") for p in problems), problems
 
 
 def test_answers_keep_their_lines() -> None:

@@ -10,15 +10,27 @@ import io
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from backfaq import __version__, views
+from backfaq.completion import (
+    SHELLS,
+    complete_ids,
+    complete_paths,
+    complete_topics,
+    completion_script,
+)
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
 from backfaq.text import encodes_all_text, make_streams_safe, printable
+
+if TYPE_CHECKING:
+    from backfaq.answer import Answer
+    from backfaq.index import Index
+    from backfaq.red_flags import RedFlags
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +56,8 @@ class App:
     def __init__(self, data: str | None) -> None:
         self.data = data
         self._store: Store | None = None
+        self._index: Index | None = None
+        self._red_flags: RedFlags | None = None
 
     @property
     def store(self) -> Store:
@@ -56,6 +70,21 @@ class App:
                 # A file name or a store's own keys may hold newlines or escapes.
                 raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
         return self._store
+
+    def answer(self, text: str, *, limit: int, topic: str | None) -> Answer:
+        """Search, look for warning signs, and compose what to show."""
+        from backfaq.answer import compose
+        from backfaq.index import Index
+        from backfaq.red_flags import RedFlags
+
+        if self._index is None:
+            self._index = Index(self.store)
+            self._red_flags = RedFlags(self.store)
+        assert self._red_flags is not None
+        # Every ranked hit, so an urgent-care entry keeps its score when shown.
+        result = self._index.search(text, limit=len(self.store.entries), topic=topic)
+        return compose(self.store, text, result.hits, self._red_flags.find(text),
+                       limit=limit, closest=result.closest)
 
     def check_topic(self, topic: str | None) -> None:
         if topic is not None and self.store.topic(topic) is None:
@@ -86,6 +115,7 @@ def resolve_format(fmt: str | None) -> str:
     "--data",
     metavar="PATH",
     envvar="BACKFAQ_DATA",
+    shell_complete=complete_paths,
     help="Serve another store file (default: the bundled FAQ). Env: BACKFAQ_DATA.",
 )
 @click.version_option(__version__, "--version", prog_name="backfaq")
@@ -99,24 +129,51 @@ def cli(ctx: click.Context, data: str | None) -> None:
       backfaq topics
       backfaq ask chin tucks --format json | jq -r '.results[0].answer'
 
+    With no command at a terminal, opens the interactive prompt.
+
     General information, not medical advice.
     """
     ctx.obj = App(data or None)
     if ctx.invoked_subcommand is None:
+        if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
+            raise SystemExit(_interact(ctx.obj, fmt="rich", quiet=False))
         click.echo(ctx.get_help())
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _interact(app: App, *, fmt: str, quiet: bool) -> int:
+    from backfaq.interactive import Session, enable_line_editing
+
+    _ = app.store  # a store that cannot be used is reported before the prompt opens
+    if _is_terminal(sys.stdin):
+        enable_line_editing()
+    return Session(app, fmt=fmt, quiet=quiet).run()
 
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=3, show_default=True,
               help="Show at most this many answers.")
-@click.option("--topic", metavar="TOPIC", help="Search only this topic (see `backfaq topics`).")
+@click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
+              help="Search only this topic (see `backfaq topics`).")
 @click.option("--explain", is_flag=True, help="Show why each answer matched.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
 @format_option
 @click.pass_obj
 def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain: bool,
-        fmt: str | None) -> None:
+        quiet: bool, fmt: str | None) -> None:
     """Answer QUERY with the closest FAQ entries, best first.
+
+    A query that names a warning sign (chest pain, trouble breathing, numb
+    arms, a fall...) gets a notice first and the advice on when to see a
+    doctor.
 
     With QUERY "-", answer each line of standard input in turn and write one
     JSON line per query, flushed at once, so a program can talk to backfaq
@@ -137,16 +194,12 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
     app.check_topic(topic)
-    from backfaq.index import Index
-
-    store = app.store
-    result = Index(store).search(text, limit=limit, topic=topic)
-    data = views.answer_dict(store, result, explain=explain or fmt == "rich")
-    if result.hits or fmt in ("json", "jsonl"):
-        get_renderer(fmt, sys.stdout, show_explain=explain).ask(data)
-    if not result.hits:
-        click.echo(no_answer_message(store, text, [h.entry.question for h in result.closest]),
-                   err=True)
+    answer = app.answer(text, limit=limit, topic=topic)
+    data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
+    if answer.hits or fmt in ("json", "jsonl"):
+        get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
+    if not answer.hits:
+        click.echo(views.no_answer_message(app.store, answer), err=True)
         raise SystemExit(1)
 
 
@@ -155,33 +208,23 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
     """Batch mode: one query per input line, one JSON line out per query.
 
     Every input line gets exactly one output line (an empty ``results`` when
-    nothing fits, or the line is blank), so a caller can pair them up.
+    nothing fits, or the line is blank), so a caller can pair them up. Each
+    line is the object ``ask --format json`` writes, warning notice included.
     """
     if fmt not in (None, "jsonl"):
         raise click.UsageError("`ask -` writes JSON lines; leave out --format or use jsonl")
     app.check_topic(topic)
-    from backfaq.index import Index
     from backfaq.render.machine import JsonRenderer
 
     store = app.store
-    index = Index(store)
     out = JsonRenderer(sys.stdout, lines=True)
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
     for line in sys.stdin:
         text = line.rstrip("\r\n")
-        result = index.search(text, limit=limit, topic=topic)
-        out.answer(views.answer_dict(store, result, explain=explain))
+        answer = app.answer(text, limit=limit, topic=topic)
+        out.answer(views.ask_dict(store, answer, explain=explain))
         sys.stdout.flush()
-
-
-def no_answer_message(store: Store, query: str, closest: list[str]) -> str:
-    lines = [f"No good answer for '{printable(query)}'."]
-    if closest:
-        lines.append("Closest questions: " + " | ".join(closest))
-    topics = ", ".join(t.id for t in store.topics)
-    lines.append(f"Browse a topic with `backfaq list --topic TOPIC` (topics: {topics}).")
-    return "\n".join(lines)
 
 
 @cli.command()
@@ -198,7 +241,8 @@ def topics(app: App, fmt: str | None) -> None:
 
 
 @cli.command("list")
-@click.option("--topic", metavar="TOPIC", help="Only entries of this topic.")
+@click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
+              help="Only entries of this topic.")
 @format_option
 @click.pass_obj
 def list_(app: App, topic: str | None, fmt: str | None) -> None:
@@ -213,7 +257,7 @@ def list_(app: App, topic: str | None, fmt: str | None) -> None:
 
 
 @cli.command()
-@click.argument("entry_id", metavar="ID")
+@click.argument("entry_id", metavar="ID", shell_complete=complete_ids)
 @format_option
 @click.pass_obj
 def show(app: App, entry_id: str, fmt: str | None) -> None:
@@ -225,18 +269,7 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
     """
     entry = app.store.entry(entry_id)
     if entry is None:
-        from rapidfuzz import fuzz, process, utils
-
-        ids = [e.id for e in app.store.entries]
-        close = [
-            m[0]
-            for m in process.extract(
-                entry_id, ids, scorer=fuzz.WRatio, processor=utils.default_process,
-                limit=3, score_cutoff=70,
-            )
-        ]
-        hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
-        raise NotFound(f"no entry with id '{printable(entry_id)}'{hint}")
+        raise NotFound(views.unknown_id_message(app.store, entry_id))
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
 
 
@@ -358,6 +391,43 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
         click.echo(printable(line, limit=MESSAGE_LIMIT))
+
+
+@cli.command()
+@click.option("-q", "--quiet", is_flag=True,
+              help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
+@format_option
+@click.pass_obj
+def interactive(app: App, quiet: bool, fmt: str | None) -> None:
+    """Ask one question after another at a prompt.
+
+    Type a question and press Enter; :topics, :show ID, :help and :quit (or
+    Ctrl-D) do the rest. `backfaq` with no command does the same at a terminal.
+
+    \b
+    Example:
+      backfaq interactive
+    """
+    fmt = resolve_format(fmt)
+    if fmt in ("json", "jsonl"):
+        raise click.UsageError("the interactive prompt draws rich or plain text, not JSON")
+    raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    It completes commands, options, topic names and entry ids.
+
+    \b
+    Examples:
+      eval "$(backfaq completion bash)"        # in ~/.bashrc
+      eval "$(backfaq completion zsh)"         # in ~/.zshrc
+      backfaq completion fish > ~/.config/fish/completions/backfaq.fish
+    """
+    click.echo(completion_script(cli, shell))
 
 
 def main() -> None:

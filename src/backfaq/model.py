@@ -31,11 +31,26 @@ class Entry:
     answer: str
     topic: str
     sources: tuple[str, ...]
+    urgent: bool = False  # the answer tells people when to seek care
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """Every way the source pages ask this question, the main one first."""
         return (self.question, *self.also_asked)
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """A warning sign that needs a doctor, and the wordings that name it.
+
+    ``terms`` are phrases that name the sign; ``exceptions`` are phrases that
+    only look like it ("fell asleep" is not a fall).
+    """
+
+    id: str
+    sign: str
+    terms: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +63,7 @@ class Store:
     sources: tuple[Source, ...]
     entries: tuple[Entry, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
+    red_flags: tuple[RedFlag, ...] = ()
     _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)
     _sources: dict[str, Source] = field(init=False, repr=False, compare=False)
     _entries: dict[str, Entry] = field(init=False, repr=False, compare=False)
@@ -65,6 +81,10 @@ class Store:
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._entries.get(entry_id)
+
+    @property
+    def urgent_entries(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.urgent)
 
     def entries_in(self, topic_id: str | None) -> tuple[Entry, ...]:
         if topic_id is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backfaq.errors import StoreError
-from backfaq.model import Entry, Source, Store, Topic
+from backfaq.model import Entry, RedFlag, Source, Store, Topic
 
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 2**20  # far above any real FAQ; a bound for endless input
@@ -29,7 +29,10 @@ _TOPIC = ("id", "title", "description")
 _SOURCE = ("id", "title", "file")
 _ENTRY = ("id", "question", "answer", "topic")
 _ENTRY_LISTS = ("also_asked", "sources")
-_TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms"}
+_ENTRY_FLAGS = ("urgent",)
+_RED_FLAG = ("id", "sign")
+_RED_FLAG_LISTS = ("terms", "except")
+_TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms", "red_flags"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,7 @@ def check_document(doc: Any) -> list[Problem]:
         problems.append(Problem("version", f"unsupported version {version} (expected 1)"))
     topics, _ = _check_records(doc, "topics", _TOPIC, (), problems)
     sources, _ = _check_records(doc, "sources", _SOURCE, (), problems)
-    _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems)
+    _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems, _ENTRY_FLAGS)
     for i, entry in entries:
         where = f"entries[{i}]"
         if isinstance(entry.get("id"), str) and entry["id"] and not SLUG.fullmatch(entry["id"]):
@@ -139,6 +142,7 @@ def check_document(doc: Any) -> list[Problem]:
                 if isinstance(ref, str) and ref and ref not in sources:
                     problems.append(Problem(f"{where}.sources[{j}]", f"unknown source {ref!r}"))
     _check_synonyms(doc, problems)
+    _check_red_flags(doc, problems)
     return problems
 
 
@@ -148,6 +152,7 @@ def _check_records(
     strings: tuple[str, ...],
     string_lists: tuple[str, ...],
     problems: list[Problem],
+    booleans: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
     """Check a list of records; return them by id, and every object with its index."""
     if key not in doc:
@@ -166,8 +171,13 @@ def _check_records(
         if not isinstance(record, dict):
             problems.append(Problem(where, f"expected an object, got {_kind(record)}"))
             continue
-        for extra in sorted(set(record) - set(strings) - set(string_lists)):
+        for extra in sorted(set(record) - set(strings) - set(string_lists) - set(booleans)):
             problems.append(Problem(f"{where}.{extra}", "unknown field"))
+        for name in booleans:
+            if name in record and not isinstance(record[name], bool):
+                problems.append(
+                    Problem(f"{where}.{name}", f"expected true or false, got {_kind(record[name])}")
+                )
         for name in strings:
             _check_string(record, name, where, problems)
         for name in string_lists:
@@ -220,6 +230,19 @@ def _check_synonyms(doc: dict[str, Any], problems: list[Problem]) -> None:
                 problems.append(Problem(f"{where}[{j}]", "expected a non-empty string"))
 
 
+def _check_red_flags(doc: dict[str, Any], problems: list[Problem]) -> None:
+    """Warning signs: optional, but each needs an id, a sign and phrases that name it."""
+    if "red_flags" not in doc:
+        return
+    _, flags = _check_records(doc, "red_flags", _RED_FLAG, _RED_FLAG_LISTS, problems)
+    for i, flag in flags:
+        terms = flag.get("terms")
+        if "terms" not in flag:
+            problems.append(Problem(f"red_flags[{i}].terms", "missing"))
+        elif isinstance(terms, list) and not terms:
+            problems.append(Problem(f"red_flags[{i}].terms", "empty, name the sign at least once"))
+
+
 def _kind(value: Any) -> str:
     """JSON's name for a value's type, for messages."""
     if value is None:
@@ -250,10 +273,15 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
                 answer=e["answer"],
                 topic=e["topic"],
                 sources=tuple(e["sources"]),
+                urgent=e.get("urgent", False),
             )
             for e in doc["entries"]
         ),
         synonyms=tuple(tuple(g) for g in doc.get("synonyms", ())),
+        red_flags=tuple(
+            RedFlag(f["id"], f["sign"], tuple(f["terms"]), tuple(f.get("except", ())))
+            for f in doc.get("red_flags", ())
+        ),
     )
 
 

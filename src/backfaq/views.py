@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from backfaq.answer import DISCLAIMER, Answer
 from backfaq.model import Entry, Hit, Source, Store, Topic
+from backfaq.text import printable
 
 if TYPE_CHECKING:
     from backfaq.importer import Action, ImportPlan  # loaded only by `import`
-    from backfaq.index import SearchResult
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -38,9 +39,47 @@ def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
 def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
     data = entry_dict(store, hit.entry)
     data["score"] = hit.score
+    data["urgent"] = hit.entry.urgent
     if explain:
         data["explain"] = hit.explain
     return data
+
+
+def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
+    """What ``ask`` shows: the notice (or None), the results, the disclaimer."""
+    return {
+        "query": answer.query,
+        "notice": answer.notice,
+        "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def no_answer_message(store: Store, answer: Answer) -> str:
+    """What to try next when nothing answers: the nearest questions and the topics."""
+    lines = [f"No good answer for '{printable(answer.query)}'."]
+    if answer.closest:
+        lines.append("Closest questions:")
+        lines += [f"  {h.entry.question} (backfaq show {h.entry.id})" for h in answer.closest]
+    topics = ", ".join(t.id for t in store.topics)
+    lines.append(f"Or browse with `backfaq topics` and `backfaq list --topic TOPIC` ({topics}).")
+    return "\n".join(lines)
+
+
+def unknown_id_message(store: Store, entry_id: str) -> str:
+    """Why ``show`` found nothing, with the ids the person may have meant."""
+    from rapidfuzz import fuzz, process, utils
+
+    ids = [e.id for e in store.entries]
+    close = [
+        m[0]
+        for m in process.extract(
+            entry_id, ids, scorer=fuzz.WRatio, processor=utils.default_process,
+            limit=3, score_cutoff=70,
+        )
+    ]
+    hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
+    return f"no entry with id '{printable(entry_id)}'{hint}"
 
 
 def topic_rows(store: Store) -> list[dict[str, Any]]:
@@ -73,14 +112,6 @@ def _count(items: Any) -> dict[str, int]:
     for item in items:
         counts[item] = counts.get(item, 0) + 1
     return counts
-
-
-def answer_dict(store: Store, result: SearchResult, *, explain: bool) -> dict[str, Any]:
-    """What ``ask`` shows for one query: the query and its ranked results."""
-    return {
-        "query": result.query,
-        "results": [hit_dict(store, h, explain=explain) for h in result.hits],
-    }
 
 
 IMPORT_ACTIONS = ("added", "merged", "unchanged", "skipped")

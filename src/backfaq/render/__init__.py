@@ -19,16 +19,22 @@ class Renderer(Protocol):
     def sources(self, rows: list[dict[str, Any]]) -> None: ...
 
 
-def get_renderer(fmt: str, out: TextIO, *, show_explain: bool = False) -> Renderer:
-    """The renderer for ``fmt``; plain and JSON show ``explain`` whenever the data has it."""
+def get_renderer(
+    fmt: str, out: TextIO, *, show_explain: bool = False, quiet: bool = False
+) -> Renderer:
+    """The renderer for ``fmt``; plain and JSON show ``explain`` whenever the data has it.
+
+    ``quiet`` drops the disclaimer and the decoration from text output; JSON
+    always carries every field.
+    """
     if fmt == "rich":
         from backfaq.render.terminal import RichRenderer
 
-        return RichRenderer(out, show_explain=show_explain)
+        return RichRenderer(out, show_explain=show_explain, quiet=quiet)
     if fmt == "plain":
         from backfaq.render.plain import PlainRenderer
 
-        return PlainRenderer(out)
+        return PlainRenderer(out, quiet=quiet)
     from backfaq.render.machine import JsonRenderer
 
     return JsonRenderer(out, lines=fmt == "jsonl")

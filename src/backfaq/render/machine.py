@@ -46,8 +46,10 @@ class JsonRenderer:
 
     def ask(self, data: dict[str, Any]) -> None:
         if self.lines:
+            # Each line stands alone, so each carries the warning and the caveat.
+            around = {k: data[k] for k in ("notice", "disclaimer") if k in data}
             for rank, result in enumerate(data["results"], 1):
-                self._write({"query": data["query"], "rank": rank, **result})
+                self._write({"query": data["query"], "rank": rank, **around, **result})
         else:
             self.out.write(self._dumps(data, indent=2) + "\n")
 

@@ -1,7 +1,9 @@
 """Plain text for pipes: no colour, no boxes, no wrapping, a layout for grep and awk.
 
 Listings are one tab-separated line per row; answers are blocks of
-``key: value`` lines with the answer's own lines indented by two spaces.
+``key: value`` lines with the answer's own lines indented by two spaces. A
+warning notice is a block of its own before the answers, the disclaimer one
+after them (``quiet`` leaves the disclaimer out).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from typing import Any, TextIO
 
 
 class PlainRenderer:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, quiet: bool = False) -> None:
         self.out = out
+        self.quiet = quiet
 
     def _line(self, *fields: object) -> None:
         self.out.write("\t".join(str(f) for f in fields) + "\n")
@@ -33,12 +36,21 @@ class PlainRenderer:
             self.out.write(f"  {line}\n")
 
     def ask(self, data: dict[str, Any]) -> None:
+        blocks = 0
+        if data.get("notice"):
+            self.out.write(f"notice: {data['notice']}\n")
+            blocks += 1
         for rank, result in enumerate(data["results"], 1):
-            if rank > 1:
+            if blocks:
                 self.out.write("\n")
             self._record(result, {"rank": rank, "score": f"{result['score']:.1f}"})
             if "explain" in result:
                 _explain(self.out, result["explain"])
+            blocks += 1
+        if not self.quiet and data.get("disclaimer"):
+            if blocks:
+                self.out.write("\n")
+            self.out.write(f"disclaimer: {data['disclaimer']}\n")
 
     def entry(self, data: dict[str, Any]) -> None:
         self._record(data, {})

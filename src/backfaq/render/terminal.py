@@ -1,7 +1,9 @@
 """Rich output for people at a terminal: panels, tables, colour, highlighted matches.
 
 This is the only module that imports rich; it costs start-up time, so the
-CLI imports it only when rich output is drawn.
+CLI imports it only when rich output is drawn. Answers wrap to the terminal's
+width, their steps are drawn as lists with hanging indents, and a warning
+notice is a red panel above everything else.
 """
 
 from __future__ import annotations
@@ -20,25 +22,55 @@ from backfaq.analyzer import fold, stem
 from backfaq.render.plain import describe_term
 
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
-_STEP = re.compile(r"^\s*(?:\d+\.|[•\-*])\s+")
+_STEP = re.compile(r"^\s*(\d+\.|[•\-*])\s+")
+# Some answers run their steps together, each ending in an ellipsis
+# ("Warm Up Everything… Pull Ups Are Better…"): more than three pieces make
+# a list, the first piece (the answer's heading) staying a paragraph.
+_RUN_ON = re.compile(r"\u2026\s*")
+_RUN_ON_STEPS = 3
 
 
 class RichRenderer:
-    def __init__(self, out: TextIO, *, show_explain: bool = False) -> None:
-        self.console = Console(file=out, highlight=False)
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        show_explain: bool = False,
+        quiet: bool = False,
+        console: Console | None = None,
+    ) -> None:
+        # Tests pass a recording console of a fixed width.
+        self.console = console or Console(file=out, highlight=False)
         if self.console.width < 1:
             # COLUMNS=0 would make rich draw nothing at all; shutil ignores it and
             # asks the terminal, falling back to 80 columns.
             self.console.width = shutil.get_terminal_size().columns
         self.show_explain = show_explain
+        self.quiet = quiet
 
     def ask(self, data: dict[str, Any]) -> None:
+        if data.get("notice"):
+            notice = Text(data["notice"], style="bold red")
+            if self.quiet:
+                self.console.print(notice)
+            else:
+                self.console.print(
+                    Panel(notice, title=Text("Warning", style="bold red"), title_align="left",
+                          border_style="red")
+                )
         for rank, result in enumerate(data["results"], 1):
             explain = result.get("explain", {})
             matched = {s for t in explain.get("terms", []) for s in t["stems"]}
-            body: list[Any] = [answer_text(result["answer"], matched), _footer(result)]
+            body: list[Any] = [answer_body(result["answer"], matched)]
+            if self.quiet:
+                if rank > 1:
+                    self.console.print()
+                self.console.print(Text(result["question"], style="bold"), *body)
+                continue
+            body.append(_footer(result))
             if self.show_explain and explain:
                 body.append(_explain_text(explain))
+            urgent = bool(data.get("notice")) and result.get("urgent", False)
             self.console.print(
                 Panel(
                     Group(*body),
@@ -46,15 +78,17 @@ class RichRenderer:
                     title_align="left",
                     subtitle=Text(f"score {result['score']:.0f}", style="dim"),
                     subtitle_align="right",
-                    border_style="cyan",
+                    border_style="red" if urgent else "cyan",
                 )
             )
+        if not self.quiet and data.get("disclaimer"):
+            self.console.print(Text(data["disclaimer"], style="dim italic"))
 
     def entry(self, data: dict[str, Any]) -> None:
         body: list[Any] = []
         if data["also_asked"]:
             body.append(Text("Also asked: " + "; ".join(data["also_asked"]), style="dim"))
-        body.append(answer_text(data["answer"], set()))
+        body.append(answer_body(data["answer"], set()))
         body.append(_footer(data))
         self.console.print(
             Panel(
@@ -94,19 +128,58 @@ class RichRenderer:
         )
 
 
-def answer_text(answer: str, matched: set[str]) -> Text:
-    """The answer with steps as list lines and matched words highlighted."""
-    text = Text()
-    for n, line in enumerate(answer.splitlines()):
-        if n:
-            text.append("\n")
-        if _STEP.match(line):
-            line = "  " + line.strip()
-        start = len(text)
-        text.append(line)
-        for word in _WORD.finditer(line):
-            if stem(fold(word.group())) in matched:
-                text.stylize("bold yellow", start + word.start(), start + word.end())
+def answer_body(answer: str, matched: set[str]) -> Group:
+    """The answer as paragraphs and lists, wrapped, with matched words highlighted.
+
+    Numbered and bulleted lines become list items whose wrapped lines hang
+    under their text; an answer that runs three or more steps together with
+    ellipses is drawn as a list of them.
+    """
+    parts: list[Any] = []
+    items: list[tuple[str, str]] = []
+    for line in _lines(answer):
+        step = _STEP.match(line)
+        if step:
+            marker = step.group(1)
+            items.append(("•" if marker in "-*•" else marker, line[step.end():]))
+            continue
+        if items:
+            parts.append(_list(items, matched))
+            items = []
+        parts.append(highlighted(line, matched))
+    if items:
+        parts.append(_list(items, matched))
+    return Group(*parts)
+
+
+def _lines(answer: str) -> list[str]:
+    """The answer's lines, with run-on ellipsis steps split into bullet lines."""
+    lines: list[str] = []
+    for line in answer.splitlines():
+        pieces = [p for p in _RUN_ON.split(line) if p.strip()]
+        if len(pieces) > _RUN_ON_STEPS:
+            lines.append(pieces[0])
+            lines += [f"• {p}" for p in pieces[1:]]
+        else:
+            lines.append(line)
+    return lines
+
+
+def _list(items: list[tuple[str, str]], matched: set[str]) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for marker, text in items:
+        grid.add_row(Text(" " + marker), highlighted(text, matched))
+    return grid
+
+
+def highlighted(line: str, matched: set[str]) -> Text:
+    """``line`` with the words whose stems the query matched in bold yellow."""
+    text = Text(line)
+    for word in _WORD.finditer(line):
+        if stem(fold(word.group())) in matched:
+            text.stylize("bold yellow", word.start(), word.end())
     return text
 
 

@@ -1,0 +1,76 @@
+"""What an answer shows a person: warning first, then the answers, then the caveat.
+
+The search ranks entries; this module decides what goes around them. When a
+query names a warning sign, a notice comes first and the store's urgent-care
+entries lead the results, whether or not the search ranked them. Every
+renderer draws the same composition, so JSON, plain text and rich panels can
+never disagree about whether someone was warned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backfaq.model import Hit, RedFlag, Store
+
+DISCLAIMER = (
+    "General information, not medical advice. For severe, sudden or worrying pain, see a doctor."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The composed reply to one query.
+
+    ``hits`` are best first, except that urgent-care entries come first when
+    ``signs`` is not empty; ``urgent`` names those entries. ``closest`` holds
+    the nearest misses when there is nothing to show.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    signs: tuple[RedFlag, ...] = ()
+    urgent: frozenset[str] = frozenset()
+    closest: tuple[Hit, ...] = ()
+
+    @property
+    def notice(self) -> str | None:
+        """The warning to show before anything else, when the query names a sign."""
+        return notice_text(self.signs) if self.signs else None
+
+
+def notice_text(signs: Sequence[RedFlag]) -> str:
+    names = "; ".join(s.sign for s in signs)
+    label = "Warning signs" if len(signs) > 1 else "Warning sign"
+    return (
+        f"{label}: {names}. With upper back pain this can be serious: see a doctor"
+        " today, and call emergency services if it is severe or came on suddenly."
+    )
+
+
+def compose(
+    store: Store,
+    query: str,
+    ranked: Sequence[Hit],
+    signs: Sequence[RedFlag],
+    *,
+    limit: int,
+    closest: Sequence[Hit] = (),
+) -> Answer:
+    """The reply to ``query`` from the search's ``ranked`` hits (best first, all of
+    them, so an urgent entry keeps its score) and the warning signs it names.
+
+    The best ``limit`` answers are shown; when a sign is named, urgent-care
+    entries outside them are added on top, so a safety answer never pushes the
+    best answer out. An urgent entry the search did not rank has score 0.
+    """
+    top = tuple(ranked[:limit])
+    if not signs:
+        return Answer(query, top, closest=tuple(closest))
+    by_id = {h.entry.id: h for h in ranked}
+    urgent = store.urgent_entries
+    ids = frozenset(e.id for e in urgent)
+    hits = tuple(by_id.get(e.id) or Hit(e, 0.0) for e in urgent)
+    hits += tuple(h for h in top if h.entry.id not in ids)
+    return Answer(query, hits, tuple(signs), ids, () if hits else tuple(closest))

@@ -1,0 +1,64 @@
+"""Shell completion through Click's mechanism: values come from the store.
+
+The shell runs backfaq with _BACKFAQ_COMPLETE set on every Tab; whatever the
+line holds (a half-typed path, a broken store), completing offers what it
+can and never prints a traceback into the shell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from backfaq.model import Store
+
+SHELLS = ("bash", "zsh", "fish")
+COMPLETE_VAR = "_BACKFAQ_COMPLETE"
+
+
+def completion_script(cli: click.Command, shell: str) -> str:
+    """Click's own completion script for ``shell``, for `backfaq completion SHELL`."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    if cls is None:
+        raise click.UsageError(f"no completion for shell '{shell}'")
+    return cls(cli, {}, "backfaq", COMPLETE_VAR).source()
+
+
+def _completion_store(ctx: click.Context) -> Store | None:
+    """The store named by --data earlier on the line (or BACKFAQ_DATA), else the bundled one."""
+    from backfaq.store import load_store
+
+    data = ctx.find_root().params.get("data")
+    try:
+        return load_store(data or None)
+    except Exception:  # a half-typed path or a broken store: offer nothing, never a traceback
+        return None
+
+
+def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    return [CompletionItem(t.id, help=t.title) for t in store.topics
+            if t.id.startswith(incomplete)]
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    return [CompletionItem(e.id, help=e.question) for e in store.entries
+            if e.id.startswith(incomplete)]
+
+
+def complete_paths(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]

@@ -1,0 +1,123 @@
+"""Warning signs in a query: which of the store's red flags a question names.
+
+A person who types "sharp chest pain and pain between my shoulder blades"
+must be told first that this can be serious; one who asks about exercises
+must not be alarmed. Queries are read the way the search reads them (folded,
+stemmed, typos corrected towards a vocabulary that includes the signs'
+words), and a sign matches when every content word of one of its phrases
+occurs close together in the query, in any order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from backfaq.analyzer import STOP_WORDS, asked_words, stem, terms, words
+from backfaq.model import RedFlag, Store
+from backfaq.vocabulary import Vocabulary
+
+# How far apart the words of one phrase may be, in content words beyond the
+# phrase's own: "pain in my chest" and "my chest feels tight" match, while
+# "chest stretches for upper back pain" does not.
+SLACK = 2
+
+# "no chest pain" and "without numbness" deny a sign. The analyzer only drops
+# what follows a clause-opening "not", "without" or "except", so "no" is
+# rewritten as a clause-opening "not", "without" opens a clause, and the words
+# that join a denied sign to a named one ("no fever but chest pain") start a
+# new clause. "No longer", "for no reason" and "without trying" deny nothing.
+_NO = re.compile(r"\bno\b(?!\s+(?:longer|reason|idea)\b)", re.IGNORECASE)
+_WITHOUT = re.compile(r"\bwithout\b(?!\s+(?:trying|reason|dieting)\b)", re.IGNORECASE)
+_JOINS = re.compile(r"\b(?:but|and|although|though|yet|however)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    stem: str
+    stop: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    """How a phrase is recognised: its content stems anywhere close together,
+    or, when dropping stop words would leave one word of a longer phrase
+    ("can't breathe", "hit by"), all of its words side by side."""
+
+    stems: tuple[str, ...]
+    exact: bool
+
+
+def _phrase(text: str) -> _Phrase:
+    content = tuple(terms(text))
+    every = tuple(stem(w) for w in words(text))
+    if len(content) < 2 and len(every) > 1:
+        return _Phrase(every, exact=True)
+    return _Phrase(content, exact=False)
+
+
+class RedFlags:
+    """A store's warning signs, ready to be looked for in queries."""
+
+    def __init__(self, store: Store) -> None:
+        self.flags = store.red_flags
+        self._terms = [tuple(_phrase(t) for t in f.terms) for f in self.flags]
+        self._exceptions = [tuple(_phrase(t) for t in f.exceptions) for f in self.flags]
+        # The signs' own words must be correctable ("chset pain"), and the
+        # look-alikes known ("fewer" is not a typo of "fever").
+        texts = [t for e in store.entries for t in (*e.phrasings, e.answer)]
+        texts += [t for f in self.flags for t in (*f.terms, *f.exceptions)]
+        self.vocabulary = Vocabulary(texts, ()) if self.flags else None
+        # Correcting a word searches the whole vocabulary; batch mode asks the
+        # same words again and again.
+        self._token = lru_cache(maxsize=8192)(self._read_word)
+
+    def _read_word(self, word: str) -> _Token:
+        if word in STOP_WORDS or self.vocabulary is None:
+            return _Token(stem(word), stop=True)
+        return _Token(stem(self.vocabulary.correct(word)[0]), stop=False)
+
+    def find(self, query: str) -> tuple[RedFlag, ...]:
+        """The signs ``query`` names, in the store's order; none when it denies them."""
+        if self.vocabulary is None:
+            return ()
+        tokens = [self._token(w) for w in asked_words(_clauses(query))]
+        present = {t.stem for t in tokens}
+        found = []
+        for flag, phrases, exceptions in zip(self.flags, self._terms, self._exceptions):
+            candidates = [p for p in phrases if present.issuperset(p.stems)]
+            if not candidates:  # most queries name no sign: skip the windows
+                continue
+            skip = {i for p in exceptions for i in _positions(p, tokens)}
+            kept = [t for i, t in enumerate(tokens) if i not in skip]
+            if any(_positions(p, kept) for p in candidates):
+                found.append(flag)
+        return tuple(found)
+
+
+def _clauses(query: str) -> str:
+    """``query`` with its denials opening clauses, so the analyzer drops what they deny."""
+    query = _WITHOUT.sub(", without", _NO.sub(", not", query))
+    return _JOINS.sub(r", \g<0>", query)
+
+
+def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:
+    """The indexes of ``tokens`` that make up ``phrase``; empty when it is not there."""
+    if not phrase.stems:
+        return set()
+    if phrase.exact:
+        n = len(phrase.stems)
+        for i in range(len(tokens) - n + 1):
+            if tuple(t.stem for t in tokens[i : i + n]) == phrase.stems:
+                return set(range(i, i + n))
+        return set()
+    content = [i for i, t in enumerate(tokens) if not t.stop]
+    wanted = set(phrase.stems)
+    width = len(wanted) + SLACK
+    for start in range(len(content)):
+        window = content[start : start + width]
+        hits = {i for i in window if tokens[i].stem in wanted}
+        if {tokens[i].stem for i in hits} == wanted:
+            return hits
+    return set()

@@ -1,0 +1,281 @@
+"""The interactive prompt, driven in a real pseudo-terminal the way a person uses it,
+and the session loop in-process with scripted input.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from processes import MODULE, assert_no_crash, environment, run
+
+from backfaq.cli import App, cli
+from backfaq.interactive import PROMPT, Session
+from backfaq.model import Store
+
+POSIX = os.name == "posix"
+PROMPT_BYTES = PROMPT.encode()
+URGENT = "when-to-worry-about-shoulder-blade-pain"
+
+
+class Terminal:
+    """backfaq running on a pty it controls: type keys, wait for text, collect the exit code.
+
+    The waits only stop a hung prompt from stalling the suite; nothing asserts on time.
+    """
+
+    def __init__(self, *args: str, tmp_path: Path) -> None:
+        pty = pytest.importorskip("pty")
+        pytest.importorskip("termios")
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [*MODULE, *args], stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path,
+            env=environment(TERM="dumb", COLUMNS="100"), preexec_fn=_take_terminal,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def interrupt(self) -> None:
+        """Press Ctrl-C once the prompt is waiting for a key.
+
+        Python's readline notices a signal only while it waits in select(); one
+        that lands in the instant between drawing the prompt and waiting is
+        held until the next line. A person never types that fast; a test does,
+        so it waits until the kernel shows backfaq blocked waiting for input.
+        """
+        wchan = Path(f"/proc/{self.proc.pid}/wchan")
+        for _ in range(6000):  # at most about a minute, only against a hang
+            try:
+                waiting = wchan.read_text()
+            except OSError:
+                break  # no /proc: press and hope, as before
+            if "poll" in waiting or "select" in waiting:  # "0" while it runs
+                break
+            time.sleep(0.01)
+        self.type(b"\x03")
+
+    def expect(self, text: bytes, timeout: float = 60) -> bytes:
+        """Everything up to and including the next ``text``; fails if the output ends first."""
+        import select
+
+        while text not in self.seen:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            assert ready, f"no {text!r} in {self.seen[-2000:]!r}"
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:  # EIO: the program closed the terminal
+                data = b""
+            assert data, f"ended without {text!r}: {self.seen[-2000:]!r}"
+            self.seen += data
+        before, _, self.seen = self.seen.partition(text)
+        return before + text
+
+    def wait(self) -> int:
+        code = self.proc.wait(timeout=60)
+        rest = b""
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            rest += data
+        self.seen += rest
+        return code
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=60)
+        os.close(self.master)
+
+
+def _take_terminal() -> None:
+    """In the child: a session of its own with the pty as controlling terminal, so
+    that Ctrl-C typed on it becomes SIGINT."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    if not POSIX:
+        pytest.skip("needs a pty")
+    term = Terminal(tmp_path=tmp_path)
+    try:
+        term.expect(PROMPT_BYTES)
+        yield term
+    finally:
+        term.close()
+
+
+def test_question_then_answer(terminal: Terminal) -> None:
+    terminal.type(b"pain between shoulder blades\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert b"pain between shoulder blades" in out.lower()
+    assert b"id: pain-between-shoulder-blades-meaning" in out
+    assert b"not medical advice" in out
+    assert b"Warning" not in out
+    terminal.type(b":quit\r")
+    assert terminal.wait() == 0
+
+
+def test_warning_sign_at_the_prompt(terminal: Terminal) -> None:
+    terminal.type(b"sharp chest pain and pain between my shoulder blades\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert b"Warning sign: chest pain or pressure" in out
+    assert out.index(b"Warning sign") < out.index(URGENT.encode())
+
+
+def test_topics(terminal: Terminal, store: Store) -> None:
+    terminal.type(b":topics\r")
+    out = terminal.expect(PROMPT_BYTES)
+    for topic in store.topics:
+        assert f"({topic.id})".encode() in out
+
+
+def test_show_an_id(terminal: Terminal) -> None:
+    terminal.type(b":show scapulothoracic-bursitis\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert b"What is pain under shoulder blade called?" in out
+    assert b"snapping scapula syndrome" in out
+
+
+def test_show_an_unknown_id_suggests_ids(terminal: Terminal) -> None:
+    terminal.type(b":show scapulothoracic-bursits\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert (b"No entry with id 'scapulothoracic-bursits';"
+            b" closest ids: scapulothoracic-bursitis") in out
+    terminal.type(b"\x04")
+    assert terminal.wait() == 0
+
+
+def test_help(terminal: Terminal) -> None:
+    terminal.type(b":help\r")
+    out = terminal.expect(PROMPT_BYTES)
+    for command in (b":topics", b":show ID", b":help", b":quit"):
+        assert command in out
+
+
+def test_unknown_command(terminal: Terminal) -> None:
+    terminal.type(b":frobnicate\r")
+    assert b"Unknown command ':frobnicate'. Type :help." in terminal.expect(PROMPT_BYTES)
+
+
+def test_quit_exits_0(terminal: Terminal) -> None:
+    terminal.type(b":quit\r")
+    assert terminal.wait() == 0
+    assert_no_crash(terminal.seen)
+
+
+def test_ctrl_d_exits_0(terminal: Terminal) -> None:
+    terminal.type(b"\x04")
+    assert terminal.wait() == 0
+    assert_no_crash(terminal.seen)
+
+
+def test_ctrl_c_clears_the_line_and_a_second_exits_130(terminal: Terminal) -> None:
+    terminal.type(b"half a question")
+    terminal.expect(b"half a question")
+    terminal.interrupt()
+    terminal.expect(b"line cleared")
+    terminal.expect(PROMPT_BYTES)
+    terminal.interrupt()
+    assert terminal.wait() == 130
+    assert_no_crash(terminal.seen)
+
+
+def test_ctrl_c_once_then_the_prompt_still_answers(terminal: Terminal) -> None:
+    terminal.interrupt()
+    terminal.expect(PROMPT_BYTES)
+    terminal.type(b"chin tucks\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert b"id: fix-upper-back-and-neck-posture" in out
+    terminal.interrupt()  # not a second Ctrl-C in a row: a question came between
+    terminal.expect(PROMPT_BYTES)
+    terminal.type(b":q\r")
+    assert terminal.wait() == 0
+
+
+@pytest.mark.skipif(not POSIX, reason="needs a pty")
+def test_interactive_command_in_plain(tmp_path: Path) -> None:
+    term = Terminal("interactive", "--format", "plain", tmp_path=tmp_path)
+    try:
+        term.expect(PROMPT_BYTES)
+        term.type(b"chin tucks\r")
+        out = term.expect(PROMPT_BYTES)
+        assert b"rank: 1\r\n" in out and b"\x1b" not in out
+        term.type(b":quit\r")
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+# --- without a terminal ---------------------------------------------------------------
+
+
+def test_no_command_without_a_terminal_prints_help() -> None:
+    proc = run()
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(b"Usage: backfaq")
+    assert PROMPT_BYTES not in proc.stdout
+
+
+def test_interactive_refuses_json(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["interactive", "--format", "json"])
+    assert result.exit_code == 2
+    assert "not JSON" in result.stderr
+
+
+# --- the session loop with scripted input ---------------------------------------------
+
+
+def scripted(lines: list[str | type[BaseException]]) -> tuple[Session, io.StringIO]:
+    feed = iter(lines)
+
+    def read(prompt: str) -> str:
+        item = next(feed, EOFError)
+        if isinstance(item, str):
+            return item
+        raise item()
+
+    out = io.StringIO()
+    return Session(App(None), fmt="plain", out=out, read=read), out
+
+
+def test_session_answers_and_quits() -> None:
+    session, out = scripted(["", "chin tucks", ":quit", "never read"])
+    assert session.run() == 0
+    assert "id: fix-upper-back-and-neck-posture" in out.getvalue()
+
+
+def test_session_no_answer_suggests_topics() -> None:
+    session, out = scripted(["how do I back up my laptop"])
+    assert session.run() == 0
+    assert "`backfaq topics`" in out.getvalue()
+
+
+def test_session_interrupts_must_be_consecutive() -> None:
+    session, _ = scripted([KeyboardInterrupt, ":help", KeyboardInterrupt, ":help"])
+    assert session.run() == 0
+    session, _ = scripted([":help", KeyboardInterrupt, KeyboardInterrupt, ":help"])
+    assert session.run() == 130
+
+
+def test_session_show_without_an_id() -> None:
+    session, out = scripted([":show", ":show  "])
+    assert session.run() == 0
+    assert out.getvalue().count("Usage: :show ID") == 2

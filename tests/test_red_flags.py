@@ -1,0 +1,240 @@
+"""Warning signs: a query that names one is warned first, in every format; an
+ordinary question is not. Each table row is one reading a person might type.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from backfaq.answer import DISCLAIMER, compose, notice_text
+from backfaq.cli import cli
+from backfaq.index import Index
+from backfaq.model import Hit, Store
+from backfaq.red_flags import RedFlags
+
+FORMATS = ("rich", "plain", "json", "jsonl")
+URGENT = "when-to-worry-about-shoulder-blade-pain"
+
+# query -> the sign ids it must raise
+ALARMING = {
+    "sharp chest pain and pain between my shoulder blades": {"chest-pain"},
+    "chset pian between my shoulder blades": {"chest-pain"},
+    "my chest feels tight and my upper back hurts": {"chest-pain"},
+    "upper back pain spreading to my chest": {"chest-pain"},
+    "I am short of breath and my upper back hurts": {"breathing"},
+    "I can't breathe properly with this back pain": {"breathing"},
+    "it hurts to breathe": {"breathing"},
+    "numbness in my arms": {"numbness"},
+    "tingling in my fingers and upper back pain": {"numbness"},
+    "pins and needles in my hands": {"numbness"},
+    "my arms feel weak": {"numbness"},
+    "weakness in my legs and back pain": {"numbness"},
+    "upper back pain with a fever": {"fever"},
+    "fever and chills": {"fever"},
+    "I fell down the stairs and my back hurts": {"injury"},
+    "upper back pain after a car accident": {"injury"},
+    "I had a fall yesterday": {"injury"},
+    "sudden upper back pain": {"severe-pain"},
+    "severe pain between my shoulder blades": {"severe-pain"},
+    "excruciating upper back pain": {"severe-pain"},
+    "I lost control of my bladder": {"bladder-bowel"},
+    "unexplained weight loss and back pain": {"weight-loss"},
+    "losing weight without trying": {"weight-loss"},
+    "no chest pain but I am short of breath": {"breathing"},
+    "I fell asleep on the sofa, then had a car crash": {"injury"},
+    "fell off my bike and now my arms are numb": {"injury", "numbness"},
+}
+
+CALM = [
+    "exercises for upper back pain",
+    "how do I fix my posture",
+    "is walking good for upper back pain",
+    "can a chiropractor help with upper back pain",
+    "upper back weakness",
+    "what causes upper back pain",
+    "strengthen my upper back",
+    "why is my upper back so weak",
+    "how do you strengthen a weak shoulder blade",
+    "pain between shoulder blades",
+    "knot between my shoulder blades",
+    "does lifting weights help back pain",
+    "how to avoid injury when lifting weights",
+    "I fell asleep on the sofa and my upper back hurts",
+    "upper back pain when I fall asleep",
+    "should I do fewer reps",
+    "sudden urge to stretch",
+    "chest stretches for upper back pain",
+    "breathing exercises for upper back pain",
+    "can gall bladder problems cause upper back pain",
+    "upper back pain but no chest pain",
+    "upper back pain without numbness",
+    "no fever, just a stiff upper back",
+    "when should I worry about upper back pain",
+]
+
+
+@pytest.fixture(scope="module")
+def red_flags(store: Store) -> RedFlags:
+    return RedFlags(store)
+
+
+@pytest.mark.parametrize("query", sorted(ALARMING))
+def test_warning_signs_are_found(red_flags: RedFlags, query: str) -> None:
+    assert {f.id for f in red_flags.find(query)} == ALARMING[query]
+
+
+@pytest.mark.parametrize("query", CALM)
+def test_ordinary_questions_raise_no_sign(red_flags: RedFlags, query: str) -> None:
+    assert red_flags.find(query) == ()
+
+
+def test_a_store_without_red_flags_never_warns(store: Store) -> None:
+    from dataclasses import replace
+
+    assert RedFlags(replace(store, red_flags=())).find("sharp chest pain") == ()
+
+
+def test_the_store_marks_the_see_a_doctor_advice_urgent(store: Store) -> None:
+    assert [e.id for e in store.urgent_entries] == [URGENT]
+
+
+# --- composition --------------------------------------------------------------------
+
+
+def test_compose_puts_an_unranked_urgent_entry_first(store: Store, red_flags: RedFlags) -> None:
+    ranked = Index(store).search("pins and needles", limit=len(store.entries)).hits
+    signs = red_flags.find("pins and needles")
+    answer = compose(store, "pins and needles", ranked, signs, limit=1)
+    assert answer.notice == notice_text(signs)
+    assert answer.hits[0].entry.id == URGENT
+    assert [h.entry.id for h in answer.hits[1:]] == [h.entry.id for h in ranked[:1]
+                                                     if h.entry.id != URGENT]
+
+
+def test_compose_without_hits_still_shows_the_urgent_entry(store: Store) -> None:
+    flags = store.red_flags[:1]
+    answer = compose(store, "x", (), flags, limit=3)
+    assert [h.entry.id for h in answer.hits] == [URGENT]
+    assert answer.hits[0].score == 0.0
+
+
+def test_compose_keeps_a_ranked_urgent_entry_and_its_score(store: Store) -> None:
+    urgent = store.entry(URGENT)
+    other = store.entries[0]
+    assert urgent is not None
+    ranked = [Hit(other, 80.0), Hit(urgent, 40.0)]
+    answer = compose(store, "x", ranked, store.red_flags[:1], limit=3)
+    assert [(h.entry.id, h.score) for h in answer.hits] == [(URGENT, 40.0), (other.id, 80.0)]
+
+
+def test_compose_without_signs_is_the_ranking(store: Store) -> None:
+    ranked = [Hit(e, 50.0) for e in store.entries[:4]]
+    answer = compose(store, "x", ranked, (), limit=2)
+    assert answer.hits == tuple(ranked[:2])
+    assert answer.notice is None
+
+
+# --- every output format ------------------------------------------------------------
+
+
+def ask(runner: CliRunner, query: str, fmt: str, *more: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["ask", query, "--format", fmt, *more])
+    return result.exit_code, result.stdout
+
+
+def notice_shown(fmt: str, out: str) -> str | None:
+    """The notice a format shows, read back the way a person or a script would."""
+    if fmt == "json":
+        notice: str | None = json.loads(out)["notice"]
+        return notice
+    if fmt == "jsonl":
+        notices = {json.loads(line)["notice"] for line in out.splitlines()}
+        assert len(notices) == 1
+        return notices.pop()
+    if fmt == "plain":
+        first = out.splitlines()[0]
+        return first.removeprefix("notice: ") if first.startswith("notice: ") else None
+    lines = out.splitlines()
+    if not lines[0].startswith("╭─ Warning "):
+        return None
+    end = next(i for i, line in enumerate(lines) if line.startswith("╰"))
+    return " ".join(" ".join(line.strip("│ ").split()) for line in lines[1:end])
+
+
+def result_ids(fmt: str, out: str) -> list[str]:
+    if fmt == "json":
+        return [r["id"] for r in json.loads(out)["results"]]
+    if fmt == "jsonl":
+        return [json.loads(line)["id"] for line in out.splitlines()]
+    if fmt == "plain":
+        return [line[4:] for line in out.splitlines() if line.startswith("id: ")]
+    return [e for e in [URGENT] if f"id: {e}" in out]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("query", sorted(ALARMING))
+def test_warning_comes_first_with_the_urgent_entry(
+    runner: CliRunner, store: Store, query: str, fmt: str
+) -> None:
+    code, out = ask(runner, query, fmt)
+    assert code == 0
+    notice = notice_shown(fmt, out)
+    assert notice is not None, out
+    signs = [f for f in store.red_flags if f.id in ALARMING[query]]
+    assert notice == notice_text(signs)
+    assert URGENT in result_ids(fmt, out)
+    if fmt != "rich":
+        assert result_ids(fmt, out)[0] == URGENT
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("query", CALM)
+def test_ordinary_questions_get_no_notice(runner: CliRunner, query: str, fmt: str) -> None:
+    code, out = ask(runner, query, fmt)
+    assert code in (0, 1)
+    if out:
+        assert notice_shown(fmt, out) is None
+    assert "Warning sign" not in out
+
+
+def test_quiet_keeps_the_warning(runner: CliRunner) -> None:
+    for fmt in ("plain", "rich"):
+        code, out = ask(runner, "chest pain", fmt, "--quiet")
+        assert code == 0
+        assert out.splitlines()[0].startswith(("notice: ", "Warning sign"))
+        assert DISCLAIMER not in out.replace("\n", " ")
+
+
+def json_of(runner: CliRunner, query: str) -> dict[str, Any]:
+    code, out = ask(runner, query, "json")
+    assert code == 0
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_urgent_flag_in_json(runner: CliRunner) -> None:
+    results = json_of(runner, "severe pain between shoulder blades")["results"]
+    assert [r["urgent"] for r in results] == [r["id"] == URGENT for r in results]
+
+
+def test_the_urgent_entry_is_shown_outside_the_topic_and_the_limit(runner: CliRunner) -> None:
+    code, out = ask(runner, "chest pain and upper back exercises", "json",
+                    "--topic", "exercises", "-n", "1")
+    assert code == 0
+    results = json.loads(out)["results"]
+    assert results[0]["id"] == URGENT
+    assert [r["topic"] for r in results[1:]] == ["exercises"]
+
+
+def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["ask", "-"],
+                           input="chin tucks\nsharp chest pain\nno chest pain, just stiff\n")
+    assert result.exit_code == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["notice"] is not None for a in answers] == [False, True, False]
+    assert answers[1]["results"][0]["id"] == URGENT
+    assert {a["disclaimer"] for a in answers} == {DISCLAIMER}

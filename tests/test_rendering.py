@@ -1,0 +1,116 @@
+"""Rich output as a person sees it, recorded at a fixed width and compared with
+golden files in tests/data/ (the answer text is the store's; the layout is ours).
+
+To accept a deliberate change of layout, delete the golden file and run the
+test once: it writes the file and fails, so a review sees the new one.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from backfaq import views
+from backfaq.analyzer import stem
+from backfaq.answer import compose
+from backfaq.model import Hit, Store
+from backfaq.render.terminal import RichRenderer, highlighted
+
+GOLDEN = Path(__file__).parent / "data"
+WIDTH = 80
+
+
+def recording_renderer(*, quiet: bool = False, width: int = WIDTH) -> RichRenderer:
+    console = Console(file=io.StringIO(), width=width, record=True, highlight=False,
+                      color_system=None)
+    return RichRenderer(io.StringIO(), quiet=quiet, console=console)
+
+
+def hit(store: Store, entry_id: str, score: float, stems: list[str]) -> Hit:
+    entry = store.entry(entry_id)
+    assert entry is not None
+    return Hit(entry, score, {"terms": [{"stems": stems}]})
+
+
+def warned_answer(store: Store) -> dict[str, Any]:
+    """A fixed answer (fixed scores, so ranking changes do not move it) with a warning."""
+    ranked = [
+        hit(store, "upper-back-strengthening-exercises", 71.25, ["shoulder"]),
+        hit(store, "overhead-arm-reach", 64.0, ["arm"]),
+    ]
+    signs = [f for f in store.red_flags if f.id == "numbness"]
+    answer = compose(store, "weak arms", ranked, signs, limit=2)
+    return views.ask_dict(store, answer, explain=True)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if not path.exists():
+        path.write_text(text, encoding="utf-8")
+        pytest.fail(f"wrote {path.name}; review it and run again")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_ask_with_a_warning(store: Store) -> None:
+    renderer = recording_renderer()
+    renderer.ask(warned_answer(store))
+    check_golden("ask-warning-80.txt", renderer.console.export_text())
+
+
+def test_show_run_on_steps_as_a_list_narrow(store: Store) -> None:
+    renderer = recording_renderer(width=60)
+    entry = store.entry("back-muscle-definition")
+    assert entry is not None
+    renderer.entry(views.entry_dict(store, entry))
+    check_golden("show-run-on-steps-60.txt", renderer.console.export_text())
+
+
+def test_quiet_ask_is_text_without_boxes(store: Store) -> None:
+    renderer = recording_renderer(quiet=True)
+    renderer.ask(warned_answer(store))
+    text = renderer.console.export_text()
+    assert text.startswith("Warning sign: numbness")
+    assert "╭" not in text and "│" not in text
+    assert "medical advice" not in text
+    assert " 1. Infraspinatus exercise I." in [line.rstrip() for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_long_answers_wrap_to_the_width(store: Store, width: int) -> None:
+    renderer = recording_renderer(width=width)
+    renderer.ask(warned_answer(store))
+    lines = renderer.console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert len(lines) > 10
+
+
+def test_step_lines_hang_under_their_text(store: Store) -> None:
+    renderer = recording_renderer(width=40)
+    entry = store.entry("overhead-arm-reach")
+    assert entry is not None
+    renderer.entry(views.entry_dict(store, entry))
+    lines = renderer.console.export_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if "• Extend your right arm" in line)
+    indent = lines[first].index("Extend")
+    continued = lines[first + 1]
+    assert continued[indent - 1] == " " and continued[indent] != " ", (lines[first], continued)
+
+
+def test_matched_words_are_highlighted() -> None:
+    text = highlighted("Squeeze your shoulder blades together.", {stem("shoulder"), stem("blade")})
+    marked = [text.plain[s.start:s.end] for s in text.spans if "bold" in str(s.style)]
+    assert marked == ["shoulder", "blades"]
+
+
+def test_footer_names_topic_and_source(store: Store) -> None:
+    renderer = recording_renderer()
+    renderer.ask(warned_answer(store))
+    text = renderer.console.export_text()
+    assert "Topic: Exercises and strengthening  ·  id: overhead-arm-reach" in text
+    source = store.source("exercises-and-shoulder-blades")
+    assert source is not None
+    assert f"Source: {source.title}" in " ".join(text.replace("│", " ").split())
