@@ -105,14 +105,13 @@ def test_the_store_marks_the_see_a_doctor_advice_urgent(store: Store) -> None:
 # --- composition --------------------------------------------------------------------
 
 
-def test_compose_puts_an_unranked_urgent_entry_first(store: Store, red_flags: RedFlags) -> None:
+def test_compose_adds_an_urgent_entry_after_the_best(store: Store, red_flags: RedFlags) -> None:
     ranked = Index(store).search("pins and needles", limit=len(store.entries)).hits
+    assert ranked[0].entry.id != URGENT
     signs = red_flags.find("pins and needles")
     answer = compose(store, "pins and needles", ranked, signs, limit=1)
     assert answer.notice == notice_text(signs)
-    assert answer.hits[0].entry.id == URGENT
-    assert [h.entry.id for h in answer.hits[1:]] == [h.entry.id for h in ranked[:1]
-                                                     if h.entry.id != URGENT]
+    assert [h.entry.id for h in answer.hits] == [ranked[0].entry.id, URGENT]
 
 
 def test_compose_without_hits_still_shows_the_urgent_entry(store: Store) -> None:
@@ -128,7 +127,7 @@ def test_compose_keeps_a_ranked_urgent_entry_and_its_score(store: Store) -> None
     assert urgent is not None
     ranked = [Hit(other, 80.0), Hit(urgent, 40.0)]
     answer = compose(store, "x", ranked, store.red_flags[:1], limit=3)
-    assert [(h.entry.id, h.score) for h in answer.hits] == [(URGENT, 40.0), (other.id, 80.0)]
+    assert [(h.entry.id, h.score) for h in answer.hits] == [(other.id, 80.0), (URGENT, 40.0)]
 
 
 def test_compose_without_signs_is_the_ranking(store: Store) -> None:
@@ -187,8 +186,6 @@ def test_warning_comes_first_with_the_urgent_entry(
     signs = [f for f in store.red_flags if f.id in ALARMING[query]]
     assert notice == notice_text(signs)
     assert URGENT in result_ids(fmt, out)
-    if fmt != "rich":
-        assert result_ids(fmt, out)[0] == URGENT
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -226,8 +223,8 @@ def test_the_urgent_entry_is_shown_outside_the_topic_and_the_limit(runner: CliRu
                     "--topic", "exercises", "-n", "1")
     assert code == 0
     results = json.loads(out)["results"]
-    assert results[0]["id"] == URGENT
-    assert [r["topic"] for r in results[1:]] == ["exercises"]
+    assert [r["topic"] for r in results[:-1]] == ["exercises"]
+    assert results[-1]["id"] == URGENT
 
 
 def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
@@ -236,5 +233,5 @@ def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["notice"] is not None for a in answers] == [False, True, False]
-    assert answers[1]["results"][0]["id"] == URGENT
+    assert URGENT in [r["id"] for r in answers[1]["results"]]
     assert {a["disclaimer"] for a in answers} == {DISCLAIMER}

@@ -2,7 +2,7 @@
 
 The search ranks entries; this module decides what goes around them. When a
 query names a warning sign, a notice comes first and the store's urgent-care
-entries lead the results, whether or not the search ranked them. Every
+entries are among the results, whether or not the search ranked them. Every
 renderer draws the same composition, so JSON, plain text and rich panels can
 never disagree about whether someone was warned.
 """
@@ -23,8 +23,8 @@ DISCLAIMER = (
 class Answer:
     """The composed reply to one query.
 
-    ``hits`` are best first, except that urgent-care entries come first when
-    ``signs`` is not empty; ``urgent`` names those entries. ``closest`` holds
+    ``hits`` are best first; when ``signs`` is not empty, urgent-care entries
+    the ranking left out follow them. ``urgent`` names those entries. ``closest`` holds
     the nearest misses when there is nothing to show.
     """
 
@@ -61,9 +61,11 @@ def compose(
     """The reply to ``query`` from the search's ``ranked`` hits (best first, all of
     them, so an urgent entry keeps its score) and the warning signs it names.
 
-    The best ``limit`` answers are shown; when a sign is named, urgent-care
-    entries outside them are added on top, so a safety answer never pushes the
-    best answer out. An urgent entry the search did not rank has score 0.
+    The best ``limit`` answers are shown in their order; when a sign is
+    named, urgent-care entries outside them follow, keeping their score (0
+    when the search did not rank them). The notice already leads, so the
+    safety answer needs no false rank: it never pushes the best answer down
+    or out.
     """
     top = tuple(ranked[:limit])
     if not signs:
@@ -71,6 +73,6 @@ def compose(
     by_id = {h.entry.id: h for h in ranked}
     urgent = store.urgent_entries
     ids = frozenset(e.id for e in urgent)
-    hits = tuple(by_id.get(e.id) or Hit(e, 0.0) for e in urgent)
-    hits += tuple(h for h in top if h.entry.id not in ids)
+    shown = {h.entry.id for h in top}
+    hits = top + tuple(by_id.get(e.id) or Hit(e, 0.0) for e in urgent if e.id not in shown)
     return Answer(query, hits, tuple(signs), ids, () if hits else tuple(closest))
