@@ -192,7 +192,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 
 def test_bundled_store_with_bom_is_accepted(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
-    path.write_bytes(b"\xef\xbb\xbf" + bundled_path().read_bytes())
+    path.write_bytes(b"\xef\xbb\xbf" + Path(bundled_path()).read_bytes())
     result = invoke(runner, ["--data", str(path), "ask", "pain between shoulder blades"])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""

@@ -31,7 +31,7 @@ from backfaq.writer import serialize, write_store
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
 PAGE_FILES = [SOURCES / "000_e6524879e6cdcbc3.txt", SOURCES / "001_21e0dcd4b713d5da.txt"]
-CURATED: dict[str, Any] = json.loads(bundled_path().read_text(encoding="utf-8"))
+CURATED: dict[str, Any] = json.loads(Path(bundled_path()).read_text(encoding="utf-8"))
 
 PLANTS_PAGE = """\
 Plant care
@@ -98,7 +98,7 @@ def plants(work: Path) -> Path:
 def curated_copy(tmp_path: Path) -> Path:
     path = tmp_path / "store" / "faq.json"
     path.parent.mkdir()
-    path.write_bytes(bundled_path().read_bytes())
+    path.write_bytes(Path(bundled_path()).read_bytes())
     return path
 
 
@@ -132,7 +132,7 @@ def test_importing_the_source_pages_gives_the_curated_store(
 
 
 def test_the_writer_lays_out_a_store_exactly_as_the_curated_file() -> None:
-    assert serialize(CURATED) == bundled_path().read_bytes()
+    assert serialize(CURATED) == Path(bundled_path()).read_bytes()
 
 
 # --- the summary and the new records ---------------------------------------------------
@@ -365,7 +365,7 @@ def test_a_write_keeps_the_previous_version_and_the_file_mode(
 ) -> None:
     curated_copy.chmod(0o640)
     assert import_(runner, str(plants), "--into", str(curated_copy)).exit_code == 0
-    assert Path(f"{curated_copy}.bak").read_bytes() == bundled_path().read_bytes()
+    assert Path(f"{curated_copy}.bak").read_bytes() == Path(bundled_path()).read_bytes()
     assert stat.S_IMODE(curated_copy.stat().st_mode) == 0o640
     assert sorted(p.name for p in curated_copy.parent.iterdir()) == ["faq.json", "faq.json.bak"]
 

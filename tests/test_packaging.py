@@ -18,7 +18,7 @@ STORE = ROOT / "data" / "faq.json"
 def test_bundled_store_is_the_curated_one() -> None:
     # Under an editable install this goes through the checkout fallback;
     # under a wheel install, through the packaged copy. Either way: same bytes.
-    assert bundled_path().read_bytes() == STORE.read_bytes()
+    assert Path(bundled_path()).read_bytes() == STORE.read_bytes()
     assert load_store().entries
 
 

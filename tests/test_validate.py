@@ -15,7 +15,7 @@ from backfaq.cli import cli
 from backfaq.store import bundled_path, check_document
 
 SCHEMA = json.loads((files("backfaq") / "store.schema.json").read_text(encoding="utf-8"))
-BUNDLED = json.loads(bundled_path().read_text(encoding="utf-8"))
+BUNDLED = json.loads(Path(bundled_path()).read_text(encoding="utf-8"))
 
 
 def schema_errors(doc: Any) -> list[str]:

@@ -10,7 +10,7 @@ never disagree about whether someone was warned.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from backfaq.model import Hit, RedFlag, Store
 
@@ -19,8 +19,7 @@ DISCLAIMER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """The composed reply to one query.
 
     ``hits`` are best first; when ``signs`` is not empty, urgent-care entries

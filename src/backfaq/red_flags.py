@@ -11,8 +11,8 @@ occurs close together in the query, in any order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from backfaq.analyzer import STOP_WORDS, asked_words, stem, terms, words
 from backfaq.model import RedFlag, Store
@@ -33,14 +33,12 @@ _WITHOUT = re.compile(r"\bwithout\b(?!\s+(?:trying|reason|dieting)\b)", re.IGNOR
 _JOINS = re.compile(r"\b(?:but|and|although|though|yet|however)\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     stem: str
     stop: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Phrase:
+class _Phrase(NamedTuple):
     """How a phrase is recognised: its content stems anywhere close together,
     or, when dropping stop words would leave one word of a longer phrase
     ("can't breathe", "hit by"), all of its words side by side."""

@@ -10,9 +10,7 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from backfaq.errors import StoreError
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
@@ -35,8 +33,7 @@ _RED_FLAG_LISTS = ("terms", "except")
 _TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms", "red_flags"}
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a store, at a JSON location such as ``entries[3].answer``."""
 
     location: str
@@ -46,24 +43,26 @@ class Problem:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
-def bundled_path() -> Path:
+def bundled_path() -> str:
     """The store that ships with backfaq.
 
     A wheel carries it as ``backfaq/data/faq.json``; an editable install or a
     source checkout does not (hatchling's force-include skips them), so fall
     back to the checkout's top-level ``data/faq.json``. The path is found
-    from this file rather than through importlib.resources, whose import
-    alone costs more than loading the store.
+    from this file with os.path: importlib.resources and pathlib cost more
+    to import than loading the store does.
     """
-    packaged = Path(__file__).parent / "data" / "faq.json"
-    if packaged.is_file():
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, "data", "faq.json")
+    if os.path.isfile(packaged):
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "faq.json"
+    checkout = os.path.dirname(os.path.dirname(os.path.realpath(here)))
+    return os.path.join(checkout, "data", "faq.json")
 
 
-def read_document(path: Path) -> Any:
+def read_document(path: str | os.PathLike[str]) -> Any:
     """Read and parse a store file, turning every failure into a StoreError."""
-    name = str(path)
+    name = os.fspath(path)
     try:
         raw = _read_bytes(path)
     except FileNotFoundError:
@@ -95,13 +94,13 @@ def read_document(path: Path) -> Any:
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _read_bytes(path: str | os.PathLike[str]) -> bytes | None:
     """The file's bytes, at most MAX_BYTES + 1 of them; None for a device.
 
     A device such as /dev/zero or a terminal would be read forever or wait for
     typing; a pipe (``--data <(command)``) is read, but never without bound.
     """
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         mode = os.fstat(stream.fileno()).st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             return None
@@ -285,18 +284,18 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
     )
 
 
-def load_store(path: str | Path | None = None) -> Store:
+def load_store(path: str | os.PathLike[str] | None = None) -> Store:
     """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
-    resolved = Path(path) if path is not None else bundled_path()
-    return build_store(load_document(resolved), str(resolved))
+    resolved = os.fspath(path) if path is not None else bundled_path()
+    return build_store(load_document(resolved), resolved)
 
 
-def load_document(path: Path) -> dict[str, Any]:
+def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The parsed document at ``path`` once it passes every check, or raise StoreError."""
     doc = read_document(path)
     problems = check_document(doc)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise StoreError(str(path), f"{problems[0]}{more}")
+        raise StoreError(os.fspath(path), f"{problems[0]}{more}")
     checked: dict[str, Any] = doc
     return checked

@@ -41,7 +41,7 @@ def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
     data["score"] = hit.score
     data["urgent"] = hit.entry.urgent
     if explain:
-        data["explain"] = hit.explain
+        data["explain"] = dict(hit.explain)
     return data
 
 
