@@ -95,8 +95,6 @@ class RichRenderer:
                 Group(*body),
                 title=Text(data["question"], style="bold"),
                 title_align="left",
-                subtitle=Text(data["id"], style="dim"),
-                subtitle_align="right",
                 border_style="cyan",
             )
         )
