@@ -25,7 +25,7 @@ from backfaq.completion import (
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.render import FORMATS, get_renderer
-from backfaq.text import encodes_all_text, make_streams_safe, printable
+from backfaq.text import MESSAGE_LIMIT, make_streams_safe, printable
 
 if TYPE_CHECKING:
     from backfaq.answer import Answer
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
-MESSAGE_LIMIT = 1000  # characters of one error line
 
 
 class DataError(click.ClickException):
@@ -300,31 +299,14 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
     Example:
       backfaq validate my-faq.json
     """
-    from pathlib import Path
-
     from backfaq.store import Problem, bundled_path, check_document, read_document
 
-    target = Path(path or app.data or bundled_path())
+    target = path or app.data or bundled_path()
     try:
         problems = check_document(read_document(target))
     except StoreError as exc:
         problems = [Problem("", exc.problem)]
-    report = {
-        "path": str(target),
-        "valid": not problems,
-        "problems": [{"location": p.location, "message": p.message} for p in problems],
-    }
-    fmt = resolve_format(fmt)
-    if fmt in ("json", "jsonl"):
-        from backfaq.render.machine import dumps
-
-        indent = None if fmt == "jsonl" else 2
-        click.echo(dumps(report, ascii_only=not encodes_all_text(sys.stdout), indent=indent))
-    elif problems:
-        for problem in problems:
-            click.echo(printable(f"{target}: {problem}", limit=MESSAGE_LIMIT))
-    else:
-        click.echo(printable(f"{target}: ok", limit=MESSAGE_LIMIT))
+    get_renderer(resolve_format(fmt), sys.stdout).report(views.report_dict(target, problems))
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)

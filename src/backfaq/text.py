@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+MESSAGE_LIMIT = 1000  # characters of one message line about user input
+
 
 def printable(text: str, limit: int = 200) -> str:
     """``text`` with control characters escaped and long input cut, for messages."""

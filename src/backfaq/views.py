@@ -14,6 +14,7 @@ from backfaq.text import printable
 
 if TYPE_CHECKING:
     from backfaq.importer import Action, ImportPlan  # loaded only by `import`
+    from backfaq.store import Problem
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -140,3 +141,12 @@ def _action_line(action: Action) -> str:
     if action.kind == "unchanged":
         return f"unchanged, already in {action.entry_id}: {action.question}"
     return f"skipped: no answer: {action.question}"
+
+
+def report_dict(path: str, problems: list[Problem]) -> dict[str, Any]:
+    """What ``validate`` found in the store at ``path``."""
+    return {
+        "path": path,
+        "valid": not problems,
+        "problems": [{"location": p.location, "message": p.message} for p in problems],
+    }

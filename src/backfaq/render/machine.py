@@ -64,3 +64,4 @@ class JsonRenderer:
             self.out.write(self._dumps(data, indent=2) + "\n")
 
     entries = topics = sources = _rows
+    report = entry

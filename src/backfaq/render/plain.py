@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from backfaq.text import MESSAGE_LIMIT, printable
+
 
 class PlainRenderer:
     def __init__(self, out: TextIO, *, quiet: bool = False) -> None:
@@ -34,6 +36,11 @@ class PlainRenderer:
         # truly blank lines are the separators between answers.
         for line in data["answer"].splitlines():
             self.out.write(f"  {line}\n")
+
+    def report(self, data: dict[str, Any]) -> None:
+        """``validate``: one ``PATH: LOCATION: PROBLEM`` line each, or ``PATH: ok``."""
+        for line in report_lines(data):
+            self.out.write(line + "\n")
 
     def ask(self, data: dict[str, Any]) -> None:
         blocks = 0
@@ -86,3 +93,15 @@ def describe_term(term: dict[str, Any]) -> str:
     if term["synonym"]:
         text += f" ~ {term['matched']} (synonym)"
     return f"{text}, weight {term['weight']:.2f}, strength {term['strength']:.2f}"
+
+
+def report_lines(data: dict[str, Any]) -> list[str]:
+    """The lines of a ``validate`` report; a store's own text is escaped and cut."""
+    path = data["path"]
+    if data["valid"]:
+        return [printable(f"{path}: ok", limit=MESSAGE_LIMIT)]
+    lines = []
+    for problem in data["problems"]:
+        where = f"{problem['location']}: " if problem["location"] else ""
+        lines.append(printable(f"{path}: {where}{problem['message']}", limit=MESSAGE_LIMIT))
+    return lines

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backfaq.analyzer import fold, stem
-from backfaq.render.plain import describe_term
+from backfaq.render.plain import describe_term, report_lines
 
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 _STEP = re.compile(r"^\s*(\d+\.|[•\-*])\s+")
@@ -83,6 +83,11 @@ class RichRenderer:
             )
         if not self.quiet and data.get("disclaimer"):
             self.console.print(Text(data["disclaimer"], style="dim italic"))
+
+    def report(self, data: dict[str, Any]) -> None:
+        style = "green" if data["valid"] else "red"
+        for line in report_lines(data):
+            self.console.print(Text(line, style=style))
 
     def entry(self, data: dict[str, Any]) -> None:
         body: list[Any] = []
