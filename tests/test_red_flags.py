@@ -38,6 +38,7 @@ ALARMING = {
     "I fell down the stairs and my back hurts": {"injury"},
     "upper back pain after a car accident": {"injury"},
     "I had a fall yesterday": {"injury"},
+    "took a fall off my bike, now my upper back hurts": {"injury"},
     "sudden upper back pain": {"severe-pain"},
     "severe pain between my shoulder blades": {"severe-pain"},
     "excruciating upper back pain": {"severe-pain"},
@@ -65,6 +66,8 @@ CALM = [
     "how to avoid injury when lifting weights",
     "I fell asleep on the sofa and my upper back hurts",
     "upper back pain when I fall asleep",
+    "my upper back aches every fall and winter",
+    "stock market crash",
     "should I do fewer reps",
     "sudden urge to stretch",
     "chest stretches for upper back pain",
@@ -235,3 +238,10 @@ def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
     assert [a["notice"] is not None for a in answers] == [False, True, False]
     assert URGENT in [r["id"] for r in answers[1]["results"]]
     assert {a["disclaimer"] for a in answers} == {DISCLAIMER}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_explain_says_why_an_unranked_urgent_entry_is_shown(runner: CliRunner, fmt: str) -> None:
+    result = runner.invoke(cli, ["ask", "pins and needles", "--explain", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "shown because the query names a warning sign" in result.stdout.replace("\n", " ")

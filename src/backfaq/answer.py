@@ -10,7 +10,7 @@ never disagree about whether someone was warned.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from backfaq.model import Hit, RedFlag, Store
 
@@ -73,5 +73,18 @@ def compose(
     urgent = store.urgent_entries
     ids = frozenset(e.id for e in urgent)
     shown = {h.entry.id for h in top}
-    hits = top + tuple(by_id.get(e.id) or Hit(e, 0.0) for e in urgent if e.id not in shown)
+    hits = top + tuple(
+        by_id.get(e.id) or Hit(e, 0.0, _warning_explanation()) for e in urgent if e.id not in shown
+    )
     return Answer(query, hits, tuple(signs), ids, () if hits else tuple(closest))
+
+
+def _warning_explanation() -> dict[str, Any]:
+    """Why an urgent-care entry the search did not rank is shown, in the shape
+    of every other explanation (``ask --explain``)."""
+    return {
+        "coverage": 0.0,
+        "fields": {"question": 0.0, "answer": 0.0, "phrase": 0.0},
+        "terms": [],
+        "reason": "shown because the query names a warning sign",
+    }

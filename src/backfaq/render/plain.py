@@ -76,13 +76,21 @@ class PlainRenderer:
 
 
 def _explain(out: TextIO, explain: dict[str, Any]) -> None:
+    for line in explain_lines(explain):
+        out.write(line + "\n")
+
+
+def explain_lines(explain: dict[str, Any]) -> list[str]:
+    """``why:`` lines: the points from each field, then each query term."""
     fields = explain["fields"]
-    out.write(
+    lines = [
         f"why: question {fields['question']:.1f} + answer {fields['answer']:.1f}"
-        f" + phrase {fields['phrase']:.1f}\n"
-    )
-    for term in explain["terms"]:
-        out.write(f"why: {describe_term(term)}\n")
+        f" + phrase {fields['phrase']:.1f}"
+    ]
+    if explain.get("reason"):
+        lines.append(f"why: {explain['reason']}")
+    lines += [f"why: {describe_term(term)}" for term in explain["terms"]]
+    return lines
 
 
 def describe_term(term: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backfaq.analyzer import fold, stem
-from backfaq.render.plain import describe_term, report_lines
+from backfaq.render.plain import explain_lines, report_lines
 
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 _STEP = re.compile(r"^\s*(\d+\.|[•\-*])\s+")
@@ -194,10 +194,4 @@ def _footer(data: dict[str, Any]) -> Text:
 
 
 def _explain_text(explain: dict[str, Any]) -> Text:
-    fields = explain["fields"]
-    lines = [
-        f"why: question {fields['question']:.1f} + answer {fields['answer']:.1f}"
-        f" + phrase {fields['phrase']:.1f}"
-    ]
-    lines += [f"why: {describe_term(t)}" for t in explain["terms"]]
-    return Text("\n" + "\n".join(lines), style="dim italic")
+    return Text("\n" + "\n".join(explain_lines(explain)), style="dim italic")
