@@ -20,6 +20,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import compress
 from operator import itemgetter
 from typing import Any
@@ -106,16 +107,17 @@ class _Posting:
     strength in each (what ``_match`` computes, 0..1) and whether a question
     holds it: enough to bound an entry's score without scoring it."""
 
-    docs: array[int]
-    strengths: array[float]
-    in_question: bytes
+    docs: memoryview
+    strengths: memoryview
+    in_question: memoryview
     strength_sum: float
+    asked: int  # how many entries hold the stem in a question
 
     def lookup(self, doc: int) -> float:
         """The stem's strength in entry ``doc`` (0 when it lacks the stem)."""
         i = bisect_left(self.docs, doc)
         if i < len(self.docs) and self.docs[i] == doc:
-            return self.strengths[i]
+            return float(self.strengths[i])
         return 0.0
 
 
@@ -142,36 +144,38 @@ class Index:
 
     def __init__(self, store: Store, *, prune: bool | None = None) -> None:
         self.store = store
-        docs = []
-        for entry in store.entries:
-            phrasings = tuple(tuple(terms(p)) for p in entry.phrasings)
-            docs.append(
-                _Doc(
-                    entry,
-                    phrasings,
-                    tuple(terms(entry.answer)),
-                    sum(len(p) for p in phrasings) / len(phrasings),
-                )
-            )
-        self.docs = docs
+        # Every entry's analysed text in one string (stems joined by spaces,
+        # questions by newlines, then a tab and the answer), found by offset: a
+        # fraction of the memory of tuples, and quick to save and load. ``_doc``
+        # turns one entry's back into tuples when it is scored.
+        texts = [
+            "\n".join(" ".join(terms(p)) for p in e.phrasings) + "\t" + " ".join(terms(e.answer))
+            for e in store.entries
+        ]
+        self._text = "".join(texts)
+        self._text_starts = array("Q", [0])
+        for text in texts:
+            self._text_starts.append(self._text_starts[-1] + len(text))
+        docs = [self._doc(i) for i in range(len(texts))]
         n = len(docs)
         self.avg_question_len = sum(d.question_len for d in docs) / n or 1.0
         self.avg_answer_len = sum(len(d.answer) for d in docs) / n or 1.0
         # A term found once in a question of average length scores a full 1.0.
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
-        self.postings = self._build_postings()
+        self._build_postings(docs)
         self.vocabulary = Vocabulary(
             [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
         )
         # Every question with its stems sorted (token-sort similarity is plain
         # similarity of sorted texts), for finding the entries that match no
         # query word but are still the closest by wording.
-        self._sorted_phrasings: list[str] = []
+        sorted_phrasings = []
         self._phrasing_owner = array("I")
         for i, doc in enumerate(docs):
             for phrasing in doc.phrasings:
-                self._sorted_phrasings.append(" ".join(sorted(phrasing)))
+                sorted_phrasings.append(" ".join(sorted(phrasing)))
                 self._phrasing_owner.append(i)
+        self._wording = "\n".join(sorted_phrasings)
         self._most_phrasings = max(len(d.phrasings) for d in docs)
         # How many entries have their shortest and longest question of each
         # length, to bound the similarity of a query to the whole store.
@@ -182,34 +186,85 @@ class Index:
         self._question_lengths = sorted(lengths.items())
         self.prune = n >= PRUNE_FROM if prune is None else prune
 
-    def _build_postings(self) -> dict[str, _Posting]:
+    def __len__(self) -> int:
+        return len(self._text_starts) - 1
+
+    def _doc(self, i: int) -> _Doc:
+        text = self._text[self._text_starts[i] : self._text_starts[i + 1]]
+        questions, answer = text.split("\t")
+        phrasings = tuple(tuple(p.split()) for p in questions.split("\n"))
+        return _Doc(
+            self.store.entries[i],
+            phrasings,
+            tuple(answer.split()),
+            sum(len(p) for p in phrasings) / len(phrasings),
+        )
+
+    @cached_property
+    def _sorted_phrasings(self) -> list[str]:
+        """Every question with its stems sorted, as rapidfuzz takes them (split
+        only when a query needs them, which few do)."""
+        return self._wording.split("\n")
+
+    def _build_postings(self, docs: list[_Doc]) -> None:
+        """Every stem's posting, laid end to end in a few flat arrays: a store of
+        100,000 entries has millions of postings, and flat arrays keep them small
+        in memory and quick to save and load."""
         raw: dict[str, tuple[array[int], array[float], bytearray]] = {}
-        for i, doc in enumerate(self.docs):
+        full = self._full
+        for i, doc in enumerate(docs):
             question_tf, answer_tf = doc.term_counts()
-            for term in sorted({*question_tf, *answer_tf}):
-                q, a = self._fields(term, doc, question_tf, answer_tf)
-                tf = q + a
+            # As in _fields, with the length norms taken once per entry.
+            q_norm = 1 - B + B * doc.question_len / self.avg_question_len
+            a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
+            for term in {*question_tf, *answer_tf}:
+                q = QUESTION_WEIGHT * question_tf.get(term, 0) / q_norm
+                tf = q + ANSWER_WEIGHT * answer_tf.get(term, 0) / a_norm
                 entry = raw.get(term)
                 if entry is None:
                     entry = raw[term] = (array("I"), array("d"), bytearray())
                 entry[0].append(i)
-                entry[1].append(min(1.0, (tf / (K1 + tf)) / self._full))
-                entry[2].append(1 if q else 0)
-        return {
-            term: _Posting(docs, strengths, bytes(flags), sum(strengths))
-            for term, (docs, strengths, flags) in raw.items()
-        }
+                entry[1].append(min(1.0, (tf / (K1 + tf)) / full))
+                entry[2].append(q > 0)
+        self._terms: dict[str, int] = {}
+        self._offsets = array("Q", [0])
+        self._posting_docs = array("I")
+        # Single precision is plenty for a bound (compared with _SLACK to spare).
+        self._posting_strengths = array("f")
+        self._posting_asked = bytearray()
+        self._strength_sums = array("d")
+        for term, (ids, strengths, asked) in raw.items():
+            self._terms[term] = len(self._terms)
+            self._posting_docs.extend(ids)
+            self._posting_strengths.extend(array("f", strengths))
+            self._posting_asked.extend(asked)
+            self._offsets.append(len(self._posting_docs))
+            self._strength_sums.append(sum(strengths))
+
+    def _posting(self, term: str) -> _Posting | None:
+        t = self._terms.get(term)
+        if t is None:
+            return None
+        start, end = self._offsets[t], self._offsets[t + 1]
+        asked = memoryview(self._posting_asked)[start:end]
+        return _Posting(
+            memoryview(self._posting_docs)[start:end],
+            memoryview(self._posting_strengths)[start:end],
+            asked,
+            self._strength_sums[t],
+            bytes(asked).count(1),
+        )
 
     def idf(self, df: int) -> float:
-        n = len(self.docs)
+        n = len(self)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _df(self, term: str) -> int:
-        posting = self.postings.get(term)
-        return len(posting.docs) if posting else 0
+        t = self._terms.get(term)
+        return 0 if t is None else self._offsets[t + 1] - self._offsets[t]
 
     def _containing(self, alt: Alternative) -> set[int]:
-        sets = [set(self.postings[s].docs) if s in self.postings else set() for s in alt.stems]
+        sets = [set(p.docs) if (p := self._posting(s)) else set() for s in alt.stems]
         return set.intersection(*sets) if sets else set()
 
     def _fields(
@@ -282,7 +337,7 @@ class Index:
                 count = len(docs)
             doc_counts.append(count)
             weights.append(self.idf(count) * (LIGHT_FACTOR if concept.light else 1.0))
-            anchored |= not concept.light and count >= ANCHOR_SHARE * len(self.docs)
+            anchored |= not concept.light and count >= ANCHOR_SHARE * len(self)
         return _Query(
             concepts,
             weights,
@@ -295,7 +350,7 @@ class Index:
 
     def _score(self, i: int, q: _Query) -> Hit:
         """The full score of entry ``i``, with what the explain output shows."""
-        doc = self.docs[i]
+        doc = self._doc(i)
         tfs = doc.term_counts()
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
@@ -358,7 +413,7 @@ class Index:
         self, query: str, q: _Query, floor: float, limit: int, topic: str | None
     ) -> SearchResult:
         """Score every entry: the reference the pruned search must agree with."""
-        scored = [self._score(i, q) for i in range(len(self.docs))]
+        scored = [self._score(i, q) for i in range(len(self))]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
         if not self._answerable(scored, floor):
             return SearchResult(query, (), tuple(scored[:3]))
@@ -383,7 +438,7 @@ class Index:
             for alt in concept.alternatives:
                 for stem in alt.stems:
                     factors[stem] += alt.factor / len(alt.stems)
-            out.append([(self.postings[s], f) for s, f in factors.items() if s in self.postings])
+            out.append([(p, f) for s, f in factors.items() if (p := self._posting(s))])
         return out
 
     def _surely_above_the_rest(self, q: _Query, top: float) -> bool:
@@ -396,7 +451,7 @@ class Index:
         letter of difference), and half precision, which is 0 unless a question
         holds a query word. All of these add up over the store in a few steps.
         """
-        n = len(self.docs)
+        n = len(self)
         if n == 1:
             return True
         total = 0.0
@@ -405,8 +460,8 @@ class Index:
             total += 100 * COVERAGE_SHARE * weight / q.total_weight * min(count, mass)
         asked = 0
         for stem in q.stems:
-            posting = self.postings.get(stem)
-            asked += posting.in_question.count(1) if posting else 0
+            posting = self._posting(stem)
+            asked += posting.asked if posting else 0
         similarity = 0.0
         size = len(q.text)
         for (shortest, longest), count in self._question_lengths:
@@ -426,7 +481,7 @@ class Index:
         checked against a tight one (the exact phrase part) before the full
         score, until the cheap bound falls below the k-th best.
         """
-        docs = self.docs
+        entries = self.store.entries
         concept_stems = self._concept_stems(q)
         # Points a concept adds at most: its whole share of the coverage.
         caps = [100 * COVERAGE_SHARE * w / q.total_weight for w in q.weights]
@@ -438,7 +493,7 @@ class Index:
             return best[0] if len(best) == k else -math.inf
 
         def admit(i: int) -> None:
-            if i in found or (topic is not None and docs[i].entry.topic != topic):
+            if i in found or (topic is not None and entries[i].topic != topic):
                 return
             hit = found[i] = self._score(i, q)
             heapq.heappush(best, hit.score)
@@ -476,7 +531,7 @@ class Index:
             phrase_cap = 10 if every_concept and i not in asked else 20
             if sums[i] + rest_cap + phrase_cap + _SLACK < threshold or i in found:
                 continue
-            if topic is not None and docs[i].entry.topic != topic:
+            if topic is not None and entries[i].topic != topic:
                 continue
             if self._bound(i, q, concept_stems, caps) + _SLACK >= threshold:
                 admit(i)
@@ -500,7 +555,7 @@ class Index:
             bound += cap * min(1.0, mass)
         phrase = max(
             self._phrase(q.text, q.stems, p, tuple(self.idf(self._df(t)) for t in p))
-            for p in self.docs[i].phrasings
+            for p in self._doc(i).phrasings
         )
         return bound + (1 - COVERAGE_SHARE) * phrase
 
@@ -517,8 +572,8 @@ class Index:
         reach the results (their score is a tenth of the token-sort similarity)."""
         threshold = kth()
         if topic is not None and not math.isfinite(threshold):
-            for i, doc in enumerate(self.docs):
-                if doc.entry.topic == topic and i not in holding:
+            for i, entry in enumerate(self.store.entries):
+                if entry.topic == topic and i not in holding:
                     admit(i)
             return
         text = " ".join(sorted(q.text.split()))
