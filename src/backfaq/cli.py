@@ -127,11 +127,13 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     if not text.strip():
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
-    app.check_topic(topic)
-    from backfaq.index import Index
+    from backfaq.cache import open_index
 
-    store = app.store
-    result = Index(store).search(text, limit=limit, topic=topic)
+    # A large store's index comes from the user cache, with the store itself.
+    index = open_index(app.data, lambda: app.store)
+    app._store = store = index.store
+    app.check_topic(topic)
+    result = index.search(text, limit=limit, topic=topic)
     data = {
         "query": text,
         "results": [
