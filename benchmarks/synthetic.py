@@ -9,7 +9,7 @@ in real text; questions and answers mix in English function words so the
 analyzer has stop words to drop. Lengths follow real FAQs: questions of 4 to 12
 words, answers of 30 to 90 (within the 64 MiB store limit up to 100,000
 entries). Some entries have other phrasings, and the store has synonym groups.
-``queries(store_doc, count)`` makes queries from the store's own questions,
+``queries(questions, count)`` makes queries from the store's own questions,
 with typos and off-topic ones mixed in.
 """
 
@@ -140,17 +140,17 @@ def generate(entries: int, seed: int = 1) -> dict[str, Any]:
             "synonyms": synonyms}
 
 
-def queries(doc: dict[str, Any], count: int, seed: int = 1) -> list[str]:
-    """Queries a user of this store might type: two to four words of a question,
-    a typo in one of five, and one in ten off-topic (words the store lacks)."""
+def queries(questions: list[str], count: int, seed: int = 1) -> list[str]:
+    """Queries a user of a store with these questions might type: two to four
+    words of a question, a typo in one of five, and one in ten off-topic (words
+    the store lacks)."""
     rng = random.Random(seed)
-    entries = doc["entries"]
     out = []
     for _ in range(count):
         if rng.random() < 0.1:
             out.append(" ".join(_word(rng) + "q" for _ in range(rng.randint(2, 4))))
             continue
-        question = rng.choice(entries)["question"].rstrip("?").lower().split()
+        question = rng.choice(questions).rstrip("?").lower().split()
         content = [w for w in question if w not in _FUNCTION and w not in _TEMPLATE]
         picked = rng.sample(content, min(len(content), rng.randint(2, 4))) or question
         if rng.random() < 0.2:

