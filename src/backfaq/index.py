@@ -151,42 +151,29 @@ class Index:
         # fraction of the memory of tuples, and quick to save and load. ``_doc``
         # turns one entry's back into tuples when it is scored.
         analyse = _Analyser()
-        texts = [
-            "\n".join(analyse(p) for p in e.phrasings) + "\t" + analyse(e.answer)
-            for e in store.entries
-        ]
+        texts = []
+        question_lens = array("d")  # as _Doc.question_len
+        answer_lens = array("I")
+        for entry in store.entries:
+            phrasings = [analyse(p) for p in entry.phrasings]
+            answer = analyse(entry.answer)
+            question_lens.append(sum(len(p) for p in phrasings) / len(phrasings))
+            answer_lens.append(len(answer))
+            texts.append("\n".join(" ".join(p) for p in phrasings) + "\t" + " ".join(answer))
         self._text = "".join(texts)
         self._text_starts = array("Q", [0])
         for text in texts:
             self._text_starts.append(self._text_starts[-1] + len(text))
-        docs = [self._doc(i) for i in range(len(texts))]
-        n = len(docs)
-        self.avg_question_len = sum(d.question_len for d in docs) / n or 1.0
-        self.avg_answer_len = sum(len(d.answer) for d in docs) / n or 1.0
+        del texts
+        n = len(question_lens)
+        self.avg_question_len = sum(question_lens) / n or 1.0
+        self.avg_answer_len = sum(answer_lens) / n or 1.0
         # A term found once in a question of average length scores a full 1.0.
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
-        self._build_postings(docs)
+        self._build_postings()
         self.vocabulary = Vocabulary(
             [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
         )
-        # Every question with its stems sorted (token-sort similarity is plain
-        # similarity of sorted texts), for finding the entries that match no
-        # query word but are still the closest by wording.
-        sorted_phrasings = []
-        self._phrasing_owner = array("I")
-        for i, doc in enumerate(docs):
-            for phrasing in doc.phrasings:
-                sorted_phrasings.append(" ".join(sorted(phrasing)))
-                self._phrasing_owner.append(i)
-        self._wording = "\n".join(sorted_phrasings)
-        self._most_phrasings = max(len(d.phrasings) for d in docs)
-        # How many entries have their shortest and longest question of each
-        # length, to bound the similarity of a query to the whole store.
-        lengths: Counter[tuple[int, int]] = Counter()
-        for doc in docs:
-            sizes = [len(" ".join(p)) for p in doc.phrasings]
-            lengths[min(sizes), max(sizes)] += 1
-        self._question_lengths = sorted(lengths.items())
         self.prune = n >= PRUNE_FROM if prune is None else prune
 
     def __len__(self) -> int:
@@ -209,13 +196,24 @@ class Index:
         only when a query needs them, which few do)."""
         return self._wording.split("\n")
 
-    def _build_postings(self, docs: list[_Doc]) -> None:
+    def _build_postings(self) -> None:
         """Every stem's posting, laid end to end in a few flat arrays: a store of
         100,000 entries has millions of postings, and flat arrays keep them small
-        in memory and quick to save and load."""
+        in memory and quick to save and load. Entries are unpacked one at a time
+        for it, so the whole store's tuples never sit in memory at once."""
         raw: dict[str, tuple[array[int], array[float], bytearray]] = {}
         full = self._full
-        for i, doc in enumerate(docs):
+        # Every question with its stems sorted (token-sort similarity is plain
+        # similarity of sorted texts), for finding the entries that match no
+        # query word but are still the closest by wording; and how many entries
+        # have their shortest and longest question of each length, to bound
+        # the similarity of a query to the whole store.
+        sorted_phrasings = []
+        self._phrasing_owner = array("I")
+        lengths: Counter[tuple[int, int]] = Counter()
+        self._most_phrasings = 1
+        for i in range(len(self)):
+            doc = self._doc(i)
             question_tf, answer_tf = doc.term_counts()
             # As in _fields, with the length norms taken once per entry.
             q_norm = 1 - B + B * doc.question_len / self.avg_question_len
@@ -230,6 +228,14 @@ class Index:
                 strength = (tf / (K1 + tf)) / full
                 entry[1].append(strength if strength < 1.0 else 1.0)
                 entry[2].append(q > 0)
+            for phrasing in doc.phrasings:
+                sorted_phrasings.append(" ".join(sorted(phrasing)))
+                self._phrasing_owner.append(i)
+            sizes = [len(" ".join(p)) for p in doc.phrasings]
+            lengths[min(sizes), max(sizes)] += 1
+            self._most_phrasings = max(self._most_phrasings, len(doc.phrasings))
+        self._wording = "\n".join(sorted_phrasings)
+        self._question_lengths = sorted(lengths.items())
         self._terms: dict[str, int] = {}
         self._offsets = array("Q", [0])
         self._posting_docs = array("I")
@@ -237,7 +243,8 @@ class Index:
         self._posting_strengths = array("f")
         self._posting_asked = bytearray()
         self._strength_sums = array("d")
-        for term, (ids, strengths, asked) in raw.items():
+        for term in list(raw):
+            ids, strengths, asked = raw.pop(term)  # freed as the flat arrays grow
             self._terms[term] = len(self._terms)
             self._posting_docs.extend(ids)
             self._posting_strengths.extend(array("f", strengths))
@@ -601,13 +608,13 @@ class Index:
 
 
 class _Analyser:
-    """``terms`` joined by spaces, with every word stemmed once: a large store
-    has far more distinct words than the stemmer's own cache holds."""
+    """``terms``, with every word stemmed once: a large store has far more
+    distinct words than the stemmer's own cache holds."""
 
     def __init__(self) -> None:
         self.stems: dict[str, str] = {}
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str) -> list[str]:
         stems = self.stems
         out = []
         for word in analyzer.words(text):
@@ -616,7 +623,7 @@ class _Analyser:
                 if found is None:
                     found = stems[word] = analyzer.stem(word)
                 out.append(found)
-        return " ".join(out)
+        return out
 
 
 def _length_bound(a: int, b: int) -> float:
