@@ -3,7 +3,8 @@
 Building the index of a 100,000-entry store takes seconds; loading it back
 takes a fraction of that. The cache file is named and headed by backfaq's
 version, the cache format and the SHA-256 of the store file's bytes, so an
-edited store or a new backfaq never meets an old index. It lives in the user
+edited store or a new backfaq never meets an old index; a CRC-32 of the
+payload catches a damaged file before it is unpickled. It lives in the user
 cache directory (``$XDG_CACHE_HOME/backfaq``, else the platform's usual place)
 and is written to a temporary file first, then renamed, so a reader never sees
 half a file. A cache that is missing, stale, corrupt or unreadable is rebuilt;
@@ -20,7 +21,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from backfaq import __version__
 from backfaq.index import Index
@@ -55,6 +56,7 @@ def cache_dir() -> Path:
 def _header(digest: str) -> bytes:
     """What a cache file must start with to be trusted for this store and version."""
     import json
+
     fields = {
         "backfaq": __version__,
         "format": CACHE_FORMAT,
@@ -71,6 +73,7 @@ def _file_for(digest: str) -> Path:
 def _digest(path: Path) -> str | None:
     """The SHA-256 of a regular store file worth caching, else None."""
     import hashlib  # here and below: the bundled store never needs these modules
+
     try:
         with path.open("rb") as stream:
             info = os.fstat(stream.fileno())
@@ -106,23 +109,57 @@ def open_index(data: str | None, load: Callable[[], Store]) -> Index:
 
 
 def read_cache(digest: str, path: str) -> Index | None:
-    """The cached index for a store with this SHA-256, or None on any doubt."""
+    """The cached index for a store with this SHA-256, or None on any doubt.
+
+    Nothing is unpickled unless the header names this exact store, backfaq,
+    cache format and Python, and the payload's CRC-32 (in the trailer) holds:
+    a damaged file is rebuilt, never half-trusted.
+    """
     import pickle
+    import zlib
+
     expected = _header(digest)
     try:
         with _file_for(digest).open("rb") as stream:
             if stream.read(len(expected)) != expected:
                 return None
-            payload = pickle.load(stream)
-        return _unpack(payload, path)
+            data = stream.read()
+        payload, trailer = memoryview(data)[:-_TRAILER], data[-_TRAILER:]
+        if trailer != _trailer(zlib.crc32(payload), len(payload)):
+            return None
+        return _unpack(pickle.loads(payload), path)
     except Exception:  # a cache is only a shortcut: any failure means rebuild
         return None
+
+
+_TRAILER = 16
+
+
+def _trailer(crc: int, size: int) -> bytes:
+    return crc.to_bytes(8, "big") + size.to_bytes(8, "big")
+
+
+class _Checksummed:
+    """A file writer that keeps the CRC-32 and size of what passes through."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.crc = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        import zlib
+
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return self.stream.write(data)
 
 
 def write_cache(digest: str, index: Index) -> None:
     """Store ``index`` atomically; a cache that cannot be written is skipped."""
     import pickle
     import tempfile
+
     target = _file_for(digest)
     temp: str | None = None
     try:
@@ -130,7 +167,9 @@ def write_cache(digest: str, index: Index) -> None:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pickle")
         with os.fdopen(fd, "wb") as stream:
             stream.write(_header(digest))
-            pickle.dump(_pack(index), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = _Checksummed(stream)
+            pickle.dump(_pack(index), payload, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(_trailer(payload.crc, payload.size))
         os.replace(temp, target)
         temp = None
         _forget_old(target.parent)
