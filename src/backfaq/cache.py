@@ -209,6 +209,8 @@ STATE = {
     "_phrasing_owner": array,
     "_most_phrasings": int,
     "_question_lengths": list,
+    "_shortest": array,
+    "_longest": array,
     "prune": bool,
 }
 

@@ -211,6 +211,8 @@ class Index:
         sorted_phrasings = []
         self._phrasing_owner = array("I")
         lengths: Counter[tuple[int, int]] = Counter()
+        self._shortest = array("I")  # each entry's shortest question, in letters
+        self._longest = array("I")
         self._most_phrasings = 1
         for i in range(len(self)):
             doc = self._doc(i)
@@ -233,6 +235,8 @@ class Index:
                 self._phrasing_owner.append(i)
             sizes = [len(" ".join(p)) for p in doc.phrasings]
             lengths[min(sizes), max(sizes)] += 1
+            self._shortest.append(min(sizes))
+            self._longest.append(max(sizes))
             self._most_phrasings = max(self._most_phrasings, len(doc.phrasings))
         self._wording = "\n".join(sorted_phrasings)
         self._question_lengths = sorted(lengths.items())
@@ -535,11 +539,19 @@ class Index:
         cut = kth() - rest_cap - 20 - _SLACK
         candidates = [i for i, bound in sums.items() if bound >= cut]
         candidates.sort(key=lambda i: -sums[i])
+        size = len(q.text)
+        shortest, longest = self._shortest, self._longest
         for i in candidates:
             threshold = kth()
             if sums[i] + rest_cap + 20 + _SLACK < threshold:
                 break  # candidates are in bound order: none after this can get in
-            phrase_cap = 10 if every_concept and i not in asked else 20
+            # The phrase part: a tenth of the similarity, which the lengths
+            # bound, and a tenth of the precision, 0 unless a question holds
+            # a query word.
+            closest = min(max(size, shortest[i]), longest[i])
+            phrase_cap = _length_bound(size, closest) / 10
+            if not every_concept or i in asked:
+                phrase_cap += 10
             if sums[i] + rest_cap + phrase_cap + _SLACK < threshold or i in found:
                 continue
             if topic is not None and entries[i].topic != topic:
