@@ -224,7 +224,8 @@ STATE = {
     "_question_lengths": list,
     "_shortest": array,
     "_longest": array,
-    "prune": bool,
+    "_prune": bool,
+    "_unpacked": list,
 }
 
 
@@ -250,7 +251,9 @@ def _pack(index: Index) -> tuple[Any, ...]:
         [(s.id, s.title, s.file) for s in store.sources],
         columns,
         store.synonyms,
-        {name: vars(index)[name] for name in STATE},
+        # Unpacked entries are a scan's shortcut, rebuilt by nothing: left out,
+        # the loaded index unpacks each entry when it scores it.
+        {name: [] if name == "_unpacked" else vars(index)[name] for name in STATE},
     )
 
 

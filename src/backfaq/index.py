@@ -103,17 +103,26 @@ class _Doc:
         return question_tf, dict(answer_tf)
 
 
-@dataclass(frozen=True, slots=True)
 class _Posting:
     """The entries holding one stem, in ascending order, with the stem's BM25F
     strength in each (what ``_match`` computes, 0..1) and whether a question
-    holds it: enough to bound an entry's score without scoring it."""
+    holds it: enough to bound an entry's score without scoring it.
 
-    docs: memoryview
-    strengths: memoryview
-    in_question: memoryview
-    strength_sum: float
-    asked: int  # how many entries hold the stem in a question
+    (This and _Query are plain classes: a dataclass or NamedTuple costs the
+    bundled store's every start-up about a millisecond to define.)
+    """
+
+    __slots__ = ("docs", "strengths", "in_question", "strength_sum", "asked")
+
+    def __init__(
+        self, docs: memoryview, strengths: memoryview, in_question: memoryview,
+        strength_sum: float, asked: int,
+    ) -> None:
+        self.docs = docs
+        self.strengths = strengths
+        self.in_question = in_question
+        self.strength_sum = strength_sum
+        self.asked = asked  # how many entries hold the stem in a question
 
     def lookup(self, doc: int) -> float:
         """The stem's strength in entry ``doc`` (0 when it lacks the stem)."""
@@ -123,17 +132,23 @@ class _Posting:
         return 0.0
 
 
-@dataclass(slots=True)
 class _Query:
     """What every entry is scored against for one query."""
 
-    concepts: list[Concept]
-    weights: list[float]
-    total_weight: float
-    text: str
-    stems: set[str]
-    anchored: bool
-    doc_counts: list[int]
+    __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "anchored",
+                 "doc_counts")
+
+    def __init__(
+        self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
+        stems: set[str], anchored: bool, doc_counts: list[int],
+    ) -> None:
+        self.concepts = concepts
+        self.weights = weights
+        self.total_weight = total_weight
+        self.text = text
+        self.stems = stems
+        self.anchored = anchored
+        self.doc_counts = doc_counts
 
 
 class Index:
@@ -170,11 +185,17 @@ class Index:
         self.avg_answer_len = sum(answer_lens) / n or 1.0
         # A term found once in a question of average length scores a full 1.0.
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
+        self._prune = n >= PRUNE_FROM if prune is None else prune
         self._build_postings()
         self.vocabulary = Vocabulary(
             [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
         )
-        self.prune = n >= PRUNE_FROM if prune is None else prune
+
+    @property
+    def prune(self) -> bool:
+        """Whether search prunes; fixed when the index is built, which prepares
+        what that search needs (and, for a full scan, keeps entries unpacked)."""
+        return self._prune
 
     def __len__(self) -> int:
         return len(self._text_starts) - 1
@@ -214,9 +235,12 @@ class Index:
         self._shortest = array("I")  # each entry's shortest question, in letters
         self._longest = array("I")
         self._most_phrasings = 1
+        unpacked = []
         for i in range(len(self)):
             doc = self._doc(i)
             question_tf, answer_tf = doc.term_counts()
+            if not self._prune:
+                unpacked.append((doc, (question_tf, answer_tf)))
             # As in _fields, with the length norms taken once per entry.
             q_norm = 1 - B + B * doc.question_len / self.avg_question_len
             a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
@@ -230,6 +254,8 @@ class Index:
                 strength = (tf / (K1 + tf)) / full
                 entry[1].append(strength if strength < 1.0 else 1.0)
                 entry[2].append(q > 0)
+            if not self._prune:
+                continue
             for phrasing in doc.phrasings:
                 sorted_phrasings.append(" ".join(sorted(phrasing)))
                 self._phrasing_owner.append(i)
@@ -255,6 +281,12 @@ class Index:
             self._posting_asked.extend(asked)
             self._offsets.append(len(self._posting_docs))
             self._strength_sums.append(sum(strengths))
+        # A small store is scanned whole on every query: its entries stay
+        # unpacked, with each question word's rarity for the phrase part.
+        self._unpacked = [
+            (doc, tfs, tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings))
+            for doc, tfs in unpacked
+        ]
 
     def _posting(self, term: str) -> _Posting | None:
         t = self._terms.get(term)
@@ -365,8 +397,12 @@ class Index:
 
     def _score(self, i: int, q: _Query) -> Hit:
         """The full score of entry ``i``, with what the explain output shows."""
-        doc = self._doc(i)
-        tfs = doc.term_counts()
+        if self._unpacked:
+            doc, tfs, rarity = self._unpacked[i]
+        else:
+            doc = self._doc(i)
+            tfs = doc.term_counts()
+            rarity = tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings)
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
         for concept, weight in zip(q.concepts, q.weights):
@@ -388,8 +424,7 @@ class Index:
         coverage /= q.total_weight
         # The rarity of each question word, for the phrase part of the score.
         phrase = max(
-            self._phrase(q.text, q.stems, p, tuple(self.idf(self._df(t)) for t in p))
-            for p in doc.phrasings
+            self._phrase(q.text, q.stems, p, w) for p, w in zip(doc.phrasings, rarity)
         )
         score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
         scale = 100 * COVERAGE_SHARE / q.total_weight
@@ -410,7 +445,7 @@ class Index:
         if q is None:
             return SearchResult(query, ())
         floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
-        if not self.prune:
+        if not self._prune:
             return self._search_all(query, q, floor, limit, topic)
         # Whether the query is answerable at all is decided over the whole
         # store, before the topic filter: a topic of one entry has no background.
