@@ -68,7 +68,7 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
         process.extract(query, questions, scorer=fuzz.WRatio, processor=utils.default_process,
                         limit=5)
         naive.append(time.perf_counter() - t)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux: MiB
     if servable:
         digest = cache._digest(path)
         if digest is not None:
@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "XDG_CACHE_HOME": str(args.workdir.resolve() / "cache")}
-    print(f"{'entries':>8} {'MB':>5} {'load s':>7} {'build s':>8} {'median ms':>10} "
-          f"{'p95 ms':>7} {'naive ms':>9} {'speed-up':>9} {'CLI s':>6} {'peak MB':>8}")
+    print(f"{'entries':>8} {'MiB':>5} {'load s':>7} {'build s':>8} {'median ms':>10} "
+          f"{'p95 ms':>7} {'naive ms':>9} {'speed-up':>9} {'CLI s':>6} {'peak MiB':>8}")
     for size in (int(s) for s in args.sizes.split(",")):
         path = args.workdir / f"faq-{label(size)}.json"
         if not path.exists():
