@@ -1,6 +1,6 @@
 """Deterministic synthetic FAQ stores, for measuring how backfaq scales.
 
-    python benchmarks/synthetic.py 100000 -o /tmp/faq-100k.json [--seed 1]
+    python benchmarks/synthetic.py 100000 -o faq-100k.json [--seed 1]
 
 The same size and seed always give the same bytes. Words are made of
 syllables and drawn from a Zipf-like distribution (rank r has weight

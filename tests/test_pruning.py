@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import quality
 import synthetic
 
-from backfaq.index import PRUNE_FROM, Index, SearchResult
+from backfaq.index import MIN_MARGIN, PRUNE_FROM, Index, SearchResult
 from backfaq.model import Store
 from backfaq.store import build_store
 
@@ -118,3 +118,23 @@ def test_a_store_with_real_word_statistics_finds_the_same(synthetic_store: Store
         != outcome(full.search(q, limit=limit, topic=scope))
     ]
     assert differ == []
+
+
+def test_the_margin_bound_never_says_yes_wrongly(pruned: Index) -> None:
+    """Whenever the bound says the best entry stands MIN_MARGIN above the mean
+    of the rest, scoring every entry agrees; the labelled queries include ones
+    where it does not stand that far above, so a careless bound would show."""
+    narrow = 0
+    wrong = []
+    for query in QUERIES:
+        q = pruned._prepare(query)
+        if q is None:
+            continue
+        scores = sorted((pruned._score(i, q).score for i in range(len(pruned))), reverse=True)
+        top, rest = scores[0], scores[1:]
+        margin = top - sum(rest) / len(rest)
+        narrow += margin < MIN_MARGIN
+        if pruned._surely_above_the_rest(q, top) and margin < MIN_MARGIN:
+            wrong.append(query)
+    assert narrow > 0
+    assert wrong == []
