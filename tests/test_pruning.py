@@ -138,3 +138,26 @@ def test_the_margin_bound_never_says_yes_wrongly(pruned: Index) -> None:
             wrong.append(query)
     assert narrow > 0
     assert wrong == []
+
+
+@pytest.mark.parametrize("prune", [True, False])
+@pytest.mark.parametrize("topic", [None, "see-a-doctor"])
+def test_hits_for_chosen_entries_match_an_unlimited_search(
+    store: Store, prune: bool, topic: str | None
+) -> None:
+    """What a caller that wants a few entries' scores (say, urgent-care ones)
+    gets without asking the search for every entry."""
+    index = Index(store, prune=prune)
+    doctor = [e.id for e in store.entries if e.topic == "see-a-doctor"]
+    chosen = [e.id for e in store.entries[::5]] + doctor + ["no-such-entry"]
+    differ = []
+    found = 0
+    for query in QUERIES:
+        every = index.search(query, limit=len(store.entries), topic=topic).hits
+        expected = {h.entry.id: (h.score, h.explain) for h in every if h.entry.id in chosen}
+        hits = index.hits_for(query, chosen, topic=topic)
+        if {k: (h.score, h.explain) for k, h in hits.items()} != expected:
+            differ.append(query)
+        found += len(hits)
+    assert differ == []
+    assert found > 0

@@ -18,7 +18,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
@@ -458,6 +458,32 @@ class Index:
         in_scope = self._top(q, wanted, topic) if topic else best
         hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
         return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
+
+    def hits_for(
+        self, query: str, ids: Iterable[str], *, topic: str | None = None
+    ) -> dict[str, Hit]:
+        """The hits ``search(query, limit=<every entry>, topic=topic)`` would hold
+        for the entries ``ids``, by id (one it would not return is left out),
+        without ranking the whole store: a few chosen entries' scores, such as
+        urgent-care entries shown beside the best answers, cost a pruned
+        search and a few full scores instead of scoring every entry."""
+        q = self._prepare(query)
+        if q is None or not self.search(query, limit=1).hits:  # not answerable
+            return {}
+        floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
+        out = {}
+        for entry_id in ids:
+            i = self._positions.get(entry_id)
+            if i is None or (topic is not None and self.store.entries[i].topic != topic):
+                continue
+            hit = self._score(i, q)
+            if hit.score >= floor:
+                out[entry_id] = hit
+        return out
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.id: i for i, e in enumerate(self.store.entries)}
 
     def _search_all(
         self, query: str, q: _Query, floor: float, limit: int, topic: str | None
