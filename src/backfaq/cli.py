@@ -70,20 +70,43 @@ class App:
                 raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
         return self._store
 
+    @property
+    def index(self) -> Index:
+        """The search index; a large store's comes from the user cache, store and all."""
+        if self._index is None:
+            if self.data is None:
+                from backfaq.index import Index
+
+                self._index = Index(self.store)
+            else:
+                from backfaq.cache import open_index
+
+                self._index = open_index(self.data, lambda: self.store)
+                self._store = self._index.store
+        return self._index
+
+    @property
+    def red_flags(self) -> RedFlags:
+        if self._red_flags is None:
+            from backfaq.red_flags import RedFlags
+
+            self._red_flags = RedFlags(self.store, self.index.vocabulary)
+        return self._red_flags
+
     def answer(self, text: str, *, limit: int, topic: str | None) -> Answer:
         """Search, look for warning signs, and compose what to show."""
         from backfaq.answer import compose
-        from backfaq.index import Index
-        from backfaq.red_flags import RedFlags
 
-        if self._index is None:
-            self._index = Index(self.store)
-            self._red_flags = RedFlags(self.store)
-        assert self._red_flags is not None
-        # Every ranked hit, so an urgent-care entry keeps its score when shown.
-        result = self._index.search(text, limit=len(self.store.entries), topic=topic)
-        return compose(self.store, text, result.hits, self._red_flags.find(text),
-                       limit=limit, closest=result.closest)
+        result = self.index.search(text, limit=limit, topic=topic)
+        signs = self.red_flags.find(text)
+        ranked = result.hits
+        if signs:
+            # An urgent-care entry the best answers leave out keeps its score.
+            shown = {h.entry.id for h in ranked}
+            urgent = [e.id for e in self.store.urgent_entries if e.id not in shown]
+            extra = self.index.hits_for(text, urgent, topic=topic)
+            ranked += tuple(extra[i] for i in urgent if i in extra)
+        return compose(self.store, text, ranked, signs, limit=limit, closest=result.closest)
 
     def check_topic(self, topic: str | None) -> None:
         if topic is not None and self.store.topic(topic) is None:
@@ -192,6 +215,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     if not text.strip():
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
+    app.index  # first: a large store comes from the cache, with its index
     app.check_topic(topic)
     answer = app.answer(text, limit=limit, topic=topic)
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
@@ -212,6 +236,7 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
     """
     if fmt not in (None, "jsonl"):
         raise click.UsageError("`ask -` writes JSON lines; leave out --format or use jsonl")
+    app.index  # first: a large store comes from the cache, with its index
     app.check_topic(topic)
     from backfaq.render.machine import JsonRenderer
 

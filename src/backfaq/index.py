@@ -13,14 +13,21 @@ CLI sees. The score of a hit is 0..100 and is built from two readable parts:
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import defaultdict
+from array import array
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from backfaq.analyzer import terms
+from backfaq import analyzer
 from backfaq.model import Entry, Hit, Store
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
 
@@ -46,6 +53,16 @@ PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its sha
 SCATTERED_PHRASE = 0.6  # all words of a phrase present, but not side by side
 
 
+# Pruning: a store of at least PRUNE_FROM entries scores in full only the
+# entries that can still reach the results (the same results; see ``_top``).
+# Smaller stores, the bundled one among them, take the plain full scan: it
+# costs them about a millisecond (pruning: 0.6 ms on the bundled store).
+PRUNE_FROM = 100
+# Slack for float and 2-decimal rounding in bound comparisons: a bound must
+# clear the threshold by this much before an entry is skipped.
+_SLACK = 0.01
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """Ranked hits; when there are none, ``closest`` holds the nearest misses."""
@@ -57,13 +74,13 @@ class SearchResult:
 
 @dataclass(frozen=True, slots=True)
 class _Doc:
+    """An entry's analysed text; term counts are derived when it is scored, so a
+    large store keeps only its stems in memory (and in the cache)."""
+
     entry: Entry
     phrasings: tuple[tuple[str, ...], ...]
-    question_tf: dict[str, int]
-    answer_tf: dict[str, int]
-    question_len: float
-    answer_len: int
     answer: tuple[str, ...]
+    question_len: float
 
     def has_sequence(self, stems: tuple[str, ...]) -> bool:
         """Whether the stems occur side by side in a question or the answer."""
@@ -74,75 +91,247 @@ class _Doc:
             for i in range(len(text) - n + 1)
         )
 
+    def term_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per field, how often each stem occurs (a question: its most in one phrasing)."""
+        question_tf: dict[str, int] = {}
+        for phrasing in self.phrasings:
+            for term in set(phrasing):
+                question_tf[term] = max(question_tf.get(term, 0), phrasing.count(term))
+        answer_tf: dict[str, int] = defaultdict(int)
+        for term in self.answer:
+            answer_tf[term] += 1
+        return question_tf, dict(answer_tf)
+
+
+class _Posting:
+    """The entries holding one stem, in ascending order, with the stem's BM25F
+    strength in each (what ``_match`` computes, 0..1) and whether a question
+    holds it: enough to bound an entry's score without scoring it.
+
+    (This and _Query are plain classes: a dataclass or NamedTuple costs the
+    bundled store's every start-up about a millisecond to define.)
+    """
+
+    __slots__ = ("docs", "strengths", "in_question", "strength_sum", "asked")
+
+    def __init__(
+        self, docs: memoryview, strengths: memoryview, in_question: memoryview,
+        strength_sum: float, asked: int,
+    ) -> None:
+        self.docs = docs
+        self.strengths = strengths
+        self.in_question = in_question
+        self.strength_sum = strength_sum
+        self.asked = asked  # how many entries hold the stem in a question
+
+    def lookup(self, doc: int) -> float:
+        """The stem's strength in entry ``doc`` (0 when it lacks the stem)."""
+        i = bisect_left(self.docs, doc)
+        if i < len(self.docs) and self.docs[i] == doc:
+            return float(self.strengths[i])
+        return 0.0
+
+
+class _Query:
+    """What every entry is scored against for one query."""
+
+    __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "anchored",
+                 "doc_counts")
+
+    def __init__(
+        self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
+        stems: set[str], anchored: bool, doc_counts: list[int],
+    ) -> None:
+        self.concepts = concepts
+        self.weights = weights
+        self.total_weight = total_weight
+        self.text = text
+        self.stems = stems
+        self.anchored = anchored
+        self.doc_counts = doc_counts
+
 
 class Index:
-    """Ranks a store's entries for free-text queries."""
+    """Ranks a store's entries for free-text queries.
 
-    def __init__(self, store: Store) -> None:
+    ``prune`` (default: for stores of PRUNE_FROM entries or more) skips the
+    entries whose score bound cannot reach the results; the results are the
+    same either way, which the tests check on the bundled store.
+    """
+
+    def __init__(self, store: Store, *, prune: bool | None = None) -> None:
         self.store = store
-        docs = []
+        # Every entry's analysed text in one string (stems joined by spaces,
+        # questions by newlines, then a tab and the answer), found by offset: a
+        # fraction of the memory of tuples, and quick to save and load. ``_doc``
+        # turns one entry's back into tuples when it is scored.
+        analyse = _Analyser()
+        texts = []
+        question_lens = array("d")  # as _Doc.question_len
+        answer_lens = array("I")
         for entry in store.entries:
-            phrasings = tuple(tuple(terms(p)) for p in entry.phrasings)
-            question_tf: dict[str, int] = {}
-            for phrasing in phrasings:
-                for term in set(phrasing):
-                    question_tf[term] = max(question_tf.get(term, 0), phrasing.count(term))
-            answer = terms(entry.answer)
-            answer_tf: dict[str, int] = defaultdict(int)
-            for term in answer:
-                answer_tf[term] += 1
-            docs.append(
-                _Doc(
-                    entry,
-                    phrasings,
-                    question_tf,
-                    dict(answer_tf),
-                    sum(len(p) for p in phrasings) / len(phrasings),
-                    len(answer),
-                    tuple(answer),
-                )
-            )
-        self.docs = docs
-        self.postings: dict[str, set[int]] = defaultdict(set)
-        for i, doc in enumerate(docs):
-            for term in (*doc.question_tf, *doc.answer_tf):
-                self.postings[term].add(i)
-        n = len(docs)
-        self.avg_question_len = sum(d.question_len for d in docs) / n or 1.0
-        self.avg_answer_len = sum(d.answer_len for d in docs) / n or 1.0
+            phrasings = [analyse(p) for p in entry.phrasings]
+            answer = analyse(entry.answer)
+            question_lens.append(sum(len(p) for p in phrasings) / len(phrasings))
+            answer_lens.append(len(answer))
+            texts.append("\n".join(" ".join(p) for p in phrasings) + "\t" + " ".join(answer))
+        self._text = "".join(texts)
+        self._text_starts = array("Q", [0])
+        for text in texts:
+            self._text_starts.append(self._text_starts[-1] + len(text))
+        del texts
+        n = len(question_lens)
+        self.avg_question_len = sum(question_lens) / n or 1.0
+        self.avg_answer_len = sum(answer_lens) / n or 1.0
+        # A term found once in a question of average length scores a full 1.0.
+        self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
+        self._prune = n >= PRUNE_FROM if prune is None else prune
+        self._build_postings()
         self.vocabulary = Vocabulary(
             [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
         )
-        # The rarity of each question word, for the phrase part of the score.
-        self._phrasing_weights = [
-            [tuple(self.idf(len(self.postings[t])) for t in p) for p in doc.phrasings]
-            for doc in docs
+
+    @property
+    def prune(self) -> bool:
+        """Whether search prunes; fixed when the index is built, which prepares
+        what that search needs (and, for a full scan, keeps entries unpacked)."""
+        return self._prune
+
+    def __len__(self) -> int:
+        return len(self._text_starts) - 1
+
+    def _doc(self, i: int) -> _Doc:
+        text = self._text[self._text_starts[i] : self._text_starts[i + 1]]
+        questions, answer = text.split("\t")
+        phrasings = tuple(tuple(p.split()) for p in questions.split("\n"))
+        return _Doc(
+            self.store.entries[i],
+            phrasings,
+            tuple(answer.split()),
+            sum(len(p) for p in phrasings) / len(phrasings),
+        )
+
+    @cached_property
+    def _sorted_phrasings(self) -> list[str]:
+        """Every question with its stems sorted, as rapidfuzz takes them (split
+        only when a query needs them, which few do)."""
+        return self._wording.split("\n")
+
+    def _build_postings(self) -> None:
+        """Every stem's posting, laid end to end in a few flat arrays: a store of
+        100,000 entries has millions of postings, and flat arrays keep them small
+        in memory and quick to save and load. Entries are unpacked one at a time
+        for it, so the whole store's tuples never sit in memory at once."""
+        raw: dict[str, tuple[array[int], array[float], bytearray]] = {}
+        full = self._full
+        # Every question with its stems sorted (token-sort similarity is plain
+        # similarity of sorted texts), for finding the entries that match no
+        # query word but are still the closest by wording; and how many entries
+        # have their shortest and longest question of each length, to bound
+        # the similarity of a query to the whole store.
+        sorted_phrasings = []
+        self._phrasing_owner = array("I")
+        lengths: Counter[tuple[int, int]] = Counter()
+        self._shortest = array("I")  # each entry's shortest question, in letters
+        self._longest = array("I")
+        self._most_phrasings = 1
+        unpacked = []
+        for i in range(len(self)):
+            doc = self._doc(i)
+            question_tf, answer_tf = doc.term_counts()
+            if not self._prune:
+                unpacked.append((doc, (question_tf, answer_tf)))
+            # As in _fields, with the length norms taken once per entry.
+            q_norm = 1 - B + B * doc.question_len / self.avg_question_len
+            a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
+            for term in {*question_tf, *answer_tf}:
+                q = QUESTION_WEIGHT * question_tf.get(term, 0) / q_norm
+                tf = q + ANSWER_WEIGHT * answer_tf.get(term, 0) / a_norm
+                entry = raw.get(term)
+                if entry is None:
+                    entry = raw[term] = (array("I"), array("d"), bytearray())
+                entry[0].append(i)
+                strength = (tf / (K1 + tf)) / full
+                entry[1].append(strength if strength < 1.0 else 1.0)
+                entry[2].append(q > 0)
+            if not self._prune:
+                continue
+            for phrasing in doc.phrasings:
+                sorted_phrasings.append(" ".join(sorted(phrasing)))
+                self._phrasing_owner.append(i)
+            sizes = [len(" ".join(p)) for p in doc.phrasings]
+            lengths[min(sizes), max(sizes)] += 1
+            self._shortest.append(min(sizes))
+            self._longest.append(max(sizes))
+            self._most_phrasings = max(self._most_phrasings, len(doc.phrasings))
+        self._wording = "\n".join(sorted_phrasings)
+        self._question_lengths = sorted(lengths.items())
+        self._terms: dict[str, int] = {}
+        self._offsets = array("Q", [0])
+        self._posting_docs = array("I")
+        # Single precision is plenty for a bound (compared with _SLACK to spare).
+        self._posting_strengths = array("f")
+        self._posting_asked = bytearray()
+        self._strength_sums = array("d")
+        for term in list(raw):
+            ids, strengths, asked = raw.pop(term)  # freed as the flat arrays grow
+            self._terms[term] = len(self._terms)
+            self._posting_docs.extend(ids)
+            self._posting_strengths.extend(array("f", strengths))
+            self._posting_asked.extend(asked)
+            self._offsets.append(len(self._posting_docs))
+            self._strength_sums.append(sum(strengths))
+        # A small store is scanned whole on every query: its entries stay
+        # unpacked, with each question word's rarity for the phrase part.
+        self._unpacked = [
+            (doc, tfs, tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings))
+            for doc, tfs in unpacked
         ]
-        # A term found once in a question of average length scores a full 1.0.
-        self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
+
+    def _posting(self, term: str) -> _Posting | None:
+        t = self._terms.get(term)
+        if t is None:
+            return None
+        start, end = self._offsets[t], self._offsets[t + 1]
+        asked = memoryview(self._posting_asked)[start:end]
+        return _Posting(
+            memoryview(self._posting_docs)[start:end],
+            memoryview(self._posting_strengths)[start:end],
+            asked,
+            self._strength_sums[t],
+            bytes(asked).count(1),
+        )
 
     def idf(self, df: int) -> float:
-        n = len(self.docs)
+        n = len(self)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def _df(self, term: str) -> int:
+        t = self._terms.get(term)
+        return 0 if t is None else self._offsets[t + 1] - self._offsets[t]
+
     def _containing(self, alt: Alternative) -> set[int]:
-        sets = [self.postings.get(s, set()) for s in alt.stems]
+        sets = [set(p.docs) if (p := self._posting(s)) else set() for s in alt.stems]
         return set.intersection(*sets) if sets else set()
 
-    def _fields(self, stem: str, doc: _Doc) -> tuple[float, float]:
+    def _fields(
+        self, stem: str, doc: _Doc, question_tf: dict[str, int], answer_tf: dict[str, int]
+    ) -> tuple[float, float]:
         """BM25F pseudo term frequency of ``stem`` in each field of ``doc``."""
-        q = doc.question_tf.get(stem, 0)
-        a = doc.answer_tf.get(stem, 0)
+        q = question_tf.get(stem, 0)
+        a = answer_tf.get(stem, 0)
         q_norm = 1 - B + B * doc.question_len / self.avg_question_len
-        a_norm = 1 - B + B * doc.answer_len / self.avg_answer_len
+        a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
         return QUESTION_WEIGHT * q / q_norm, ANSWER_WEIGHT * a / a_norm
 
-    def _match(self, alt: Alternative, doc: _Doc) -> tuple[float, float, float]:
+    def _match(
+        self, alt: Alternative, doc: _Doc, tfs: tuple[dict[str, int], dict[str, int]]
+    ) -> tuple[float, float, float]:
         """How fully ``doc`` contains ``alt`` (0..1), and its question/answer shares."""
         total = question = answer = 0.0
         missing = 0
         for stem in alt.stems:
-            q, a = self._fields(stem, doc)
+            q, a = self._fields(stem, doc, *tfs)
             tf = q + a
             if tf:
                 strength = min(1.0, (tf / (K1 + tf)) / self._full)
@@ -177,63 +366,131 @@ class Index:
         precision = 100 * asked / sum(weights) if weights else 0.0
         return (similarity + precision) / 2
 
-    def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
-        """The best entries for ``query``, best first; no hits when nothing fits."""
+    def _prepare(self, query: str) -> _Query | None:
         concepts = self.vocabulary.concepts(query)
         if not concepts:
-            return SearchResult(query, ())
+            return None
         weights = []
+        doc_counts = []
         anchored = False
         for concept in concepts:
-            docs: set[int] = set()
-            for alt in concept.alternatives:
-                docs |= self._containing(alt)
-            weights.append(self.idf(len(docs)) * (LIGHT_FACTOR if concept.light else 1.0))
-            anchored |= not concept.light and len(docs) >= ANCHOR_SHARE * len(self.docs)
-        total_weight = sum(weights)
-        query_text = " ".join(s for c in concepts for s in c.alternatives[0].stems)
-        query_stems = {s for c in concepts for a in c.alternatives for s in a.stems}
-        scored = []
-        for doc, phrasing_weights in zip(self.docs, self._phrasing_weights):
-            coverage = question = answer = 0.0
-            matched: list[dict[str, Any]] = []
-            for concept, weight in zip(concepts, weights):
-                matches = [(self._match(a, doc), a) for a in concept.alternatives]
-                best, alt = max(matches, key=lambda pair: pair[0][0])
-                if best[0] <= 0:
-                    continue
-                # Several phrasings of one idea in an entry are more evidence
-                # than one: combine them as independent signals (noisy-or).
-                missed = 1.0
-                for m, _ in matches:
-                    missed *= 1.0 - m[0]
-                share = (1.0 - missed) / best[0]
-                best = (best[0] * share, best[1] * share, best[2] * share)
-                coverage += weight * best[0]
-                question += weight * best[1]
-                answer += weight * best[2]
-                matched.append(_explain_term(concept, alt, weight, best))
-            coverage /= total_weight
-            phrase = max(
-                self._phrase(query_text, query_stems, p, w)
-                for p, w in zip(doc.phrasings, phrasing_weights)
-            )
-            score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
-            scale = 100 * COVERAGE_SHARE / total_weight
-            explain = {
-                "coverage": round(coverage, 3),
-                "fields": {
-                    "question": round(question * scale, 2),
-                    "answer": round(answer * scale, 2),
-                    "phrase": round((1 - COVERAGE_SHARE) * phrase, 2),
-                },
-                "terms": matched,
-            }
-            scored.append(Hit(doc.entry, round(score, 2), explain))
-        scored.sort(key=lambda h: (-h.score, h.entry.id))
+            alts = concept.alternatives
+            if len(alts) == 1 and len(alts[0].stems) == 1:
+                count = self._df(alts[0].stems[0])  # no set needed for one word
+            else:
+                docs: set[int] = set()
+                for alt in alts:
+                    docs |= self._containing(alt)
+                count = len(docs)
+            doc_counts.append(count)
+            weights.append(self.idf(count) * (LIGHT_FACTOR if concept.light else 1.0))
+            anchored |= not concept.light and count >= ANCHOR_SHARE * len(self)
+        return _Query(
+            concepts,
+            weights,
+            sum(weights),
+            " ".join(s for c in concepts for s in c.alternatives[0].stems),
+            {s for c in concepts for a in c.alternatives for s in a.stems},
+            anchored,
+            doc_counts,
+        )
+
+    def _score(self, i: int, q: _Query) -> Hit:
+        """The full score of entry ``i``, with what the explain output shows."""
+        if self._unpacked:
+            doc, tfs, rarity = self._unpacked[i]
+        else:
+            doc = self._doc(i)
+            tfs = doc.term_counts()
+            rarity = tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings)
+        coverage = question = answer = 0.0
+        matched: list[dict[str, Any]] = []
+        for concept, weight in zip(q.concepts, q.weights):
+            matches = [(self._match(a, doc, tfs), a) for a in concept.alternatives]
+            best, alt = max(matches, key=lambda pair: pair[0][0])
+            if best[0] <= 0:
+                continue
+            # Several phrasings of one idea in an entry are more evidence
+            # than one: combine them as independent signals (noisy-or).
+            missed = 1.0
+            for m, _ in matches:
+                missed *= 1.0 - m[0]
+            share = (1.0 - missed) / best[0]
+            best = (best[0] * share, best[1] * share, best[2] * share)
+            coverage += weight * best[0]
+            question += weight * best[1]
+            answer += weight * best[2]
+            matched.append(_explain_term(concept, alt, weight, best))
+        coverage /= q.total_weight
+        # The rarity of each question word, for the phrase part of the score.
+        phrase = max(
+            self._phrase(q.text, q.stems, p, w) for p, w in zip(doc.phrasings, rarity)
+        )
+        score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
+        scale = 100 * COVERAGE_SHARE / q.total_weight
+        explain = {
+            "coverage": round(coverage, 3),
+            "fields": {
+                "question": round(question * scale, 2),
+                "answer": round(answer * scale, 2),
+                "phrase": round((1 - COVERAGE_SHARE) * phrase, 2),
+            },
+            "terms": matched,
+        }
+        return Hit(doc.entry, round(score, 2), explain)
+
+    def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
+        """The best entries for ``query``, best first; no hits when nothing fits."""
+        q = self._prepare(query)
+        if q is None:
+            return SearchResult(query, ())
+        floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
+        if not self._prune:
+            return self._search_all(query, q, floor, limit, topic)
         # Whether the query is answerable at all is decided over the whole
         # store, before the topic filter: a topic of one entry has no background.
-        floor = ANCHORED_MIN_SCORE if anchored else MIN_SCORE
+        wanted = max(limit, 3)
+        best = self._top(q, 3 if topic else wanted, None)
+        if best[0].score < floor:
+            return SearchResult(query, (), tuple(best[:3]))
+        if not self._surely_above_the_rest(q, best[0].score):
+            return self._search_all(query, q, floor, limit, topic)
+        in_scope = self._top(q, wanted, topic) if topic else best
+        hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
+        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
+
+    def hits_for(
+        self, query: str, ids: Iterable[str], *, topic: str | None = None
+    ) -> dict[str, Hit]:
+        """The hits ``search(query, limit=<every entry>, topic=topic)`` would hold
+        for the entries ``ids``, by id (one it would not return is left out),
+        without ranking the whole store: a few chosen entries' scores, such as
+        urgent-care entries shown beside the best answers, cost a pruned
+        search and a few full scores instead of scoring every entry."""
+        q = self._prepare(query)
+        if q is None or not self.search(query, limit=1).hits:  # not answerable
+            return {}
+        floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
+        out = {}
+        for entry_id in ids:
+            i = self._positions.get(entry_id)
+            if i is None or (topic is not None and self.store.entries[i].topic != topic):
+                continue
+            hit = self._score(i, q)
+            if hit.score >= floor:
+                out[entry_id] = hit
+        return out
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.id: i for i, e in enumerate(self.store.entries)}
+
+    def _search_all(
+        self, query: str, q: _Query, floor: float, limit: int, topic: str | None
+    ) -> SearchResult:
+        """Score every entry: the reference the pruned search must agree with."""
+        scored = [self._score(i, q) for i in range(len(self))]
+        scored.sort(key=lambda h: (-h.score, h.entry.id))
         if not self._answerable(scored, floor):
             return SearchResult(query, (), tuple(scored[:3]))
         in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
@@ -247,6 +504,204 @@ class Index:
         if top < floor:
             return False
         return not rest or top - sum(h.score for h in rest) / len(rest) >= MIN_MARGIN
+
+    def _concept_stems(self, q: _Query) -> list[list[tuple[_Posting, float]]]:
+        """Per concept, each stem's posting and how much one unit of its strength
+        can add to the concept's match (summed over the alternatives holding it)."""
+        out = []
+        for concept in q.concepts:
+            factors: dict[str, float] = defaultdict(float)
+            for alt in concept.alternatives:
+                for stem in alt.stems:
+                    factors[stem] += alt.factor / len(alt.stems)
+            out.append([(p, f) for s, f in factors.items() if (p := self._posting(s))])
+        return out
+
+    def _surely_above_the_rest(self, q: _Query, top: float) -> bool:
+        """Whether ``top`` stands MIN_MARGIN above the mean of the other entries,
+        by an upper bound of their sum; False means "not sure", not "no".
+
+        An entry's coverage of a concept is at most 1 and at most the summed
+        strengths of the concept's stems in it. Its phrase part is half
+        token-sort similarity, which two texts' lengths bound (an edit per
+        letter of difference), and half precision, which is 0 unless a question
+        holds a query word. All of these add up over the store in a few steps.
+        """
+        n = len(self)
+        if n == 1:
+            return True
+        total = 0.0
+        for weight, count, stems in zip(q.weights, q.doc_counts, self._concept_stems(q)):
+            mass = sum(p.strength_sum * f for p, f in stems)
+            total += 100 * COVERAGE_SHARE * weight / q.total_weight * min(count, mass)
+        asked = 0
+        for stem in q.stems:
+            posting = self._posting(stem)
+            asked += posting.asked if posting else 0
+        similarity = 0.0
+        size = len(q.text)
+        for (shortest, longest), count in self._question_lengths:
+            closest = min(max(size, shortest), longest)
+            similarity += count * _length_bound(size, closest)
+        total += (1 - COVERAGE_SHARE) * (similarity + 100 * min(n, asked)) / 2 + 0.005 * n
+        return top - (total - top) / (n - 1) >= MIN_MARGIN + _SLACK
+
+    def _top(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
+        """The ``k`` best entries (of ``topic``, if given), exactly as a full scan
+        ranks them, scoring in full only those whose bound can still get in.
+
+        MaxScore: concepts are added rarest (heaviest) first; once the ones
+        left could not lift an entry that holds none of the added ones to the
+        k-th best score so far, only entries holding an added concept are
+        candidates. Candidates are taken in the order of a cheap bound, then
+        checked against a tight one (the exact phrase part) before the full
+        score, until the cheap bound falls below the k-th best.
+        """
+        entries = self.store.entries
+        concept_stems = self._concept_stems(q)
+        # Points a concept adds at most: its whole share of the coverage.
+        caps = [100 * COVERAGE_SHARE * w / q.total_weight for w in q.weights]
+        order = sorted(range(len(caps)), key=lambda c: -caps[c])
+        found: dict[int, Hit] = {}
+        best: list[float] = []  # a min-heap of the k best scores so far
+
+        def kth() -> float:
+            return best[0] if len(best) == k else -math.inf
+
+        def admit(i: int) -> None:
+            if i in found or (topic is not None and entries[i].topic != topic):
+                return
+            hit = found[i] = self._score(i, q)
+            heapq.heappush(best, hit.score)
+            if len(best) > k:
+                heapq.heappop(best)
+
+        # Each entry's bound from the concepts added so far: a concept's
+        # match is at most the summed strengths of its stems (and at most 1).
+        sums: dict[int, float] = {}
+        asked: set[int] = set()  # entries with a query word in a question
+        taken = 0
+        while taken < len(order):
+            c = order[taken]
+            for posting, factor in concept_stems[c]:
+                weight = caps[c] * factor
+                get = sums.get
+                for i, strength in zip(posting.docs, posting.strengths):
+                    sums[i] = get(i, 0.0) + weight * strength
+                asked.update(compress(posting.docs, posting.in_question))
+            taken += 1
+            # Score the most promising so far, for a threshold to prune with.
+            for i, _ in heapq.nlargest(2 * k, sums.items(), key=itemgetter(1)):
+                admit(i)
+            if sum(caps[c] for c in order[taken:]) + 20 + _SLACK < kth():
+                break
+        rest_cap = sum(caps[c] for c in order[taken:])
+        every_concept = taken == len(order)
+        cut = kth() - rest_cap - 20 - _SLACK
+        candidates = [i for i, bound in sums.items() if bound >= cut]
+        candidates.sort(key=lambda i: -sums[i])
+        size = len(q.text)
+        shortest, longest = self._shortest, self._longest
+        for i in candidates:
+            threshold = kth()
+            if sums[i] + rest_cap + 20 + _SLACK < threshold:
+                break  # candidates are in bound order: none after this can get in
+            # The phrase part: a tenth of the similarity, which the lengths
+            # bound, and a tenth of the precision, 0 unless a question holds
+            # a query word.
+            closest = min(max(size, shortest[i]), longest[i])
+            phrase_cap = _length_bound(size, closest) / 10
+            if not every_concept or i in asked:
+                phrase_cap += 10
+            if sums[i] + rest_cap + phrase_cap + _SLACK < threshold or i in found:
+                continue
+            if topic is not None and entries[i].topic != topic:
+                continue
+            if self._bound(i, q, concept_stems, caps) + _SLACK >= threshold:
+                admit(i)
+        # Entries holding no query word still score by wording, up to 10 points.
+        if kth() <= 10 + _SLACK:
+            self._admit_by_wording(q, k, topic, set(sums), admit, kth)
+        hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
+        return hits[:k]
+
+    def _bound(
+        self, i: int, q: _Query, concept_stems: list[list[tuple[_Posting, float]]],
+        caps: list[float],
+    ) -> float:
+        """A tight bound of entry ``i``'s score: each concept's summed strengths
+        (at most 1) and the exact phrase part, without the full score's cost."""
+        bound = 0.0
+        for cap, stems in zip(caps, concept_stems):
+            mass = 0.0
+            for posting, factor in stems:
+                mass += factor * posting.lookup(i)
+            bound += cap * min(1.0, mass)
+        phrase = max(
+            self._phrase(q.text, q.stems, p, tuple(self.idf(self._df(t)) for t in p))
+            for p in self._doc(i).phrasings
+        )
+        return bound + (1 - COVERAGE_SHARE) * phrase
+
+    def _admit_by_wording(
+        self,
+        q: _Query,
+        k: int,
+        topic: str | None,
+        holding: set[int],
+        admit: Callable[[int], None],
+        kth: Callable[[], float],
+    ) -> None:
+        """Score the entries that hold no query word but whose wording alone could
+        reach the results (their score is a tenth of the token-sort similarity)."""
+        threshold = kth()
+        if topic is not None and not math.isfinite(threshold):
+            for i, entry in enumerate(self.store.entries):
+                if entry.topic == topic and i not in holding:
+                    admit(i)
+            return
+        text = " ".join(sorted(q.text.split()))
+        if math.isfinite(threshold):
+            cutoff = max(0.0, 10 * (threshold - _SLACK) - _SLACK)
+        else:
+            # No threshold yet: the best few by wording give one, then every
+            # entry that ties with them after rounding comes in too.
+            enough = (k + len(holding)) * self._most_phrasings
+            first = process.extract(
+                text, self._sorted_phrasings, scorer=fuzz.ratio, processor=None, limit=enough
+            )
+            cutoff = max(0.0, min(score for _, score, _ in first) - 0.1) if first else 0.0
+        for _, _, j in process.extract(
+            text, self._sorted_phrasings, scorer=fuzz.ratio, processor=None,
+            score_cutoff=cutoff, limit=None,
+        ):
+            i = self._phrasing_owner[j]
+            if i not in holding:
+                admit(i)
+
+
+class _Analyser:
+    """``terms``, with every word stemmed once: a large store has far more
+    distinct words than the stemmer's own cache holds."""
+
+    def __init__(self) -> None:
+        self.stems: dict[str, str] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        stems = self.stems
+        out = []
+        for word in analyzer.words(text):
+            if word not in analyzer.STOP_WORDS:
+                found = stems.get(word)
+                if found is None:
+                    found = stems[word] = analyzer.stem(word)
+                out.append(found)
+        return out
+
+
+def _length_bound(a: int, b: int) -> float:
+    """The highest similarity (rapidfuzz ratio) texts of lengths ``a`` and ``b`` can have."""
+    return 200 * min(a, b) / (a + b) if a + b else 100.0
 
 
 def _explain_term(

@@ -58,27 +58,39 @@ def _phrase(text: str) -> _Phrase:
 class RedFlags:
     """A store's warning signs, ready to be looked for in queries."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, vocabulary: Vocabulary | None = None) -> None:
+        """``vocabulary`` is the store's own (the search index has it); without
+        it one is built from the store's text."""
         self.flags = store.red_flags
         self._terms = [tuple(_phrase(t) for t in f.terms) for f in self.flags]
         self._exceptions = [tuple(_phrase(t) for t in f.exceptions) for f in self.flags]
         # The signs' own words must be correctable ("chset pain"), and the
-        # look-alikes known ("fewer" is not a typo of "fever").
-        texts = [t for e in store.entries for t in (*e.phrasings, e.answer)]
-        texts += [t for f in self.flags for t in (*f.terms, *f.exceptions)]
-        self.vocabulary = Vocabulary(texts, ()) if self.flags else None
+        # store's words known ("fewer" is not a typo of "fever"): a word is
+        # corrected towards whichever vocabulary holds a closer word.
+        if vocabulary is None and self.flags:
+            vocabulary = Vocabulary([t for e in store.entries for t in (*e.phrasings, e.answer)],
+                                    ())
+        self._store_words = vocabulary
+        signs = [t for f in self.flags for t in (*f.terms, *f.exceptions)]
+        self._sign_words = Vocabulary(signs, ()) if self.flags else None
         # Correcting a word searches the whole vocabulary; batch mode asks the
         # same words again and again.
         self._token = lru_cache(maxsize=8192)(self._read_word)
 
     def _read_word(self, word: str) -> _Token:
-        if word in STOP_WORDS or self.vocabulary is None:
+        if word in STOP_WORDS or self._sign_words is None or self._store_words is None:
             return _Token(stem(word), stop=True)
-        return _Token(stem(self.vocabulary.correct(word)[0]), stop=False)
+        if stem(word) in self._sign_words.stems or stem(word) in self._store_words.stems:
+            return _Token(stem(word), stop=False)
+        store_word, store_edits = self._store_words.correct(word)
+        sign_word, sign_edits = self._sign_words.correct(word)
+        if sign_edits and (not store_edits or sign_edits < store_edits):
+            return _Token(stem(sign_word), stop=False)
+        return _Token(stem(store_word), stop=False)
 
     def find(self, query: str) -> tuple[RedFlag, ...]:
         """The signs ``query`` names, in the store's order; none when it denies them."""
-        if self.vocabulary is None:
+        if self._sign_words is None:
             return ()
         tokens = [self._token(w) for w in asked_words(_clauses(query))]
         present = {t.stem for t in tokens}

@@ -1,0 +1,148 @@
+"""How search time and memory grow with the store: one table, sizes 1k to 1M.
+
+    python benchmarks/scale.py [--sizes 1000,10000,100000] [--queries 200]
+                               [--workdir DIR]
+
+For each size it writes a synthetic store (``synthetic.py``, kept in
+``--workdir`` for the next run), then, in a fresh child process per size (so
+peak memory is that size's alone): loads the store, builds the index, runs the
+queries (median and 95th percentile), runs the naive scan the search must beat
+(rapidfuzz ``process.extract`` with WRatio over every question, on the same
+queries) and writes the index cache. Last, it times the command a user runs,
+``backfaq --data STORE ask QUERY``, as a new process with that cache warm.
+
+A store over the 64 MiB store-file limit (1M entries) cannot be served by the
+command: its index is built in memory from the generator instead, and the
+CLI column says so. Timings vary with the machine and its load; compare the
+sizes of one run with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+
+NAIVE_QUERIES = 20  # the naive scan takes seconds per query at 1M entries
+CLI_RUNS = 5
+
+
+def child(size: int, path: Path, count: int) -> dict[str, float | str]:
+    """Measure one size in this process; the numbers as a dict."""
+    from rapidfuzz import fuzz, process, utils
+
+    from backfaq import cache
+    from backfaq.index import Index
+    from backfaq.store import MAX_BYTES, build_store, load_store
+
+    started = time.perf_counter()
+    servable = path.stat().st_size <= MAX_BYTES
+    if servable:
+        store = load_store(path)
+    else:
+        store = build_store(synthetic.generate(size), f"<synthetic {size}>")
+    loaded = time.perf_counter()
+    index = Index(store)
+    built = time.perf_counter()
+    questions = [e.question for e in store.entries]
+    queries = synthetic.queries(questions, count)
+    times = []
+    for query in queries:
+        t = time.perf_counter()
+        index.search(query)
+        times.append(time.perf_counter() - t)
+    naive = []
+    for query in queries[:NAIVE_QUERIES]:
+        t = time.perf_counter()
+        process.extract(query, questions, scorer=fuzz.WRatio, processor=utils.default_process,
+                        limit=5)
+        naive.append(time.perf_counter() - t)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux: MiB
+    if servable:
+        digest = cache._digest(path)
+        if digest is not None:
+            cache.write_cache(digest, index)
+    times.sort()
+    return {
+        "load_s": loaded - started,
+        "build_s": built - loaded,
+        "median_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * times[min(len(times) - 1, int(0.95 * len(times)))],
+        "naive_ms": 1000 * statistics.median(naive),
+        "peak_mb": peak_mb,
+        "servable": "yes" if servable else "no",
+    }
+
+
+def cold_cli(path: Path, env: dict[str, str]) -> float:
+    """Median wall time of ``backfaq --data path ask ...`` as a new process."""
+    questions = [
+        q.split("?")[0] for q in path.read_text(encoding="utf-8").split('"question":"')[1:40]
+    ]
+    runs = []
+    for query in synthetic.queries(questions, CLI_RUNS, seed=7):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "backfaq", "--data", str(path), "ask", query,
+             "--format", "plain"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--workdir", type=Path, default=Path("scale-data"))
+    parser.add_argument("--child", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(int(args.child[0]), Path(args.child[1]), args.queries)))
+        return 0
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(args.workdir.resolve() / "cache")}
+    print(f"{'entries':>8} {'MiB':>5} {'load s':>7} {'build s':>8} {'median ms':>10} "
+          f"{'p95 ms':>7} {'naive ms':>9} {'speed-up':>9} {'CLI s':>6} {'peak MiB':>8}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        path = args.workdir / f"faq-{label(size)}.json"
+        if not path.exists():
+            with path.open("w", encoding="utf-8") as f:
+                json.dump(synthetic.generate(size), f, separators=(",", ":"))
+        out = subprocess.run(
+            [sys.executable, __file__, "--queries", str(args.queries), "--child", str(size),
+             str(path)],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        if out.returncode:
+            print(f"{label(size):>8}  failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        m = json.loads(out.stdout)
+        cli = f"{cold_cli(path, env):6.2f}" if m["servable"] == "yes" else f"{'n/a':>6}"
+        print(f"{label(size):>8} {path.stat().st_size / 2**20:5.0f} {m['load_s']:7.2f} "
+              f"{m['build_s']:8.2f} {m['median_ms']:10.1f} {m['p95_ms']:7.1f} "
+              f"{m['naive_ms']:9.1f} {m['naive_ms'] / m['median_ms']:8.0f}x {cli} "
+              f"{m['peak_mb']:8.0f}", flush=True)
+    print(f"(queries per size: {args.queries}; naive scan on the first {NAIVE_QUERIES}; "
+          f"CLI: median of {CLI_RUNS} runs with the cache warm; n/a: over the 64 MiB store limit)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
