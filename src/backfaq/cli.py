@@ -93,11 +93,11 @@ class App:
             self._red_flags = RedFlags(self.store, self.index.vocabulary)
         return self._red_flags
 
-    def answer(self, text: str, *, limit: int, topic: str | None) -> Answer:
+    def answer(self, text: str, *, limit: int, topic: str | None, explain: bool = True) -> Answer:
         """Search, look for warning signs, and compose what to show."""
         from backfaq.answer import compose
 
-        result = self.index.search(text, limit=limit, topic=topic)
+        result = self.index.search(text, limit=limit, topic=topic, explain=explain)
         signs = self.red_flags.find(text)
         ranked = result.hits
         if signs:
@@ -217,7 +217,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     fmt = resolve_format(fmt)
     app.index  # first: a large store comes from the cache, with its index
     app.check_topic(topic)
-    answer = app.answer(text, limit=limit, topic=topic)
+    answer = app.answer(text, limit=limit, topic=topic, explain=explain or fmt == "rich")
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
     if answer.hits or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
@@ -246,7 +246,7 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
         sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
     for line in sys.stdin:
         text = line.rstrip("\r\n")
-        answer = app.answer(text, limit=limit, topic=topic)
+        answer = app.answer(text, limit=limit, topic=topic, explain=explain)
         out.answer(views.ask_dict(store, answer, explain=explain))
         sys.stdout.flush()
 

@@ -136,13 +136,17 @@ class _Query:
     """What every entry is scored against for one query."""
 
     __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "anchored",
-                 "doc_counts")
+                 "doc_counts", "reach")
 
     def __init__(
         self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
         stems: set[str], anchored: bool, doc_counts: list[int],
+        reach: list[list[tuple[Alternative, frozenset[str]]]],
     ) -> None:
         self.concepts = concepts
+        # Per concept, the alternatives the store holds a word of: one it
+        # holds none of scores 0 everywhere, so it is never matched.
+        self.reach = reach
         self.weights = weights
         self.total_weight = total_weight
         self.text = text
@@ -372,9 +376,12 @@ class Index:
             return None
         weights = []
         doc_counts = []
+        reach = []
         anchored = False
         for concept in concepts:
             alts = concept.alternatives
+            reach.append([(a, frozenset(a.stems)) for a in alts
+                          if any(self._df(s) for s in a.stems)])
             if len(alts) == 1 and len(alts[0].stems) == 1:
                 count = self._df(alts[0].stems[0])  # no set needed for one word
             else:
@@ -393,10 +400,12 @@ class Index:
             {s for c in concepts for a in c.alternatives for s in a.stems},
             anchored,
             doc_counts,
+            reach,
         )
 
-    def _score(self, i: int, q: _Query) -> Hit:
-        """The full score of entry ``i``, with what the explain output shows."""
+    def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
+        """The full score of entry ``i``, with what the explain output shows
+        (left out, with ``explain=False``, for entries that may not be shown)."""
         if self._unpacked:
             doc, tfs, rarity = self._unpacked[i]
         else:
@@ -405,8 +414,14 @@ class Index:
             rarity = tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings)
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
-        for concept, weight in zip(q.concepts, q.weights):
-            matches = [(self._match(a, doc, tfs), a) for a in concept.alternatives]
+        held = tfs[0].keys() | tfs[1].keys()
+        for concept, weight, reach in zip(q.concepts, q.weights, q.reach):
+            # An entry holding no word of an alternative scores 0 for it.
+            matches = [
+                (self._match(a, doc, tfs), a) for a, stems in reach if not held.isdisjoint(stems)
+            ]
+            if not matches:
+                continue
             best, alt = max(matches, key=lambda pair: pair[0][0])
             if best[0] <= 0:
                 continue
@@ -420,15 +435,18 @@ class Index:
             coverage += weight * best[0]
             question += weight * best[1]
             answer += weight * best[2]
-            matched.append(_explain_term(concept, alt, weight, best))
+            if explain:
+                matched.append(_explain_term(concept, alt, weight, best))
         coverage /= q.total_weight
         # The rarity of each question word, for the phrase part of the score.
         phrase = max(
             self._phrase(q.text, q.stems, p, w) for p, w in zip(doc.phrasings, rarity)
         )
         score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
+        if not explain:
+            return Hit(doc.entry, round(score, 2))
         scale = 100 * COVERAGE_SHARE / q.total_weight
-        explain = {
+        why = {
             "coverage": round(coverage, 3),
             "fields": {
                 "question": round(question * scale, 2),
@@ -437,16 +455,21 @@ class Index:
             },
             "terms": matched,
         }
-        return Hit(doc.entry, round(score, 2), explain)
+        return Hit(doc.entry, round(score, 2), why)
 
-    def search(self, query: str, *, limit: int = 3, topic: str | None = None) -> SearchResult:
-        """The best entries for ``query``, best first; no hits when nothing fits."""
+    def search(
+        self, query: str, *, limit: int = 3, topic: str | None = None, explain: bool = True
+    ) -> SearchResult:
+        """The best entries for ``query``, best first; no hits when nothing fits.
+
+        ``explain=False`` may leave the hits' explanations out, which saves
+        time when nobody will read them (batch mode)."""
         q = self._prepare(query)
         if q is None:
             return SearchResult(query, ())
         floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
         if not self._prune:
-            return self._search_all(query, q, floor, limit, topic)
+            return self._search_all(query, q, floor, limit, topic, explain=explain)
         # Whether the query is answerable at all is decided over the whole
         # store, before the topic filter: a topic of one entry has no background.
         wanted = max(limit, 3)
@@ -486,16 +509,24 @@ class Index:
         return {e.id: i for i, e in enumerate(self.store.entries)}
 
     def _search_all(
-        self, query: str, q: _Query, floor: float, limit: int, topic: str | None
+        self, query: str, q: _Query, floor: float, limit: int, topic: str | None,
+        *, explain: bool = True,
     ) -> SearchResult:
-        """Score every entry: the reference the pruned search must agree with."""
-        scored = [self._score(i, q) for i in range(len(self))]
+        """Score every entry: the reference the pruned search must agree with.
+        Only the entries returned are scored again with their explanation."""
+        scored = [self._score(i, q, explain=False) for i in range(len(self))]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
+
+        def shown(hits: list[Hit]) -> tuple[Hit, ...]:
+            if not explain:
+                return tuple(hits)
+            return tuple(self._score(self._positions[h.entry.id], q) for h in hits)
+
         if not self._answerable(scored, floor):
-            return SearchResult(query, (), tuple(scored[:3]))
+            return SearchResult(query, (), shown(scored[:3]))
         in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
-        hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
-        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
+        hits = shown([h for h in in_scope if h.score >= floor][:limit])
+        return SearchResult(query, hits, () if hits else shown(in_scope[:3]))
 
     @staticmethod
     def _answerable(scored: list[Hit], floor: float) -> bool:
