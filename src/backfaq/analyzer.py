@@ -43,6 +43,9 @@ LIGHT_WORDS = frozenset(
     """.split()
 )
 
+# The last letters of every ending the stemmer removes (-s, -ed, -ment, -ful,
+# -ation, -ly, -ing, -y, -e): a word ending otherwise is its own stem.
+_ENDING_LETTERS = frozenset("sdtlnyge")
 _DOUBLE_ENDINGS = ("bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt")
 
 
@@ -109,7 +112,7 @@ def stem(word: str) -> str:
     The silent-e rules are Porter's, so "caring", "care" and "cares" meet at
     "care" and never at "car".
     """
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or word[-1] not in _ENDING_LETTERS or not word.isalpha():
         return word
     w = word
     if w.endswith("ies") or w.endswith("ied"):

@@ -19,11 +19,10 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -63,8 +62,7 @@ PRUNE_FROM = 100
 _SLACK = 0.01
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     """Ranked hits; when there are none, ``closest`` holds the nearest misses."""
 
     query: str
@@ -72,8 +70,7 @@ class SearchResult:
     closest: tuple[Hit, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _Doc:
+class _Doc(NamedTuple):
     """An entry's analysed text; term counts are derived when it is scored, so a
     large store keeps only its stems in memory (and in the cache)."""
 

@@ -8,12 +8,12 @@ group from the store's ``synonyms`` list only adds phrasings of the same idea.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, asked_words, stem, terms, words
+from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, asked_words, stem, words
 
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
 CORRECTION_FACTOR = {1: 0.85, 2: 0.7}  # by edit distance
@@ -26,8 +26,7 @@ def allowed_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-@dataclass(frozen=True, slots=True)
-class Alternative:
+class Alternative(NamedTuple):
     """One way a query concept can appear in an entry: a run of stems."""
 
     stems: tuple[str, ...]
@@ -36,8 +35,7 @@ class Alternative:
     synonym: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Concept:
+class Concept(NamedTuple):
     """One idea of the query: what was typed, and the phrasings that express it."""
 
     typed: str
@@ -46,8 +44,7 @@ class Concept:
     light: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     typed: str
     word: str
     stem: str
@@ -59,15 +56,15 @@ def _trigger(text: str) -> tuple[bool, tuple[str, ...]]:
     """How a synonym phrase is recognised in a query: by its content stems, or,
     when dropping stop words would leave one generic word ("sign of" -> "sign",
     "what can I take" -> "take"), by all of its words in order."""
-    content = tuple(terms(text))
-    every = tuple(stem(w) for w in words(text))
+    phrase = words(text)
+    content = tuple(stem(w) for w in phrase if w not in STOP_WORDS)
+    every = tuple(stem(w) for w in phrase)
     if len(content) < 2 and len(every) > 1:
         return True, every
     return False, content
 
 
-@dataclass(frozen=True, slots=True)
-class _Match:
+class _Match(NamedTuple):
     """A run of query tokens ``[start, end)`` and the synonym groups it triggers."""
 
     start: int
@@ -81,9 +78,10 @@ class Vocabulary:
     """The store's words and synonym groups, ready to interpret a query."""
 
     def __init__(self, texts: list[str], synonyms: tuple[tuple[str, ...], ...]) -> None:
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(w for w in words(text) if w not in STOP_WORDS and w.isalpha())
+        # One pass over all the text at once: folding is a regular expression,
+        # cheaper once over everything than once per text.
+        every_text = "\n".join([*texts, *(t for group in synonyms for t in group)])
+        counts = Counter(w for w in words(every_text) if w not in STOP_WORDS and w.isalpha())
         # groups[g]: what to look for in entries (content stems -> phrase);
         # a phrase that needs its stop words is only a trigger, never looked for.
         self.groups: list[dict[tuple[str, ...], str]] = []
@@ -101,7 +99,6 @@ class Vocabulary:
                     triggers[key].append(g)
                 if not exact:
                     phrases.setdefault(key, text)
-                counts.update(w for w in words(text) if w not in STOP_WORDS and w.isalpha())
             self.groups.append(phrases)
         self.word_counts = counts
         self.words = sorted(counts)
