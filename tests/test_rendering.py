@@ -114,3 +114,13 @@ def test_footer_names_topic_and_source(store: Store) -> None:
     source = store.source("exercises-and-shoulder-blades")
     assert source is not None
     assert f"Source: {source.title}" in " ".join(text.replace("│", " ").split())
+
+
+def test_store_text_in_tables_is_shown_as_written_never_as_markup() -> None:
+    renderer = recording_renderer()
+    question = "What about [red]colour[/red] and [/]?"
+    renderer.entries([{"id": "a", "topic": "t", "question": question}])
+    renderer.topics([{"id": "t", "title": "Causes [/]", "entries": 1, "description": "[x] note"}])
+    text = renderer.console.export_text()
+    assert question in text
+    assert "Causes [/] (t)" in text and "[x] note" in text

@@ -8,15 +8,19 @@ notice is a red panel above everything else.
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
-from typing import Any, TextIO
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    # rich.table (with fractions and decimal behind it) is imported when a
+    # table or a list of steps is drawn, not for every answer.
+    from rich.table import Table
 
 from backfaq.analyzer import fold, stem
 from backfaq.render.plain import explain_lines, report_lines
@@ -42,9 +46,9 @@ class RichRenderer:
         # Tests pass a recording console of a fixed width.
         self.console = console or Console(file=out, highlight=False)
         if self.console.width < 1:
-            # COLUMNS=0 would make rich draw nothing at all; shutil ignores it and
-            # asks the terminal, falling back to 80 columns.
-            self.console.width = shutil.get_terminal_size().columns
+            # COLUMNS=0 would make rich draw nothing at all: ask the terminal
+            # itself, falling back to 80 columns.
+            self.console.width = _terminal_columns()
         self.show_explain = show_explain
         self.quiet = quiet
 
@@ -105,12 +109,16 @@ class RichRenderer:
         )
 
     def _table(self, columns: list[str], rows: list[list[str]]) -> None:
+        from rich import box
+        from rich.table import Table
+
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for n, column in enumerate(columns):
             # The first column holds ids people copy into `show`: never break one.
             table.add_column(column, overflow="fold", no_wrap=n == 0)
         for row in rows:
-            table.add_row(*row)
+            # Text, not markup: a store's "[x]" is shown, never read as a style.
+            table.add_row(*(Text(cell) for cell in row))
         self.console.print(table)
 
     def entries(self, rows: list[dict[str, str]]) -> None:
@@ -169,6 +177,8 @@ def _lines(answer: str) -> list[str]:
 
 
 def _list(items: list[tuple[str, str]], matched: set[str]) -> Table:
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -195,3 +205,11 @@ def _footer(data: dict[str, Any]) -> Text:
 
 def _explain_text(explain: dict[str, Any]) -> Text:
     return Text("\n" + "\n".join(explain_lines(explain)), style="dim italic")
+
+
+def _terminal_columns() -> int:
+    """The width of the terminal behind standard output, else 80."""
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
