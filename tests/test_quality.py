@@ -17,7 +17,7 @@ import quality
 
 FLOORS = {"top1": 0.91, "mrr": 0.945}
 KIND_TOP1_FLOOR = 0.75
-OFF_TOPIC_FLOOR = 0.90
+OFF_TOPIC_FLOOR = 0.94
 
 
 @pytest.fixture(scope="module")

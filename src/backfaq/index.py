@@ -43,7 +43,8 @@ MIN_SCORE = 33.0
 # A query that names the store's own subject (a concept found in at least
 # ANCHOR_SHARE of the entries, such as "upper back" here) may be answered from
 # ANCHORED_MIN_SCORE: its other words are more likely filler than another topic.
-ANCHOR_SHARE = 0.5
+# A word as common as "pain" (two entries in three here) is not the subject.
+ANCHOR_SHARE = 0.7
 ANCHORED_MIN_SCORE = 24.0
 MIN_MARGIN = 12.0
 
