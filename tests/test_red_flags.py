@@ -21,6 +21,10 @@ URGENT = "when-to-worry-about-shoulder-blade-pain"
 
 # query -> the sign ids it must raise
 ALARMING = {
+    "not sure if this is chest pain or upper back pain": {"chest-pain"},
+    "not able to breathe properly and upper back pain": {"breathing"},
+    "upper back pain when breathing deeply": {"breathing"},
+    "crushing pain between shoulder blades spreading to my jaw": {"chest-pain"},
     "sharp chest pain and pain between my shoulder blades": {"chest-pain"},
     "chset pian between my shoulder blades": {"chest-pain"},
     "my chest feels tight and my upper back hurts": {"chest-pain"},
@@ -51,6 +55,9 @@ ALARMING = {
 }
 
 CALM = [
+    "pull ups and deep breathing exercises",
+    "I fell asleep on the couch and my upper back hurts",
+    "fell in love with yoga, is it good for upper back pain",
     "exercises for upper back pain",
     "how do I fix my posture",
     "is walking good for upper back pain",

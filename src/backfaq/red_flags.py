@@ -31,6 +31,9 @@ SLACK = 2
 _NO = re.compile(r"\bno\b(?!\s+(?:longer|reason|idea)\b)", re.IGNORECASE)
 _WITHOUT = re.compile(r"\bwithout\b(?!\s+(?:trying|reason|dieting)\b)", re.IGNORECASE)
 _JOINS = re.compile(r"\b(?:but|and|although|though|yet|however)\b", re.IGNORECASE)
+# "Not sure if this is chest pain" and "not able to breathe" deny nothing:
+# they become "unsure" and "unable" before any "not" opens a clause.
+_HEDGES = re.compile(r"\bnot\s+(sure|certain|able)\b", re.IGNORECASE)
 
 
 class _Token(NamedTuple):
@@ -108,6 +111,7 @@ class RedFlags:
 
 def _clauses(query: str) -> str:
     """``query`` with its denials opening clauses, so the analyzer drops what they deny."""
+    query = _HEDGES.sub(lambda m: "un" + m.group(1), query)
     query = _WITHOUT.sub(", without", _NO.sub(", not", query))
     return _JOINS.sub(r", \g<0>", query)
 
