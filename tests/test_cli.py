@@ -204,6 +204,7 @@ def test_show_json(runner: CliRunner, store: Store) -> None:
         "topic_title": topic.title,
         "source": sources[0],
         "sources": sources,
+        "urgent": entry.urgent,
     }
 
 

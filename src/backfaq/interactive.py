@@ -24,7 +24,7 @@ INTERRUPTED = 130
 HELP = """\
 Type a question and press Enter, for example: pain between shoulder blades
   :topics     list the topics
-  :show ID    show one entry in full (ids are shown under each answer)
+  :show ID    show one entry in full (`backfaq list` lists the ids)
   :help       this help
   :quit       leave (or Ctrl-D)
 Ctrl-C clears the line; Ctrl-C twice in a row leaves."""

@@ -34,13 +34,13 @@ def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
         "topic_title": topic.title if topic else entry.topic,
         "source": sources[0],
         "sources": sources,
+        "urgent": entry.urgent,
     }
 
 
 def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
     data = entry_dict(store, hit.entry)
     data["score"] = hit.score
-    data["urgent"] = hit.entry.urgent
     if explain:
         data["explain"] = dict(hit.explain)
     return data

@@ -30,7 +30,7 @@ _STEP = re.compile(r"^\s*(\d+\.|[•\-*])\s+")
 # Some answers run their steps together, each ending in an ellipsis
 # ("Warm Up Everything… Pull Ups Are Better…"): more than three pieces make
 # a list, the first piece (the answer's heading) staying a paragraph.
-_RUN_ON = re.compile(r"\u2026\s*")
+_RUN_ON = re.compile(r"(?<=\u2026)\s*")  # after each ellipsis, which stays
 _RUN_ON_STEPS = 3
 
 
@@ -66,14 +66,15 @@ class RichRenderer:
             explain = result.get("explain", {})
             matched = {s for t in explain.get("terms", []) for s in t["stems"]}
             body: list[Any] = [answer_body(result["answer"], matched)]
+            if not self.quiet:
+                body.append(_footer(result))
+            if self.show_explain and explain:
+                body.append(_explain_text(explain))
             if self.quiet:
                 if rank > 1:
                     self.console.print()
                 self.console.print(Text(result["question"], style="bold"), *body)
                 continue
-            body.append(_footer(result))
-            if self.show_explain and explain:
-                body.append(_explain_text(explain))
             urgent = bool(data.get("notice")) and result.get("urgent", False)
             self.console.print(
                 Panel(
