@@ -130,8 +130,8 @@ def test_quiet_keeps_an_explanation_that_was_asked_for(store: Store) -> None:
     console = Console(file=io.StringIO(), width=WIDTH, record=True, color_system=None)
     renderer = RichRenderer(io.StringIO(), quiet=True, show_explain=True, console=console)
     data = warned_answer(store)
-    data["results"][0]["explain"] = {
-        "fields": {"question": 1.0, "answer": 2.0, "phrase": 3.0}, "terms": []
-    }
+    for result in data["results"]:
+        result["explain"] = {"fields": {"question": 1.0, "answer": 2.0, "phrase": 3.0},
+                             "terms": []}
     renderer.ask(data)
     assert "why: question 1.0 + answer 2.0 + phrase 3.0" in console.export_text()
