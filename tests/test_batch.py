@@ -62,8 +62,15 @@ def test_other_formats_are_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["ask", "-", "--format", "plain"], input="chin tucks\n")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        "Error: `ask -` writes JSON lines; leave out --format or use jsonl"
+        "Error: `ask -` writes one JSON object per line; use json or jsonl"
     )
+
+
+def test_json_and_jsonl_formats_are_the_batch_lines(runner: CliRunner) -> None:
+    plain = runner.invoke(cli, ["ask", "-"], input="chin tucks\n").stdout
+    for fmt in ("json", "jsonl"):
+        assert runner.invoke(cli, ["ask", "-", "--format", fmt], input="chin tucks\n").stdout \
+            == plain
 
 
 def test_a_dash_among_words_is_an_ordinary_query(runner: CliRunner) -> None:

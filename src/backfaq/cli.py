@@ -234,8 +234,8 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
     nothing fits, or the line is blank), so a caller can pair them up. Each
     line is the object ``ask --format json`` writes, warning notice included.
     """
-    if fmt not in (None, "jsonl"):
-        raise click.UsageError("`ask -` writes JSON lines; leave out --format or use jsonl")
+    if fmt not in (None, "json", "jsonl"):
+        raise click.UsageError("`ask -` writes one JSON object per line; use json or jsonl")
     app.index  # first: a large store comes from the cache, with its index
     app.check_topic(topic)
     from backfaq.render.machine import JsonRenderer
