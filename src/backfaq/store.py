@@ -120,14 +120,22 @@ def check_document(doc: Any) -> list[Problem]:
     elif type(version) is not int:
         problems.append(Problem("version", f"expected an integer, got {_kind(version)}"))
     elif version != FORMAT_VERSION:
-        problems.append(Problem("version", f"unsupported version {version} (expected 1)"))
-    topics, _ = _check_records(doc, "topics", _TOPIC, (), problems)
-    sources, _ = _check_records(doc, "sources", _SOURCE, (), problems)
+        problems.append(
+            Problem("version", f"unsupported version {version} (expected {FORMAT_VERSION})")
+        )
+    topics, topic_list = _check_records(doc, "topics", _TOPIC, (), problems)
+    sources, source_list = _check_records(doc, "sources", _SOURCE, (), problems)
     _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems, _ENTRY_FLAGS)
+    for key, records in (("topics", topic_list), ("sources", source_list), ("entries", entries)):
+        # Ids are typed on command lines (--topic, show): slugs only.
+        for i, record in records:
+            ident = record.get("id")
+            if isinstance(ident, str) and ident.strip() and not SLUG.fullmatch(ident):
+                problems.append(
+                    Problem(f"{key}[{i}].id", "must be a lowercase slug like 'pain-relief'")
+                )
     for i, entry in entries:
         where = f"entries[{i}]"
-        if isinstance(entry.get("id"), str) and entry["id"] and not SLUG.fullmatch(entry["id"]):
-            problems.append(Problem(f"{where}.id", "must be a lowercase slug like 'pain-relief'"))
         topic = entry.get("topic")
         if isinstance(topic, str) and topic and topic not in topics:
             problems.append(Problem(f"{where}.topic", f"unknown topic {topic!r}"))
@@ -140,6 +148,8 @@ def check_document(doc: Any) -> list[Problem]:
             for j, ref in enumerate(refs):
                 if isinstance(ref, str) and ref and ref not in sources:
                     problems.append(Problem(f"{where}.sources[{j}]", f"unknown source {ref!r}"))
+                elif isinstance(ref, str) and ref in refs[:j]:
+                    problems.append(Problem(f"{where}.sources[{j}]", f"{ref!r} named twice"))
     _check_synonyms(doc, problems)
     _check_red_flags(doc, problems)
     return problems
@@ -295,7 +305,8 @@ def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     doc = read_document(path)
     problems = check_document(doc)
     if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        others = len(problems) - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
         raise StoreError(os.fspath(path), f"{problems[0]}{more}")
     checked: dict[str, Any] = doc
     return checked
