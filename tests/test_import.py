@@ -677,3 +677,11 @@ def test_readme_example_runs_as_shown(
             assert result.exit_code == 0, result.stderr
             shown = result.stdout.splitlines()[-1] + "\n" if "| tail" in line else result.stdout
             assert shown == expected, line
+
+
+def test_the_format_option_offers_every_page_format() -> None:
+    from backfaq.cli import import_
+    from backfaq.pages import PAGE_FORMATS
+
+    [option] = [p for p in import_.params if p.name == "page_format"]
+    assert list(option.type.choices) == ["auto", *PAGE_FORMATS]  # type: ignore[attr-defined]

@@ -347,6 +347,7 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
               help="Title of a new source. Default: the page's title line, else its file name.")
 @click.option("--topic", metavar="TOPIC",
               help="Topic of the new entries. Default: the best-matching topic, else 'general'.")
+# pages.PAGE_FORMATS, written out: importing pages.py would slow every start.
 @click.option("--format", "page_format", type=click.Choice(("auto", "text", "markdown")),
               default="auto", show_default=True,
               help="How to read the pages (auto: from the file name and content).")

@@ -11,17 +11,14 @@ changes nothing.
 from __future__ import annotations
 
 import copy
-import os
-import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from backfaq.analyzer import STOP_WORDS, fold, terms
 from backfaq.errors import PageError, UnknownTopic
-from backfaq.pages import Page, parse_page
-from backfaq.store import MAX_BYTES, SLUG, build_store, load_document
+from backfaq.pages import Page, fold_words, parse_page
+from backfaq.store import FORMAT_VERSION, MAX_BYTES, SLUG, build_store, load_document, read_bytes
 
 GENERAL = "general"
 SLUG_MAX = 60  # characters of a generated id
@@ -62,25 +59,22 @@ class ImportPlan:
 
 def empty_document() -> dict[str, Any]:
     """A store with nothing in it yet: what an import into a new file starts from."""
-    return {"version": 1, "topics": [], "sources": [], "entries": [], "synonyms": []}
+    return {"version": FORMAT_VERSION, "topics": [], "sources": [], "entries": [], "synonyms": []}
 
 
 def read_page(path: Path) -> str:
     """A page's text, or PageError naming why it cannot be imported."""
     name = str(path)
     try:
-        with path.open("rb") as stream:
-            mode = os.fstat(stream.fileno()).st_mode
-            # A terminal or /dev/zero would be waited on or read for ever.
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-                raise PageError(name, "is a device, not a page")
-            raw = stream.read(MAX_BYTES + 1)
+        raw = read_bytes(path)
     except FileNotFoundError:
         raise PageError(name, "no such file") from None
     except IsADirectoryError:
         raise PageError(name, "is a directory, not a page") from None
     except OSError as exc:
         raise PageError(name, f"cannot read: {exc.strerror or exc}") from None
+    if raw is None:  # a terminal or /dev/zero would be waited on or read for ever
+        raise PageError(name, "is a device, not a page")
     if len(raw) > MAX_BYTES:
         raise PageError(name, f"too large for a page (over {MAX_BYTES // 2**20} MiB)")
     if b"\x00" in raw:
@@ -177,9 +171,8 @@ def slugify(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    """Case, whitespace and punctuation folded, in any script: only the words remain."""
-    folded = " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
-    return folded or text.strip()
+    """Case, whitespace and punctuation folded; punctuation alone stays itself."""
+    return fold_words(text) or text.strip()
 
 
 def _unique(base: str, taken: set[str]) -> str:

@@ -78,12 +78,14 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.removeprefix("\ufeff").splitlines()]
 
 
-def _fold(line: str) -> str:
-    return " ".join(re.sub(r"[\W_]+", " ", line.casefold()).split())
+def fold_words(text: str) -> str:
+    """Case, whitespace and punctuation folded, in any script: only the words
+    remain (how furniture lines are recognised, and answers compared)."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
 def _is_furniture(line: str) -> bool:
-    return _fold(line) in FURNITURE
+    return fold_words(line) in FURNITURE
 
 
 def _title_line(line: str) -> bool:

@@ -64,7 +64,7 @@ def read_document(path: str | os.PathLike[str]) -> Any:
     """Read and parse a store file, turning every failure into a StoreError."""
     name = os.fspath(path)
     try:
-        raw = _read_bytes(path)
+        raw = read_bytes(path)
     except FileNotFoundError:
         raise StoreError(name, "no such file") from None
     except IsADirectoryError:
@@ -94,7 +94,7 @@ def read_document(path: str | os.PathLike[str]) -> Any:
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
 
 
-def _read_bytes(path: str | os.PathLike[str]) -> bytes | None:
+def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
     """The file's bytes, at most MAX_BYTES + 1 of them; None for a device.
 
     A device such as /dev/zero or a terminal would be read forever or wait for
