@@ -627,3 +627,11 @@ def test_no_answer_suggests_questions_and_topics(runner: CliRunner, store: Store
         entry = store.entry(entry_id)
         assert entry is not None and line == f"  {entry.question} (backfaq show {entry.id})"
     assert "`backfaq topics`" in lines[-1]
+
+
+def test_no_answer_in_a_topic_names_the_topic_that_has_one(runner: CliRunner) -> None:
+    result = run(runner, "ask", "chin tucks", "--topic", "causes", "--format", "plain")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "No good answer for 'chin tucks' in topic 'causes'."
+    assert lines[1].startswith("Topic 'posture' has one: ")

@@ -222,7 +222,10 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     if answer.hits or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
     if not answer.hits:
-        click.echo(views.no_answer_message(app.store, answer), err=True)
+        elsewhere = app.index.search(text, limit=1, explain=False).hits if topic else ()
+        message = views.no_answer_message(app.store, answer, topic=topic,
+                                          elsewhere=elsewhere[0] if elsewhere else None)
+        click.echo(message, err=True)
         raise SystemExit(1)
 
 

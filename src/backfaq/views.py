@@ -56,10 +56,21 @@ def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
     }
 
 
-def no_answer_message(store: Store, answer: Answer) -> str:
-    """What to try next when nothing answers: the nearest questions and the topics."""
-    lines = [f"No good answer for '{printable(answer.query)}'."]
-    if answer.closest:
+def no_answer_message(
+    store: Store, answer: Answer, *, topic: str | None = None, elsewhere: Hit | None = None
+) -> str:
+    """What to try next when nothing answers: the nearest questions and the topics.
+
+    ``elsewhere`` is the best answer outside ``topic``, when the search found
+    one there: the person is told which topic holds it.
+    """
+    where = f" in topic '{printable(topic)}'" if topic else ""
+    lines = [f"No good answer for '{printable(answer.query)}'{where}."]
+    if elsewhere is not None:
+        entry = elsewhere.entry
+        lines.append(f"Topic '{entry.topic}' has one: {entry.question} "
+                     f"(backfaq show {entry.id})")
+    elif answer.closest:
         lines.append("Closest questions:")
         lines += [f"  {h.entry.question} (backfaq show {h.entry.id})" for h in answer.closest]
     topics = ", ".join(t.id for t in store.topics)
