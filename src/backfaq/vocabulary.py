@@ -8,6 +8,7 @@ group from the store's ``synonyms`` list only adds phrasings of the same idea.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -74,14 +75,29 @@ class _Match(NamedTuple):
     exact: bool
 
 
+def _chunks(texts: list[str], size: int = 1 << 16) -> Iterator[str]:
+    """The texts joined into pieces of about ``size`` characters: folding is a
+    regular expression, cheaper once per piece than once per text, and a
+    piece, unlike all of a large store at once, stays small in memory."""
+    piece: list[str] = []
+    length = 0
+    for text in texts:
+        piece.append(text)
+        length += len(text)
+        if length >= size:
+            yield "\n".join(piece)
+            piece, length = [], 0
+    if piece:
+        yield "\n".join(piece)
+
+
 class Vocabulary:
     """The store's words and synonym groups, ready to interpret a query."""
 
     def __init__(self, texts: list[str], synonyms: tuple[tuple[str, ...], ...]) -> None:
-        # One pass over all the text at once: folding is a regular expression,
-        # cheaper once over everything than once per text.
-        every_text = "\n".join([*texts, *(t for group in synonyms for t in group)])
-        counts = Counter(w for w in words(every_text) if w not in STOP_WORDS and w.isalpha())
+        counts: Counter[str] = Counter()
+        for chunk in _chunks([*texts, *(t for group in synonyms for t in group)]):
+            counts.update(w for w in words(chunk) if w not in STOP_WORDS and w.isalpha())
         # groups[g]: what to look for in entries (content stems -> phrase);
         # a phrase that needs its stop words is only a trigger, never looked for.
         self.groups: list[dict[tuple[str, ...], str]] = []
