@@ -430,6 +430,10 @@ class Index:
                 missed *= 1.0 - m[0]
             share = (1.0 - missed) / best[0]
             best = (best[0] * share, best[1] * share, best[2] * share)
+            if concept.light:
+                # A generic word ("take", "make") counts where the question
+                # itself says it; in an answer it is everywhere and means little.
+                best = (best[1], best[1], 0.0)
             coverage += weight * best[0]
             question += weight * best[1]
             answer += weight * best[2]
