@@ -313,8 +313,23 @@ class Index:
         return 0 if t is None else self._offsets[t + 1] - self._offsets[t]
 
     def _containing(self, alt: Alternative) -> set[int]:
-        sets = [set(p.docs) if (p := self._posting(s)) else set() for s in alt.stems]
-        return set.intersection(*sets) if sets else set()
+        sets = [self._docs_with(s) for s in alt.stems]
+        return set(sets[0]).intersection(*sets[1:]) if sets else set()
+
+    def _docs_with(self, stem: str) -> frozenset[int]:
+        """The entries holding ``stem``; kept for a scanned (small) store, where
+        every query asks for the same few sets again."""
+        docs = self._doc_sets.get(stem) if not self._prune else None
+        if docs is None:
+            posting = self._posting(stem)
+            docs = frozenset(posting.docs) if posting is not None else frozenset()
+            if not self._prune:
+                self._doc_sets[stem] = docs
+        return docs
+
+    @cached_property
+    def _doc_sets(self) -> dict[str, frozenset[int]]:
+        return {}
 
     def _fields(
         self, stem: str, doc: _Doc, question_tf: dict[str, int], answer_tf: dict[str, int]
@@ -413,7 +428,9 @@ class Index:
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
         held = tfs[0].keys() | tfs[1].keys()
-        for concept, weight, reach in zip(q.concepts, q.weights, q.reach):
+        # An entry with none of the query's words is scored on wording alone.
+        concepts = zip(q.concepts, q.weights, q.reach) if not held.isdisjoint(q.stems) else ()
+        for concept, weight, reach in concepts:
             # An entry holding no word of an alternative scores 0 for it.
             matches = [
                 (self._match(a, doc, tfs), a) for a, stems in reach if not held.isdisjoint(stems)
