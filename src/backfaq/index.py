@@ -189,9 +189,7 @@ class Index:
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
         self._prune = n >= PRUNE_FROM if prune is None else prune
         self._build_postings()
-        self.vocabulary = Vocabulary(
-            [t for e in store.entries for t in (*e.phrasings, e.answer)], store.synonyms
-        )
+        self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words)
 
     @property
     def prune(self) -> bool:
@@ -731,14 +729,17 @@ class Index:
 
 
 class _Analyser:
-    """``terms``, with every word stemmed once: a large store has far more
-    distinct words than the stemmer's own cache holds."""
+    """``terms``, with every word stemmed once (a large store has far more
+    distinct words than the stemmer's own cache holds), counting the words it
+    reads for the vocabulary's typo correction."""
 
     def __init__(self) -> None:
         self.stems: dict[str, str] = {}
+        self.words: Counter[str] = Counter()
 
     def __call__(self, text: str) -> list[str]:
         stems = self.stems
+        counts = self.words
         out = []
         for word in analyzer.words(text):
             if word not in analyzer.STOP_WORDS:
@@ -746,6 +747,8 @@ class _Analyser:
                 if found is None:
                     found = stems[word] = analyzer.stem(word)
                 out.append(found)
+                if word.isalpha():
+                    counts[word] += 1
         return out
 
 

@@ -94,8 +94,16 @@ def _chunks(texts: list[str], size: int = 1 << 16) -> Iterator[str]:
 class Vocabulary:
     """The store's words and synonym groups, ready to interpret a query."""
 
-    def __init__(self, texts: list[str], synonyms: tuple[tuple[str, ...], ...]) -> None:
-        counts: Counter[str] = Counter()
+    def __init__(
+        self,
+        texts: list[str],
+        synonyms: tuple[tuple[str, ...], ...],
+        *,
+        counts: Counter[str] | None = None,
+    ) -> None:
+        """``counts``: the texts' words already counted (the index counts them
+        as it reads the store), so they are not folded twice."""
+        counts = Counter() if counts is None else Counter(counts)
         for chunk in _chunks([*texts, *(t for group in synonyms for t in group)]):
             counts.update(w for w in words(chunk) if w not in STOP_WORDS and w.isalpha())
         # groups[g]: what to look for in entries (content stems -> phrase);
