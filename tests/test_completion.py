@@ -125,3 +125,19 @@ def test_bash_completes_with_the_printed_script() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == b"exercises\n"
+
+
+@pytest.mark.skipif(shutil.which("fish") is None or console_script() is None,
+                    reason="needs fish and the installed backfaq script")
+def test_fish_completes_with_the_printed_script() -> None:
+    script = console_script()
+    assert script is not None
+    env = environment(PATH=os.pathsep.join([str(Path(script[0]).parent),
+                                            os.environ.get("PATH", "")]))
+    proc = subprocess.run(
+        ["fish", "--no-config", "-c",
+         'backfaq completion fish | source; complete -C "backfaq show scapulo"'],
+        capture_output=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split(b"\t")[0] == b"scapulothoracic-bursitis"
