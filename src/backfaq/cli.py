@@ -247,11 +247,16 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
     out = JsonRenderer(sys.stdout, lines=True)
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
-    for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        answer = app.answer(text, limit=limit, topic=topic, explain=explain)
-        out.answer(views.ask_dict(store, answer, explain=explain))
-        sys.stdout.flush()
+    try:
+        for line in sys.stdin:
+            text = line.rstrip("\r\n")
+            answer = app.answer(text, limit=limit, topic=topic, explain=explain)
+            out.answer(views.ask_dict(store, answer, explain=explain))
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        # Stop here, before Click writes its newline to stderr: a program
+        # reading backfaq's streams sees nothing but the answers.
+        raise SystemExit(130) from None
 
 
 @cli.command()
