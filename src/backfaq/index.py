@@ -51,6 +51,9 @@ MIN_MARGIN = 12.0
 LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its share
 SCATTERED_PHRASE = 0.6  # all words of a phrase present, but not side by side
+# A word an entry uses only inside a synonym phrase ("shoulder" of "shoulder
+# blade", "between" of "between the shoulder blades") counts this much.
+BOUND_WORD = 0.25
 
 
 # Pruning: a store of at least PRUNE_FROM entries scores in full only the
@@ -212,6 +215,36 @@ class Index:
         )
 
     @cached_property
+    def _phrase_keys(self) -> tuple[frozenset[tuple[str, ...]], int]:
+        """The vocabulary's phrases of two or more words, and the longest length."""
+        keys = frozenset(k for k in self.vocabulary.phrase_groups if len(k) > 1)
+        return keys, max((len(k) for k in keys), default=0)
+
+    @cached_property
+    def _bound_cache(self) -> dict[int, frozenset[str]]:
+        return {}
+
+    def _bound_words(self, i: int, doc: _Doc) -> frozenset[str]:
+        """The words entry ``i`` uses only inside its synonym phrases."""
+        found = self._bound_cache.get(i)
+        if found is None:
+            keys, longest = self._phrase_keys
+            inside: dict[str, bool] = {}
+            for text in (*doc.phrasings, doc.answer):
+                covered = [False] * len(text)
+                for start in range(len(text)):
+                    for size in range(min(longest, len(text) - start), 1, -1):
+                        if text[start : start + size] in keys:
+                            covered[start : start + size] = [True] * size
+                            break
+                for stem, is_covered in zip(text, covered):
+                    inside[stem] = inside.get(stem, True) and is_covered
+            found = frozenset(s for s, only in inside.items() if only)
+            if not self._prune:
+                self._bound_cache[i] = found
+        return found
+
+    @cached_property
     def _sorted_phrasings(self) -> list[str]:
         """Every question with its stems sorted, as rapidfuzz takes them (split
         only when a query needs them, which few do)."""
@@ -241,12 +274,11 @@ class Index:
             question_tf, answer_tf = doc.term_counts()
             if not self._prune:
                 unpacked.append((doc, (question_tf, answer_tf)))
-            # As in _fields, with the length norms taken once per entry.
-            q_norm = 1 - B + B * doc.question_len / self.avg_question_len
-            a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
+            # As in _match, so that a stored strength is exactly what scoring finds.
+            question_weight, answer_weight = self._field_weights(doc)
             for term in {*question_tf, *answer_tf}:
-                q = QUESTION_WEIGHT * question_tf.get(term, 0) / q_norm
-                tf = q + ANSWER_WEIGHT * answer_tf.get(term, 0) / a_norm
+                q = question_weight * question_tf.get(term, 0)
+                tf = q + answer_weight * answer_tf.get(term, 0)
                 entry = raw.get(term)
                 if entry is None:
                     entry = raw[term] = (array("I"), array("d"), bytearray())
@@ -329,24 +361,25 @@ class Index:
     def _doc_sets(self) -> dict[str, frozenset[int]]:
         return {}
 
-    def _fields(
-        self, stem: str, doc: _Doc, question_tf: dict[str, int], answer_tf: dict[str, int]
-    ) -> tuple[float, float]:
-        """BM25F pseudo term frequency of ``stem`` in each field of ``doc``."""
-        q = question_tf.get(stem, 0)
-        a = answer_tf.get(stem, 0)
+    def _field_weights(self, doc: _Doc) -> tuple[float, float]:
+        """BM25F: each field's weight over its length normalisation, for ``doc``."""
         q_norm = 1 - B + B * doc.question_len / self.avg_question_len
         a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
-        return QUESTION_WEIGHT * q / q_norm, ANSWER_WEIGHT * a / a_norm
+        return QUESTION_WEIGHT / q_norm, ANSWER_WEIGHT / a_norm
 
     def _match(
-        self, alt: Alternative, doc: _Doc, tfs: tuple[dict[str, int], dict[str, int]]
+        self, alt: Alternative, doc: _Doc, tfs: tuple[dict[str, int], dict[str, int]],
+        bound: frozenset[str], weights: tuple[float, float],
     ) -> tuple[float, float, float]:
         """How fully ``doc`` contains ``alt`` (0..1), and its question/answer shares."""
         total = question = answer = 0.0
         missing = 0
+        question_tf, answer_tf = tfs
+        question_weight, answer_weight = weights
         for stem in alt.stems:
-            q, a = self._fields(stem, doc, *tfs)
+            # BM25F pseudo term frequency of the stem in each field.
+            q = question_weight * question_tf.get(stem, 0)
+            a = answer_weight * answer_tf.get(stem, 0)
             tf = q + a
             if tf:
                 strength = min(1.0, (tf / (K1 + tf)) / self._full)
@@ -359,6 +392,10 @@ class Index:
         # all of them far apart, gets less ("back" alone is not "back to back
         # days"; "shoulder pull ... muscles" is not "pulled muscle").
         scale = alt.factor / len(alt.stems)
+        if len(alt.stems) == 1 and alt.stems[0] in bound:
+            # The entry says the word only inside a phrase with its own
+            # meaning: "shoulder" of "shoulder blade" is not the shoulder.
+            scale *= BOUND_WORD
         if missing:
             scale *= PARTIAL_PHRASE
         elif len(alt.stems) > 1 and not doc.has_sequence(alt.stems):
@@ -426,12 +463,15 @@ class Index:
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
         held = tfs[0].keys() | tfs[1].keys()
+        bound = self._bound_words(i, doc)
+        weights = self._field_weights(doc)
         # An entry with none of the query's words is scored on wording alone.
         concepts = zip(q.concepts, q.weights, q.reach) if not held.isdisjoint(q.stems) else ()
         for concept, weight, reach in concepts:
             # An entry holding no word of an alternative scores 0 for it.
             matches = [
-                (self._match(a, doc, tfs), a) for a, stems in reach if not held.isdisjoint(stems)
+                (self._match(a, doc, tfs, bound, weights), a) for a, stems in reach
+                if not held.isdisjoint(stems)
             ]
             if not matches:
                 continue

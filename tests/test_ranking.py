@@ -1,0 +1,45 @@
+"""Ranking mechanisms on tiny stores, where each one decides the order alone."""
+
+from __future__ import annotations
+
+from backfaq.index import Index
+from backfaq.model import Entry, Source, Store, Topic
+
+SYNONYMS = (("shoulder blade", "scapula"),)
+
+
+def tiny_store(answers: dict[str, str]) -> Store:
+    entries = tuple(
+        Entry(ident, "How?", (), answer, "t", ("s",)) for ident, answer in answers.items()
+    )
+    topics = (Topic("t", "T", "T"),)
+    return Store("tiny.json", 1, topics, (Source("s", "S", "s.txt"),), entries, SYNONYMS)
+
+
+def strengths(store: Store, query: str) -> dict[str, float]:
+    """Each entry's strength for the query's one word, from the explanation."""
+    index = Index(store)
+    q = index._prepare(query)
+    assert q is not None
+    out = {}
+    for i, entry in enumerate(store.entries):
+        terms = index._score(i, q).explain["terms"]
+        out[entry.id] = terms[0]["strength"] if terms else 0.0
+    return out
+
+
+STORE = {
+    "blade": "Squeeze the shoulder blade gently, then rest.",
+    "shoulder": "Roll the shoulder slowly, then rest.",
+    "both": "The shoulder blade moves when the shoulder rolls.",
+}
+
+
+def test_a_word_used_only_inside_a_synonym_phrase_counts_a_quarter() -> None:
+    found = strengths(tiny_store(STORE), "shoulder")
+    assert 0 < found["blade"] < 0.5 * found["shoulder"]
+
+
+def test_the_same_word_also_used_alone_counts_fully() -> None:
+    found = strengths(tiny_store(STORE), "shoulder")
+    assert found["both"] > 2 * found["blade"]
