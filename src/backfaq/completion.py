@@ -39,23 +39,21 @@ def _completion_store(ctx: click.Context) -> Store | None:
 
 
 def complete_topics(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    from click.shell_completion import CompletionItem
-
     store = _completion_store(ctx)
-    if store is None:
-        return []
-    return [CompletionItem(t.id, help=t.title) for t in store.topics
-            if t.id.startswith(incomplete)]
+    return _items([(t.id, t.title) for t in store.topics] if store else [], incomplete)
 
 
 def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    store = _completion_store(ctx)
+    return _items([(e.id, e.question) for e in store.entries] if store else [], incomplete)
+
+
+def _items(choices: list[tuple[str, str]], incomplete: str) -> list[Any]:
+    """The choices (value, help) that start with what has been typed."""
     from click.shell_completion import CompletionItem
 
-    store = _completion_store(ctx)
-    if store is None:
-        return []
-    return [CompletionItem(e.id, help=e.question) for e in store.entries
-            if e.id.startswith(incomplete)]
+    return [CompletionItem(value, help=text) for value, text in choices
+            if value.startswith(incomplete)]
 
 
 def complete_paths(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

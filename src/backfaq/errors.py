@@ -7,31 +7,25 @@ class BackfaqError(Exception):
     """Base class: the message is written for a person, not a developer."""
 
 
-class StoreError(BackfaqError):
+class FileError(BackfaqError):
+    """Something wrong with one file: ``path: problem``."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class StoreError(FileError):
     """A store could not be read or does not match the format (exit 2)."""
 
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
-
-class PageError(BackfaqError):
+class PageError(FileError):
     """A page to import cannot be read or holds no question with an answer (exit 2)."""
 
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
-
-class WriteError(BackfaqError):
+class WriteError(FileError):
     """A store could not be written; the previous version is left as it was (exit 2)."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
 
 class UnknownTopic(BackfaqError):

@@ -18,7 +18,13 @@ from typing import Any
 from backfaq.analyzer import STOP_WORDS, fold, terms
 from backfaq.errors import PageError, UnknownTopic
 from backfaq.pages import Page, fold_words, parse_page
-from backfaq.store import FORMAT_VERSION, MAX_BYTES, SLUG, build_store, load_document, read_bytes
+from backfaq.store import (
+    FORMAT_VERSION,
+    SLUG,
+    build_store,
+    load_document,
+    read_bounded,
+)
 
 GENERAL = "general"
 SLUG_MAX = 60  # characters of a generated id
@@ -65,18 +71,7 @@ def empty_document() -> dict[str, Any]:
 def read_page(path: Path) -> str:
     """A page's text, or PageError naming why it cannot be imported."""
     name = str(path)
-    try:
-        raw = read_bytes(path)
-    except FileNotFoundError:
-        raise PageError(name, "no such file") from None
-    except IsADirectoryError:
-        raise PageError(name, "is a directory, not a page") from None
-    except OSError as exc:
-        raise PageError(name, f"cannot read: {exc.strerror or exc}") from None
-    if raw is None:  # a terminal or /dev/zero would be waited on or read for ever
-        raise PageError(name, "is a device, not a page")
-    if len(raw) > MAX_BYTES:
-        raise PageError(name, f"too large for a page (over {MAX_BYTES // 2**20} MiB)")
+    raw = read_bounded(path, noun="a page", error=PageError)
     if b"\x00" in raw:
         raise PageError(name, "binary file, not a text page")
     try:

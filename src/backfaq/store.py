@@ -12,7 +12,7 @@ import re
 import stat
 from typing import Any, NamedTuple
 
-from backfaq.errors import StoreError
+from backfaq.errors import FileError, StoreError
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
 
 FORMAT_VERSION = 1
@@ -63,18 +63,7 @@ def bundled_path() -> str:
 def read_document(path: str | os.PathLike[str]) -> Any:
     """Read and parse a store file, turning every failure into a StoreError."""
     name = os.fspath(path)
-    try:
-        raw = read_bytes(path)
-    except FileNotFoundError:
-        raise StoreError(name, "no such file") from None
-    except IsADirectoryError:
-        raise StoreError(name, "is a directory, not a store file") from None
-    except OSError as exc:
-        raise StoreError(name, f"cannot read: {exc.strerror or exc}") from None
-    if raw is None:
-        raise StoreError(name, "is a device, not a store file")
-    if len(raw) > MAX_BYTES:
-        raise StoreError(name, f"too large for a store file (over {MAX_BYTES // 2**20} MiB)")
+    raw = read_bounded(path, noun="a store file", error=StoreError)
     if not raw.strip():
         raise StoreError(name, "empty file, expected a JSON object")
     try:
@@ -92,6 +81,26 @@ def read_document(path: str | os.PathLike[str]) -> Any:
     except ValueError:
         # The only other ValueError json raises: an integer too long to convert.
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
+
+
+def read_bounded(
+    path: str | os.PathLike[str], *, noun: str, error: type[FileError]
+) -> bytes:
+    """The file's bytes, or ``error`` saying why it cannot be ``noun`` ("a page")."""
+    name = os.fspath(path)
+    try:
+        raw = read_bytes(path)
+    except FileNotFoundError:
+        raise error(name, "no such file") from None
+    except IsADirectoryError:
+        raise error(name, f"is a directory, not {noun}") from None
+    except OSError as exc:
+        raise error(name, f"cannot read: {exc.strerror or exc}") from None
+    if raw is None:
+        raise error(name, f"is a device, not {noun}")
+    if len(raw) > MAX_BYTES:
+        raise error(name, f"too large for {noun} (over {MAX_BYTES // 2**20} MiB)")
+    return raw
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
