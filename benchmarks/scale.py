@@ -70,9 +70,10 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
         naive.append(time.perf_counter() - t)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux: MiB
     if servable:
-        digest = cache._digest(path)
-        if digest is not None:
-            cache.write_cache(digest, index)
+        key = cache._key(str(path))
+        slot = cache._slot(key) if key is not None else None
+        if slot is not None:
+            cache.write_cache(slot, index)
     times.sort()
     return {
         "load_s": loaded - started,

@@ -8,6 +8,7 @@ UTF-8 byte order mark is fine.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import os
 import subprocess
@@ -20,7 +21,8 @@ from click.testing import CliRunner, Result
 from processes import MODULE, assert_no_crash, environment, one_error_line, run
 
 from backfaq.cli import cli
-from backfaq.store import bundled_path
+from backfaq.errors import StoreError
+from backfaq.store import bundled_path, load_store
 from backfaq.text import printable
 
 TINY: dict[str, Any] = {
@@ -349,3 +351,19 @@ def test_store_from_a_pipe() -> None:
         os.close(read_end)
     assert proc.returncode == 0, proc.stderr
     assert [row["id"] for row in json.loads(proc.stdout)] == TINY_IDS
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_loading_leaves_the_cycle_collector_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    was = gc.isenabled()
+    gc.enable() if enabled else gc.disable()
+    try:
+        assert load_store().entries
+        assert gc.isenabled() is enabled
+        with pytest.raises(StoreError):
+            load_store(broken)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -1,16 +1,17 @@
-"""The index cache: used only for the exact store bytes and backfaq version it
-was written for, rebuilt when stale or damaged, and never in a query's way.
+"""The index cache: used only for the exact store bytes, backfaq version and
+code it was written for, rebuilt when stale or damaged, and never in a query's way.
 
-Every test runs with its own empty cache directory (conftest.py). The bundled
-store is below the cache's size threshold, so most tests lower it.
+Every test runs with its own empty cache directory (conftest.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import os
-import pickle
 import shutil
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +46,32 @@ def answers(index: Index) -> list[Any]:
     ]
 
 
+def cache_root() -> Path:
+    directory = cache.cache_dir()
+    assert directory is not None
+    return Path(directory)
+
+
 def cache_files() -> list[Path]:
-    return sorted(cache.cache_dir().glob("*")) if cache.cache_dir().exists() else []
+    return sorted(cache_root().glob("*")) if cache_root().exists() else []
+
+
+def slot_of(path: Path) -> tuple[Path, bytes]:
+    key = cache._key(str(path))
+    assert key is not None
+    slot = cache._slot(key)
+    assert slot is not None
+    return Path(slot[0]), slot[1]
+
+
+def payload_file(header: bytes, payload: bytes) -> bytes:
+    """A cache file around ``payload``, with a trailer that matches it."""
+    return header + payload + cache._trailer(zlib.crc32(payload), len(payload))
 
 
 @pytest.fixture
-def faq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the bundled store, treated as large enough to cache."""
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+def faq(tmp_path: Path) -> Path:
+    """A copy of the bundled store."""
     path = tmp_path / "faq.json"
     shutil.copyfile(bundled_path(), path)
     return path
@@ -65,14 +84,34 @@ def open_counting(path: Path) -> tuple[Index, int]:
 
 
 def test_the_cache_directory_follows_xdg(tmp_path: Path) -> None:
-    assert cache.cache_dir() == tmp_path / "xdg-cache" / "backfaq"
+    assert cache_root() == tmp_path / "xdg-cache" / "backfaq"
 
 
-def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_xdg_cache_home_falls_back_to_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
-    assert cache.cache_dir().is_absolute()
+    assert cache_root() == tmp_path / "home" / ".cache" / "backfaq"
 
 
+def test_without_a_home_nothing_is_cached(faq: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME")
+    assert cache.cache_dir() is None
+    first, loads = open_counting(faq)
+    _, loads_again = open_counting(faq)
+    assert (loads, loads_again) == (1, 1)
+    assert answers(first) == answers(Index(load_store(faq)))
+
+
+@pytest.fixture(params=["read", "mapped"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache files read whole (a small store's) and mapped (a large store's)."""
+    if request.param == "mapped":
+        monkeypatch.setattr(cache, "MAP_FROM", 0)
+
+
+@pytest.mark.usefixtures("reading")
 def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
     built, first_loads = open_counting(faq)
     cached, second_loads = open_counting(faq)
@@ -81,17 +120,38 @@ def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
     assert cached.store.entries == built.store.entries
     assert cached.store.red_flags == built.store.red_flags != ()
     assert cached.store.topics == built.store.topics
+    assert cached.store.sources == built.store.sources
     assert cached.store.synonyms == built.store.synonyms
 
 
-def test_the_file_is_named_and_headed_by_version_and_content(faq: Path) -> None:
+def test_a_small_store_is_keyed_by_its_crc_and_size(faq: Path) -> None:
+    raw = faq.read_bytes()
+    assert len(raw) < cache.SHA256_FROM
+    assert cache._key(str(faq)) == f"crc32-{zlib.crc32(raw):08x}-{len(raw)}"
+
+
+def test_a_large_store_is_keyed_by_its_sha256(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "SHA256_FROM", 1)
+    assert cache._key(str(faq)) == "sha256-" + hashlib.sha256(faq.read_bytes()).hexdigest()
+    _, loads = open_counting(faq)
+    _, loads_again = open_counting(faq)
+    assert (loads, loads_again) == (1, 0)
+
+
+def test_the_file_is_named_and_headed_by_version_store_and_code(faq: Path) -> None:
     open_counting(faq)
     [path] = cache_files()
-    digest = cache._digest(faq)
-    assert digest is not None and digest in path.name and cache.__version__ in path.name
-    head = path.read_bytes()[: len(cache._header(digest))]
-    assert head == cache._header(digest)
-    assert json.loads(head[len(cache.MAGIC):])["store_sha256"] == digest
+    key = cache._key(str(faq))
+    assert key is not None
+    assert path.name.startswith(f"index-{cache.__version__}-{key}-")
+    expected, header = slot_of(faq)
+    assert path == expected and path.read_bytes().startswith(header)
+    fields = json.loads(header[len(cache.MAGIC):])
+    assert fields["store"] == key and fields["backfaq"] == cache.__version__
+    assert fields["format"] == cache.CACHE_FORMAT
+    assert "index.py" in [name for name, _, _ in fields["code"]]
 
 
 def test_a_changed_store_is_rebuilt(faq: Path) -> None:
@@ -113,12 +173,37 @@ def test_another_version_is_rebuilt(faq: Path, monkeypatch: pytest.MonkeyPatch) 
     assert loads == 1
 
 
+def test_an_edited_module_changes_the_code_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "cache.py").write_text("# the cache\n")
+    (package / "index.py").write_text("K1 = 1.2\n")
+    (package / "notes.txt").write_text("not code\n")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    before = cache._code_stamp()
+    assert [name for name, _, _ in before] == ["cache.py", "index.py"]
+    (package / "index.py").write_text("K1 = 1.5\n")
+    os.utime(package / "index.py", ns=(0, 0))
+    assert cache._code_stamp() != before
+
+
+def test_an_index_built_by_other_code_is_not_trusted(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_counting(faq)
+    stamp = cache._code_stamp()
+    monkeypatch.setattr(cache, "_code_stamp", lambda: [*stamp, ["new.py", 1, 1]])
+    _, loads = open_counting(faq)
+    assert loads == 1
+    # Each installation keeps its own file: neither overwrites the other's.
+    assert len(cache_files()) == 2
+
+
 def test_a_header_from_another_cache_format_is_not_trusted(faq: Path) -> None:
     open_counting(faq)
-    [path] = cache_files()
-    digest = cache._digest(faq)
-    assert digest is not None
-    header = cache._header(digest)
+    path, header = slot_of(faq)
     other = header.replace(b'"format": %d' % cache.CACHE_FORMAT,
                            b'"format": %d' % (cache.CACHE_FORMAT + 1))
     assert other != header
@@ -127,33 +212,26 @@ def test_a_header_from_another_cache_format_is_not_trusted(faq: Path) -> None:
     assert loads == 1
 
 
-EXPLODED: list[str] = []
+def test_a_file_without_the_right_header_is_never_unmarshalled(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_counting(faq)
+    path, header = slot_of(faq)
+    body = path.read_bytes()[len(header):]
+    unmarshalled: list[int] = []
+    real_loads = marshal.loads
 
+    def counting_loads(data: Any) -> Any:
+        unmarshalled.append(len(data))
+        return real_loads(data)
 
-def explode() -> None:
-    EXPLODED.append("unpickled")
-
-
-class Trap:
-    """A pickle that runs code when loaded: it must never be loaded."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (explode, ())
-
-
-def test_a_file_without_the_right_header_is_never_unpickled(faq: Path) -> None:
-    digest = cache._digest(faq)
-    assert digest is not None
-    target = cache._file_for(digest)
-    target.parent.mkdir(parents=True)
-    for head in (b"", cache._header("0" * 64), cache._header(digest)[:-3] + b"X}\n"):
-        target.write_bytes(head + pickle.dumps(Trap()))
+    monkeypatch.setattr(marshal, "loads", counting_loads)
+    for head in (b"", cache._header("crc32-00000000-1"), header[:-3] + b"X}\n"):
+        path.write_bytes(head + body)
         index, loads = open_counting(faq)
         assert loads == 1
         assert answers(index) == answers(Index(load_store(faq)))
-        target.write_bytes(head + pickle.dumps(Trap()))  # put the trap back
-        assert cache.read_cache(digest, str(faq)) is None
-    assert EXPLODED == []
+    assert unmarshalled == []
 
 
 @pytest.mark.parametrize(
@@ -165,6 +243,7 @@ def test_a_file_without_the_right_header_is_never_unpickled(faq: Path) -> None:
     ],
     ids=["truncated", "zeroed-tail", "flipped"],
 )
+@pytest.mark.usefixtures("reading")
 def test_a_corrupt_cache_is_rebuilt_and_replaced(faq: Path, damage: Any) -> None:
     open_counting(faq)
     [path] = cache_files()
@@ -179,23 +258,39 @@ def test_a_corrupt_cache_is_rebuilt_and_replaced(faq: Path, damage: Any) -> None
 
 @pytest.mark.parametrize(
     "payload",
-    [{"not": "an index"}, (1, [], [], ([],) * 6, (), {}), (1, 2, 3)],
-    ids=["dict", "empty-state", "short-tuple"],
+    [
+        {"not": "an index"},
+        (1, [], [], ([],) * 7, (), [], {}),
+        (1, 2, 3),
+        b"\xff not marshal data",
+    ],
+    ids=["dict", "empty-state", "short-tuple", "not-marshal"],
 )
 def test_a_payload_of_the_wrong_shape_is_a_miss(faq: Path, payload: Any) -> None:
-    digest = cache._digest(faq)
-    assert digest is not None
-    target = cache._file_for(digest)
-    target.parent.mkdir(parents=True)
-    target.write_bytes(cache._header(digest) + pickle.dumps(payload))
-    _, loads = open_counting(faq)
+    path, header = slot_of(faq)
+    path.parent.mkdir(parents=True)
+    data = payload if isinstance(payload, bytes) else marshal.dumps(payload)
+    path.write_bytes(payload_file(header, data))
+    index, loads = open_counting(faq)
     assert loads == 1
+    assert answers(index) == answers(Index(load_store(faq)))
 
 
 def test_the_saved_state_is_exactly_what_an_index_holds(store: Store) -> None:
     index = Index(store)
     state = {name: value for name, value in vars(index).items() if name != "store"}
     assert {name: type(value) for name, value in state.items()} == cache.STATE
+
+
+def test_a_loaded_index_has_the_state_of_a_built_one(faq: Path) -> None:
+    built, _ = open_counting(faq)
+    loaded, loads = open_counting(faq)
+    assert loads == 0
+    for name, kind in cache.STATE.items():
+        assert type(vars(loaded)[name]) is kind, name
+        if name != "vocabulary":
+            assert vars(loaded)[name] == vars(built)[name], name
+    assert vars(loaded.vocabulary) == vars(built.vocabulary)
 
 
 def test_an_unwritable_cache_directory_never_breaks_a_query(
@@ -212,22 +307,36 @@ def test_an_unwritable_cache_directory_never_breaks_a_query(
 
 
 def test_an_unreadable_cache_file_is_bypassed(faq: Path) -> None:
-    digest = cache._digest(faq)
-    assert digest is not None
-    cache._file_for(digest).mkdir(parents=True)  # a directory where the file should be
+    path, _ = slot_of(faq)
+    path.mkdir(parents=True)  # a directory where the file should be
     index, loads = open_counting(faq)
     assert loads == 1
     assert answers(index) == answers(Index(load_store(faq)))
 
 
-def test_a_failed_write_leaves_no_file_behind(faq: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full_disk(*args: Any, **kwargs: Any) -> None:
-        raise OSError(28, "No space left on device")
+def fail(*args: Any, **kwargs: Any) -> Any:
+    raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pickle, "dump", full_disk)
+
+@pytest.mark.parametrize("step", ["fdopen", "replace"])
+def test_a_failed_write_leaves_no_file_behind(
+    faq: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    monkeypatch.setattr(cache.os, step, fail)
     index, loads = open_counting(faq)
     assert loads == 1 and index.search(QUERIES[0]).hits
     assert cache_files() == []
+    assert not list(cache_root().glob(".tmp-*"))
+
+
+def test_a_temporary_file_of_the_same_process_is_not_overwritten(faq: Path) -> None:
+    cache_root().mkdir(parents=True)
+    other = cache_root() / f".tmp-{os.getpid()}{cache.SUFFIX}"
+    other.write_bytes(b"another writer's file")
+    index, loads = open_counting(faq)
+    assert loads == 1 and index.search(QUERIES[0]).hits
+    assert other.read_bytes() == b"another writer's file"
+    assert cache_files() == [other]
 
 
 def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +346,7 @@ def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatc
         doc["entries"][0]["answer"] += f" Edit {n}."
         faq.write_text(json.dumps(doc), encoding="utf-8")
         open_counting(faq)
-        newest = cache._file_for(cache._digest(faq) or "")
+        newest, _ = slot_of(faq)
         os.utime(newest, (n, n))
     assert len(cache_files()) == 2 and newest in cache_files()
 
@@ -251,39 +360,40 @@ def test_a_cached_store_takes_the_name_it_is_opened_by(faq: Path, tmp_path: Path
     assert index.store.path == str(twin)
 
 
-def test_the_bundled_store_never_touches_the_disk(store: Store) -> None:
-    calls = []
-    index = cache.open_index(None, lambda: calls.append(1) or store)  # type: ignore[func-returns-value]
-    assert calls == [1] and index.store is store
-    assert not cache.cache_dir().exists()
+def test_a_device_or_an_empty_file_is_never_read_for_the_cache(tmp_path: Path) -> None:
+    assert cache._key(os.devnull) is None
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    assert cache._key(str(empty)) is None
 
 
-def test_a_small_store_file_is_not_cached(tmp_path: Path) -> None:
-    path = tmp_path / "faq.json"
-    shutil.copyfile(bundled_path(), path)
-    assert path.stat().st_size < cache.MIN_BYTES
-    _, loads = open_counting(path)
-    _, loads_again = open_counting(path)
-    assert (loads, loads_again) == (1, 1)
-    assert not cache.cache_dir().exists()
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_never_read_for_the_cache(tmp_path: Path) -> None:
+    fifo = tmp_path / "store.fifo"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # so opening it does not block
+    try:
+        os.write(writer, b"{}")
+        assert cache._key(str(fifo)) is None
+        assert os.read(writer, 2) == b"{}"  # nothing was taken from the pipe
+    finally:
+        os.close(writer)
 
 
-def test_a_device_is_never_read_for_the_cache() -> None:
-    assert cache._digest(Path(os.devnull)) is None
-
-
+@pytest.mark.parametrize("data", [None, "copy"], ids=["bundled", "data-option"])
 def test_ask_serves_a_cached_store(
-    faq: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    data: str | None, faq: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = runner.invoke(cli, ["--data", str(faq), "ask", QUERIES[0], "--format", "json"])
+    options = [] if data is None else ["--data", str(faq)]
+    first = runner.invoke(cli, [*options, "ask", QUERIES[0], "--format", "json"])
     assert first.exit_code == 0 and len(cache_files()) == 1
 
     def no_loading(path: Any = None) -> Store:
         raise AssertionError("the store was parsed despite a warm cache")
 
     monkeypatch.setattr("backfaq.store.load_store", no_loading)
-    again = runner.invoke(cli, ["--data", str(faq), "ask", QUERIES[0], "--format", "json"])
+    again = runner.invoke(cli, [*options, "ask", QUERIES[0], "--format", "json"])
     assert again.exit_code == 0
     assert again.stdout == first.stdout
-    topic = runner.invoke(cli, ["--data", str(faq), "ask", "walking", "--topic", "nope"])
+    topic = runner.invoke(cli, [*options, "ask", "walking", "--topic", "nope"])
     assert topic.exit_code == 2 and "unknown topic 'nope'" in topic.stderr

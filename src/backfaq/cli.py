@@ -72,17 +72,14 @@ class App:
 
     @property
     def index(self) -> Index:
-        """The search index; a large store's comes from the user cache, store and all."""
+        """The search index, from the user cache (store and all) when it has it."""
         if self._index is None:
-            if self.data is None:
-                from backfaq.index import Index
+            from backfaq.cache import open_index
+            from backfaq.store import bundled_path
 
-                self._index = Index(self.store)
-            else:
-                from backfaq.cache import open_index
-
-                self._index = open_index(self.data, lambda: self.store)
-                self._store = self._index.store
+            path = bundled_path() if self.data is None else self.data
+            self._index = open_index(path, lambda: self.store)
+            self._store = self._index.store
         return self._index
 
     @property

@@ -74,6 +74,12 @@ class SearchResult(NamedTuple):
     closest: tuple[Hit, ...] = ()
 
 
+_TermCounts = tuple[dict[str, int], dict[str, int]]  # question, answer
+# An entry ready to score: its text, term counts, question words' rarity and
+# the words it only uses inside synonym phrases.
+_Unpacked = tuple["_Doc", _TermCounts, tuple[tuple[float, ...], ...], frozenset[str]]
+
+
 class _Doc(NamedTuple):
     """An entry's analysed text; term counts are derived when it is scored, so a
     large store keeps only its stems in memory (and in the cache)."""
@@ -92,7 +98,7 @@ class _Doc(NamedTuple):
             for i in range(len(text) - n + 1)
         )
 
-    def term_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+    def term_counts(self) -> _TermCounts:
         """Per field, how often each stem occurs (a question: its most in one phrasing)."""
         question_tf: dict[str, int] = {}
         for phrasing in self.phrasings:
@@ -215,34 +221,37 @@ class Index:
         )
 
     @cached_property
-    def _phrase_keys(self) -> tuple[frozenset[tuple[str, ...]], int]:
-        """The vocabulary's phrases of two or more words, and the longest length."""
-        keys = frozenset(k for k in self.vocabulary.phrase_groups if len(k) > 1)
-        return keys, max((len(k) for k in keys), default=0)
+    def _phrase_lengths(self) -> dict[str, tuple[int, ...]]:
+        """For each first stem of a vocabulary phrase of two or more words, the
+        lengths of the phrases it starts, longest first."""
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for key in self.vocabulary.phrase_groups:
+            if len(key) > 1:
+                lengths[key[0]].add(len(key))
+        return {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
+
+    def _bound_words(self, doc: _Doc) -> frozenset[str]:
+        """The words an entry uses only inside its synonym phrases."""
+        phrases = self.vocabulary.phrase_groups
+        lengths = self._phrase_lengths
+        inside: dict[str, bool] = {}
+        for text in (*doc.phrasings, doc.answer):
+            covered = [False] * len(text)
+            for start, first in enumerate(text):
+                for size in lengths.get(first, ()):
+                    if start + size <= len(text) and text[start : start + size] in phrases:
+                        covered[start : start + size] = [True] * size
+                        break
+            for stem, is_covered in zip(text, covered):
+                inside[stem] = inside.get(stem, True) and is_covered
+        return frozenset(s for s, only in inside.items() if only)
 
     @cached_property
-    def _bound_cache(self) -> dict[int, frozenset[str]]:
+    def _unpacked(self) -> dict[int, _Unpacked]:
+        """Entries unpacked for scoring, with each question word's rarity for
+        the phrase part and the words bound to phrases: kept for a small store,
+        which is scanned whole on every query."""
         return {}
-
-    def _bound_words(self, i: int, doc: _Doc) -> frozenset[str]:
-        """The words entry ``i`` uses only inside its synonym phrases."""
-        found = self._bound_cache.get(i)
-        if found is None:
-            keys, longest = self._phrase_keys
-            inside: dict[str, bool] = {}
-            for text in (*doc.phrasings, doc.answer):
-                covered = [False] * len(text)
-                for start in range(len(text)):
-                    for size in range(min(longest, len(text) - start), 1, -1):
-                        if text[start : start + size] in keys:
-                            covered[start : start + size] = [True] * size
-                            break
-                for stem, is_covered in zip(text, covered):
-                    inside[stem] = inside.get(stem, True) and is_covered
-            found = frozenset(s for s, only in inside.items() if only)
-            if not self._prune:
-                self._bound_cache[i] = found
-        return found
 
     @cached_property
     def _sorted_phrasings(self) -> list[str]:
@@ -268,12 +277,9 @@ class Index:
         self._shortest = array("I")  # each entry's shortest question, in letters
         self._longest = array("I")
         self._most_phrasings = 1
-        unpacked = []
         for i in range(len(self)):
             doc = self._doc(i)
             question_tf, answer_tf = doc.term_counts()
-            if not self._prune:
-                unpacked.append((doc, (question_tf, answer_tf)))
             # As in _match, so that a stored strength is exactly what scoring finds.
             question_weight, answer_weight = self._field_weights(doc)
             for term in {*question_tf, *answer_tf}:
@@ -313,12 +319,6 @@ class Index:
             self._posting_asked.extend(asked)
             self._offsets.append(len(self._posting_docs))
             self._strength_sums.append(sum(strengths))
-        # A small store is scanned whole on every query: its entries stay
-        # unpacked, with each question word's rarity for the phrase part.
-        self._unpacked = [
-            (doc, tfs, tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings))
-            for doc, tfs in unpacked
-        ]
 
     def _posting(self, term: str) -> _Posting | None:
         t = self._terms.get(term)
@@ -454,16 +454,17 @@ class Index:
     def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
         """The full score of entry ``i``, with what the explain output shows
         (left out, with ``explain=False``, for entries that may not be shown)."""
-        if self._unpacked:
-            doc, tfs, rarity = self._unpacked[i]
-        else:
+        unpacked = self._unpacked.get(i)
+        if unpacked is None:
             doc = self._doc(i)
-            tfs = doc.term_counts()
             rarity = tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings)
+            unpacked = (doc, doc.term_counts(), rarity, self._bound_words(doc))
+            if not self._prune:
+                self._unpacked[i] = unpacked
+        doc, tfs, rarity, bound = unpacked
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
         held = tfs[0].keys() | tfs[1].keys()
-        bound = self._bound_words(i, doc)
         weights = self._field_weights(doc)
         # An entry with none of the query's words is scored on wording alone.
         concepts = zip(q.concepts, q.weights, q.reach) if not held.isdisjoint(q.stems) else ()

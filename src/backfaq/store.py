@@ -6,10 +6,13 @@ model object is built, so a bad store never yields a half-loaded one.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from backfaq.errors import FileError, StoreError
@@ -306,7 +309,25 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
 def load_store(path: str | os.PathLike[str] | None = None) -> Store:
     """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
     resolved = os.fspath(path) if path is not None else bundled_path()
-    return build_store(load_document(resolved), resolved)
+    with collector_paused():
+        return build_store(load_document(resolved), resolved)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while a store's records are made.
+
+    Loading makes a few objects per entry, none of them in a cycle; a
+    collector left on walks them over and over as they pile up, which at
+    100,000 entries is more than half the time of a load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
