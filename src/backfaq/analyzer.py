@@ -9,7 +9,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 # Function words that carry no meaning in a search. Spatial words (between,
@@ -53,9 +52,10 @@ def fold(text: str) -> str:
     """Lowercase, strip accents and apostrophes, turn punctuation into spaces."""
     if not text.isascii():
         # Accents come apart from their letters and are dropped with every
-        # other non-ASCII character, which the word pattern would drop anyway.
+        # other non-ASCII character (curly apostrophes among them), which the
+        # word pattern would drop anyway.
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    bare = _APOSTROPHES.sub("", text.lower())
+    bare = text.lower().replace("'", "")
     return _NON_WORD.sub(" ", bare).strip()
 
 
@@ -149,7 +149,9 @@ def stem(word: str) -> str:
     return w
 
 
-_CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s[-\u2013\u2014]+\s")
+# The dashes as an alternation: a character class holding characters past
+# U+00FF is slower to compile, and this one is compiled on every start.
+_CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s(?:-|\u2013|\u2014)+\s")
 # Contrasts that exclude what follows them, up to the end of the clause:
 # "pain under the shoulder blade, not between" is not about "between". A bare
 # "not" only contrasts at the start of a clause; inside one ("I can not

@@ -6,6 +6,7 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
@@ -450,6 +451,10 @@ def main() -> None:
     program quietly (exit 1); output that cannot be written is one error line
     (exit 2).
     """
+    # The modules loaded so far live as long as the process: frozen, they are
+    # never walked again by the cycle collector, which otherwise spends about a
+    # millisecond of a query's time going over them.
+    gc.freeze()
     make_streams_safe()
     if sys.stdout is None:  # started with standard output closed
         _fail("cannot write output: standard output is closed")
