@@ -73,9 +73,9 @@ def cache_dir() -> str | None:
 
 
 def _code_stamp() -> list[list[Any]]:
-    """Each backfaq module's name, size and modification time: the code that
-    built a cached index. An installed backfaq never changes under its version;
-    a checkout does, with every edit."""
+    """The name, size and modification time of each module at the top of the
+    package, where all the code that builds an index lives. An installed
+    backfaq never changes under its version; a checkout does, with every edit."""
     package = os.path.dirname(os.path.abspath(__file__))
     stamp = []
     with os.scandir(package) as found:
@@ -107,9 +107,9 @@ _Slot = tuple[str, bytes]
 
 def _slot(key: str) -> _Slot | None:
     """The cache file for the store with this key and its header; None when
-    there is no cache directory. The file name holds a checksum of the header, so two
-    installations of backfaq (a checkout and a release) keep a file each
-    instead of taking turns to overwrite one."""
+    there is no cache directory. The file name holds a checksum of the header,
+    so two installations of backfaq (a checkout and a release) keep a file
+    each instead of taking turns to overwrite one."""
     directory = cache_dir()
     if directory is None:
         return None
