@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from backfaq import views
 from backfaq.analyzer import stem
 from backfaq.answer import compose
 from backfaq.model import Hit, Store
-from backfaq.render.terminal import RichRenderer, highlighted
+from backfaq.render.terminal import RichRenderer, answer_body, highlighted
 
 GOLDEN = Path(__file__).parent / "data"
 WIDTH = 80
@@ -98,6 +99,34 @@ def test_step_lines_hang_under_their_text(store: Store) -> None:
     indent = lines[first].index("Extend")
     continued = lines[first + 1]
     assert continued[indent - 1] == " " and continued[indent] != " ", (lines[first], continued)
+
+
+def cell_column(line: str, word: str) -> int:
+    return cell_len(line[: line.index(word)])
+
+
+def test_wide_step_markers_keep_the_text_aligned() -> None:
+    console = Console(file=io.StringIO(), width=24, record=True, color_system=None)
+    console.print(answer_body("Steps:\n１. first wide digit step\n１０. tenth wide step", set()))
+    lines = console.export_text().splitlines()
+    assert lines[1].lstrip().startswith("１. first") and lines[3].lstrip().startswith("１０. tenth")
+    assert lines[2].strip() == "step"  # the first item wraps
+    columns = {cell_column(lines[1], "first"), cell_column(lines[2], "step"),
+               cell_column(lines[3], "tenth")}
+    assert len(columns) == 1, lines
+
+
+@pytest.mark.parametrize("width", range(1, 13))
+def test_steps_fit_a_very_narrow_terminal_and_keep_every_word(width: int) -> None:
+    answer = "Do this:\n1. Stretch your back gently.\n10. Ask a doctor if pain persists."
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    console.print(answer_body(answer, set()))
+    lines = console.export_text().splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    assert "".join("".join(lines).split()) == "".join(answer.split())
+    words = answer.split()
+    if width >= max(map(len, words)):  # room for every word: none is broken
+        assert all(any(word in line.split() for line in lines) for word in words), lines
 
 
 def test_matched_words_are_highlighted() -> None:

@@ -187,18 +187,28 @@ class _Steps:
     with it, a few milliseconds of start-up for every answer with steps.
     """
 
+    # A text column this wide hangs its lines even if a word (a web address)
+    # is too long for it; a narrower one only if every word fits, else the
+    # items are drawn as wrapped paragraphs: a broken word is worse than a
+    # lost indent.
+    ROOMY = 10
+
     def __init__(self, items: list[tuple[str, Text]]) -> None:
         self.items = items
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        markers = [" " + marker for marker, _ in self.items]
-        indent = max(cell_len(m) for m in markers) + 1
-        width = max(options.max_width - indent, 1)
-        for marker, (_, text) in zip(markers, self.items):
-            lines = text.wrap(console, width, overflow="fold")
-            for n, line in enumerate(lines):
-                prefix = marker.rjust(indent - 1) + " " if n == 0 else " " * indent
-                yield Text(prefix) + line
+        # Widths in cells, not characters: a marker may be wide ("１２.").
+        indent = max(cell_len(marker) for marker, _ in self.items) + 2
+        width = options.max_width - indent
+        words = [word for _, text in self.items for word in text.plain.split()]
+        longest = max(map(cell_len, words), default=1)
+        for marker, text in self.items:
+            if width < min(longest, self.ROOMY):
+                yield Text(marker + " ") + text
+                continue
+            first = " " * (indent - 1 - cell_len(marker)) + marker + " "
+            for n, line in enumerate(text.wrap(console, width, overflow="fold")):
+                yield Text(first if n == 0 else " " * indent) + line
 
 
 def highlighted(line: str, matched: set[str]) -> Text:
