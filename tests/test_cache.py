@@ -11,6 +11,8 @@ import json
 import marshal
 import os
 import shutil
+import sys
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from backfaq import cache
-from backfaq.cli import cli
+from backfaq.cli import App, cli
 from backfaq.index import Index
 from backfaq.model import Store
 from backfaq.store import bundled_path, load_store
@@ -34,9 +36,9 @@ class Loads:
         self.path = path
         self.calls = 0
 
-    def __call__(self) -> Store:
+    def __call__(self, raw: bytes | None) -> Store:
         self.calls += 1
-        return load_store(self.path)
+        return load_store(self.path, raw)
 
 
 def answers(index: Index) -> list[Any]:
@@ -57,9 +59,7 @@ def cache_files() -> list[Path]:
 
 
 def slot_of(path: Path) -> tuple[Path, bytes]:
-    key = cache._key(str(path))
-    assert key is not None
-    slot = cache._slot(key)
+    slot = cache._slot(cache._key(path.read_bytes()))
     assert slot is not None
     return Path(slot[0]), slot[1]
 
@@ -124,33 +124,88 @@ def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
     assert cached.store.synonyms == built.store.synonyms
 
 
-def test_a_small_store_is_keyed_by_its_crc_and_size(faq: Path) -> None:
+def test_a_store_is_keyed_by_a_blake2b_hash_of_its_bytes(faq: Path) -> None:
     raw = faq.read_bytes()
-    assert len(raw) < cache.SHA256_FROM
-    assert cache._key(str(faq)) == f"crc32-{zlib.crc32(raw):08x}-{len(raw)}"
+    assert cache._key(raw) == hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
-def test_a_large_store_is_keyed_by_its_sha256(
-    faq: Path, monkeypatch: pytest.MonkeyPatch
+def same_crc32(base: bytes, crc: int) -> bytes:
+    """``base`` with some of its trailing spaces made tabs, so that its CRC-32
+    is ``crc``: the same size and checksum, other bytes. CRC-32 is linear, so
+    which spaces to flip is a system of equations over GF(2)."""
+    assert base.endswith(b" " * 64)
+    start = len(base) - 64
+    original = zlib.crc32(base)
+    basis: dict[int, tuple[int, int]] = {}  # leading bit -> (crc change, positions)
+    for n in range(64):
+        flipped = bytearray(base)
+        flipped[start + n] = ord("\t")
+        change, positions = zlib.crc32(flipped) ^ original, 1 << n
+        for bit in reversed(range(32)):
+            if change >> bit & 1:
+                if bit not in basis:
+                    basis[bit] = (change, positions)
+                    break
+                change ^= basis[bit][0]
+                positions ^= basis[bit][1]
+    wanted, chosen = original ^ crc, 0
+    for bit in reversed(range(32)):
+        if wanted >> bit & 1:
+            wanted ^= basis[bit][0]
+            chosen ^= basis[bit][1]
+    assert wanted == 0
+    forged = bytearray(base)
+    for n in range(64):
+        if chosen >> n & 1:
+            forged[start + n] = ord("\t")
+    return bytes(forged)
+
+
+def test_a_store_forged_to_another_ones_checksum_gets_its_own_index(
+    faq: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(cache, "SHA256_FROM", 1)
-    assert cache._key(str(faq)) == "sha256-" + hashlib.sha256(faq.read_bytes()).hexdigest()
-    _, loads = open_counting(faq)
-    _, loads_again = open_counting(faq)
-    assert (loads, loads_again) == (1, 0)
+    genuine = faq.read_bytes()
+    doc = json.loads(genuine)
+    for entry in doc["entries"]:
+        entry["answer"] = "Forged: " + entry["answer"][:40]
+    body = json.dumps(doc).encode()
+    forged = tmp_path / "forged.json"
+    forged.write_bytes(same_crc32(body + b" " * (len(genuine) - len(body)), zlib.crc32(genuine)))
+    assert len(forged.read_bytes()) == len(genuine)
+    assert zlib.crc32(forged.read_bytes()) == zlib.crc32(genuine)
+    _, forged_loads = open_counting(forged)
+    index, loads = open_counting(faq)
+    assert (forged_loads, loads) == (1, 1)
+    assert answers(index) == answers(Index(load_store(faq)))
+    assert not any(e.answer.startswith("Forged") for e in index.store.entries)
 
 
-def test_the_file_is_named_and_headed_by_version_store_and_code(faq: Path) -> None:
+def test_the_index_is_built_from_the_bytes_hashed_not_a_store_loaded_before(
+    faq: Path,
+) -> None:
+    app = App(str(faq))
+    assert app.store.entries  # loaded, as the interactive prompt does at start
+    doc = json.loads(faq.read_text(encoding="utf-8"))
+    doc["entries"][0]["answer"] += " Zanzibar."
+    faq.write_text(json.dumps(doc), encoding="utf-8")
+    assert app.index.search("zanzibar").hits
+    assert app.store is app.index.store
+    cached, loads = open_counting(faq)
+    assert loads == 0 and cached.search("zanzibar").hits
+
+
+def test_the_file_is_named_and_headed_by_version_store_code_and_machine(faq: Path) -> None:
     open_counting(faq)
     [path] = cache_files()
-    key = cache._key(str(faq))
-    assert key is not None
+    key = cache._key(faq.read_bytes())
     assert path.name.startswith(f"index-{cache.__version__}-{key}-")
     expected, header = slot_of(faq)
     assert path == expected and path.read_bytes().startswith(header)
     fields = json.loads(header[len(cache.MAGIC):])
     assert fields["store"] == key and fields["backfaq"] == cache.__version__
     assert fields["format"] == cache.CACHE_FORMAT
+    assert fields["python"] == sys.implementation.cache_tag
+    assert fields["machine"] == [sys.platform, sys.byteorder, sys.maxsize.bit_length()]
     assert "index.py" in [name for name, _, _ in fields["code"]]
 
 
@@ -182,11 +237,28 @@ def test_an_edited_module_changes_the_code_stamp(
     (package / "index.py").write_text("K1 = 1.2\n")
     (package / "notes.txt").write_text("not code\n")
     monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    (package / ".#index.py").symlink_to("nobody@host.1234:1")  # an editor's lock
     before = cache._code_stamp()
+    assert before is not None
     assert [name for name, _, _ in before] == ["cache.py", "index.py"]
     (package / "index.py").write_text("K1 = 1.5\n")
     os.utime(package / "index.py", ns=(0, 0))
     assert cache._code_stamp() != before
+
+
+def test_without_a_code_stamp_nothing_is_cached(
+    faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "index.py").symlink_to(package / "gone.py")  # a module that cannot be read
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    assert cache._code_stamp() is None
+    first, loads = open_counting(faq)
+    _, loads_again = open_counting(faq)
+    assert (loads, loads_again) == (1, 1)
+    assert answers(first) == answers(Index(load_store(faq)))
+    assert cache_files() == []
 
 
 def test_an_index_built_by_other_code_is_not_trusted(
@@ -194,6 +266,7 @@ def test_an_index_built_by_other_code_is_not_trusted(
 ) -> None:
     open_counting(faq)
     stamp = cache._code_stamp()
+    assert stamp is not None
     monkeypatch.setattr(cache, "_code_stamp", lambda: [*stamp, ["new.py", 1, 1]])
     _, loads = open_counting(faq)
     assert loads == 1
@@ -226,7 +299,7 @@ def test_a_file_without_the_right_header_is_never_unmarshalled(
         return real_loads(data)
 
     monkeypatch.setattr(marshal, "loads", counting_loads)
-    for head in (b"", cache._header("crc32-00000000-1"), header[:-3] + b"X}\n"):
+    for head in (b"", cache._header("0" * 40, []), header[:-3] + b"X}\n"):
         path.write_bytes(head + body)
         index, loads = open_counting(faq)
         assert loads == 1
@@ -329,14 +402,20 @@ def test_a_failed_write_leaves_no_file_behind(
     assert not list(cache_root().glob(".tmp-*"))
 
 
-def test_a_temporary_file_of_the_same_process_is_not_overwritten(faq: Path) -> None:
+def test_another_writers_temporary_file_is_left_alone_until_orphaned(faq: Path) -> None:
     cache_root().mkdir(parents=True)
-    other = cache_root() / f".tmp-{os.getpid()}{cache.SUFFIX}"
+    other = cache_root() / f".tmp-{os.getpid()}-000000000000{cache.SUFFIX}"
     other.write_bytes(b"another writer's file")
     index, loads = open_counting(faq)
     assert loads == 1 and index.search(QUERIES[0]).hits
     assert other.read_bytes() == b"another writer's file"
-    assert cache_files() == [other]
+    [cached] = [path for path in cache_files() if path != other]
+    # A writer killed midway leaves its file: the next write removes it.
+    old = time.time() - cache.ORPHAN_AFTER - 60
+    os.utime(other, (old, old))
+    cached.unlink()
+    open_counting(faq)
+    assert cache_files() == [cached]
 
 
 def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,6 +430,28 @@ def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatc
     assert len(cache_files()) == 2 and newest in cache_files()
 
 
+def test_the_least_recently_used_cache_file_goes_first(
+    faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "KEEP", 2)
+    other = tmp_path / "other.json"
+    shutil.copyfile(faq, other)
+    with other.open("a") as stream:
+        stream.write("\n")
+    open_counting(faq)
+    open_counting(other)
+    long_ago = time.time() - cache.USED_AFTER - 60
+    kept, _ = slot_of(faq)
+    os.utime(kept, (long_ago, long_ago))  # written long ago...
+    _, loads = open_counting(faq)  # ...but still read: marked as used
+    assert loads == 0 and kept.stat().st_mtime > long_ago
+    os.utime(slot_of(other)[0], (long_ago + 1, long_ago + 1))
+    with other.open("a") as stream:
+        stream.write("\n")
+    open_counting(other)  # a third file: one of the first two goes
+    assert kept in cache_files() and len(cache_files()) == 2
+
+
 def test_a_cached_store_takes_the_name_it_is_opened_by(faq: Path, tmp_path: Path) -> None:
     open_counting(faq)
     twin = tmp_path / "twin.json"
@@ -361,10 +462,12 @@ def test_a_cached_store_takes_the_name_it_is_opened_by(faq: Path, tmp_path: Path
 
 
 def test_a_device_or_an_empty_file_is_never_read_for_the_cache(tmp_path: Path) -> None:
-    assert cache._key(os.devnull) is None
+    assert cache._read_store(os.devnull) is None
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"")
-    assert cache._key(str(empty)) is None
+    assert cache._read_store(str(empty)) is None
+    assert cache._read_store(str(tmp_path)) is None  # a directory
+    assert cache._read_store(str(tmp_path / "missing.json")) is None
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -374,7 +477,7 @@ def test_a_pipe_is_never_read_for_the_cache(tmp_path: Path) -> None:
     writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # so opening it does not block
     try:
         os.write(writer, b"{}")
-        assert cache._key(str(fifo)) is None
+        assert cache._read_store(str(fifo)) is None
         assert os.read(writer, 2) == b"{}"  # nothing was taken from the pipe
     finally:
         os.close(writer)

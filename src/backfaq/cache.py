@@ -3,12 +3,12 @@
 Building the index of a 100,000-entry store takes seconds, loading it back a
 fraction of that; even the bundled store loads from the cache in a sixth of
 the time it takes to parse, check and index it (1 ms against 6). The cache
-file is named and headed by backfaq's version and a hash of the store file's
-bytes, so an edited store or a new backfaq never meets an old index. Its
-header also holds the cache format and the size and time of backfaq's own
-modules, so a changed module in a source checkout is not served an index
-built by the old code. A CRC-32 of the payload catches a damaged file before
-it is read.
+file is named and headed by backfaq's version and a BLAKE2b hash of the
+store file's bytes, so an edited store or a new backfaq never meets an old
+index. Its header also holds the cache format, the Python and kind of machine
+that wrote it, and the size and time of backfaq's own modules, so a changed
+module in a source checkout is not served an index built by the old code. A
+CRC-32 of the payload catches a damaged file before it is read.
 
 The payload is ``marshal`` data: builtins only, so loading it runs no code
 (unlike pickle), and the module is built into Python, so it costs nothing to
@@ -38,14 +38,11 @@ from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
 CACHE_FORMAT = 4  # bump when the saved Index changes shape
-# From this store file size on, the key is a SHA-256 of its bytes; below it, a
-# CRC-32 and the size: hashlib takes longer to import (about 3 ms) than a small
-# store's index takes to load, and a CRC-32 with the size tells one version of
-# a hand-edited file from the next.
-SHA256_FROM = 128 * 1024
 MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
 MAP_FROM = 2**20  # a cache file this large is mapped rather than read
-KEEP = 4  # cache files kept; older ones (earlier versions of a store) go
+KEEP = 4  # cache files kept; the least recently used (old versions of a store) go
+USED_AFTER = 24 * 3600  # a cache file read this long after its last use is marked used
+ORPHAN_AFTER = 3600  # a temporary file this old was left by a writer that was killed
 MAGIC = b"backfaq-index\n"
 SUFFIX = ".marshal"
 
@@ -72,29 +69,43 @@ def cache_dir() -> str | None:
     return os.path.join(home, ".cache", "backfaq")
 
 
-def _code_stamp() -> list[list[Any]]:
+def _code_stamp() -> list[list[Any]] | None:
     """The name, size and modification time of each module at the top of the
     package, where all the code that builds an index lives. An installed
-    backfaq never changes under its version; a checkout does, with every edit."""
+    backfaq never changes under its version; a checkout does, with every edit.
+
+    None when the package cannot be listed or a module cannot be looked at:
+    no cache then, rather than one that might be stale.
+    """
     package = os.path.dirname(os.path.abspath(__file__))
     stamp = []
-    with os.scandir(package) as found:
-        for entry in found:
-            if entry.name.endswith(".py"):
-                info = entry.stat()
-                stamp.append([entry.name, info.st_size, info.st_mtime_ns])
+    try:
+        with os.scandir(package) as found:
+            for entry in found:
+                # A dot-name is no module: an editor's lock file (".#index.py")
+                # is a symbolic link to nowhere.
+                if entry.name.endswith(".py") and not entry.name.startswith("."):
+                    info = entry.stat()
+                    stamp.append([entry.name, info.st_size, info.st_mtime_ns])
+    except OSError:
+        return None
     return sorted(stamp)
 
 
-def _header(key: str) -> bytes:
-    """What a cache file must start with to be trusted for this store and code."""
+def _header(key: str, code: list[list[Any]]) -> bytes:
+    """What a cache file must start with to be trusted for this store and code.
+
+    Arrays are saved in the machine's byte order and item sizes, so a home
+    directory shared between machines keeps a file per kind of machine.
+    """
     import json
 
     fields = {
         "backfaq": __version__,
-        "code": _code_stamp(),
+        "code": code,
         "format": CACHE_FORMAT,
-        "python": list(sys.version_info[:2]),
+        "machine": [sys.platform, sys.byteorder, sys.maxsize.bit_length()],
+        "python": sys.implementation.cache_tag,
         "store": key,
     }
     return MAGIC + json.dumps(fields, sort_keys=True).encode("ascii") + b"\n"
@@ -107,54 +118,73 @@ _Slot = tuple[str, bytes]
 
 def _slot(key: str) -> _Slot | None:
     """The cache file for the store with this key and its header; None when
-    there is no cache directory. The file name holds a checksum of the header,
-    so two installations of backfaq (a checkout and a release) keep a file
-    each instead of taking turns to overwrite one."""
+    there is no cache directory or no code stamp. The file name holds a
+    checksum of the header, so two installations of backfaq (a checkout and a
+    release) keep a file each instead of taking turns to overwrite one."""
     directory = cache_dir()
-    if directory is None:
+    code = _code_stamp()
+    if directory is None or code is None:
         return None
-    header = _header(key)
+    header = _header(key, code)
     name = f"index-{__version__}-{key}-{zlib.crc32(header):08x}{SUFFIX}"
     return os.path.join(directory, name), header
 
 
-def _key(path: str) -> str | None:
-    """A hash of a regular store file's bytes, or None when it cannot be cached."""
-    try:
-        with open(path, "rb") as stream:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode) or not 0 < info.st_size <= MAX_BYTES:
-                return None
-            if info.st_size < SHA256_FROM:
-                raw = stream.read(SHA256_FROM)
-                return f"crc32-{zlib.crc32(raw):08x}-{len(raw)}"
-            import hashlib  # here and below: a small store never needs these modules
-            import mmap
+def _key(raw: bytes) -> str:
+    """A store's identity in the cache: a BLAKE2b hash of its file's bytes.
 
-            # Mapped, not read: no copy of a 50 MB store on every query.
-            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return f"sha256-{hashlib.sha256(mapped).hexdigest()}"
-    except (OSError, ValueError):
-        return None
-
-
-def open_index(path: str, load: Callable[[], Store]) -> Index:
-    """The index of the store file at ``path``, from the cache when it holds one
-    for these exact bytes; ``load`` loads the store otherwise.
-
-    A pipe or a device is never read here (it could be read only once).
+    Taken from ``_blake2``, where hashlib itself takes BLAKE2 from: hashlib
+    costs about 3 ms to import, more than the bundled store's index takes to
+    load. A cryptographic hash, because a checksum can be forged: a store
+    made to match another's would be served the other's answers.
     """
-    key = _key(path)
-    slot = _slot(key) if key is not None else None
-    if slot is None:
-        return Index(load())
-    cached = read_cache(slot, path)
-    if cached is not None:
-        return cached
-    index = Index(load())
-    # The store may have changed between hashing and loading: cache only an
-    # index whose store is still the one hashed.
-    if _key(path) == key:
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # a Python without the module: hashlib has its own
+        from hashlib import blake2b
+    return blake2b(raw, digest_size=20).hexdigest()
+
+
+def _read_store(path: str) -> bytes | None:
+    """The bytes of the store file at ``path``, or None when the cache should
+    leave the file to the store loader, which reads it or says what is wrong:
+    a pipe or a device (it could be read only once, or never end), an empty
+    file, one too large to be a store, one that cannot be opened.
+    """
+    try:
+        # Non-blocking, so that a named pipe without a writer is not waited on.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return raw if 0 < len(raw) <= MAX_BYTES else None
+
+
+def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
+    """The index of the store file at ``path``, from the cache when it holds
+    one for these exact bytes.
+
+    Otherwise the index is built from ``load(raw)``, where ``raw`` is the
+    bytes just hashed, so the index cached under a hash is always the index of
+    those bytes, however the file changes meanwhile. ``raw`` is None when the
+    file is not one to cache (see ``_read_store``): ``load`` reads it itself.
+    """
+    raw = _read_store(path)
+    slot = _slot(_key(raw)) if raw is not None else None
+    if slot is not None:
+        cached = read_cache(slot, path)
+        if cached is not None:
+            return cached
+    index = Index(load(raw))
+    if slot is not None:
         write_cache(slot, index)
     return index
 
@@ -163,24 +193,42 @@ def read_cache(slot: _Slot, path: str) -> Index | None:
     """The index cached in ``slot``, named ``path``, or None on any doubt.
 
     Nothing is unmarshalled unless the header names this exact store, backfaq,
-    code, cache format and Python, and the payload's CRC-32 (in the trailer)
-    holds: a damaged file is rebuilt, never half-trusted.
+    code, cache format, Python and kind of machine, and the payload's CRC-32
+    (in the trailer) holds: a damaged file is rebuilt, never half-trusted.
     """
     file, header = slot
     try:
         with open(file, "rb") as stream, collector_paused():
             if stream.read(len(header)) != header:
                 return None
-            if os.fstat(stream.fileno()).st_size < MAP_FROM:
-                return _load(stream.read(), path)
-            import mmap  # half a millisecond: only for a large store's cache
+            info = os.fstat(stream.fileno())
+            if info.st_size < MAP_FROM:
+                index = _load(stream.read(), path)
+            else:
+                import mmap  # half a millisecond: only for a large store's cache
 
-            # Mapped, not read: a large store's cache is not copied into memory.
-            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                with memoryview(mapped) as whole, whole[len(header):] as body:
-                    return _load(body, path)
+                # Mapped, not read: a large store's cache is not copied into memory.
+                with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    with memoryview(mapped) as whole, whole[len(header):] as body:
+                        index = _load(body, path)
     except Exception:  # a cache is only a shortcut: any failure means rebuild
         return None
+    if index is not None:
+        _mark_used(file, info.st_mtime)
+    return index
+
+
+def _mark_used(file: str, modified: float) -> None:
+    """Give a cache file that is still read a new modification time, at most
+    once a day, so that ``_forget_old`` drops the least recently used files
+    (the bundled store's too, if it is no longer asked) and not the oldest."""
+    import time
+
+    if time.time() - modified > USED_AFTER:
+        try:
+            os.utime(file)
+        except OSError:  # a read-only cache is still a cache
+            pass
 
 
 def _load(content: bytes | memoryview, path: str) -> Index | None:
@@ -203,9 +251,9 @@ def write_cache(slot: _Slot, index: Index) -> None:
     """Store ``index`` atomically; a cache that cannot be written is skipped."""
     file, header = slot
     directory = os.path.dirname(file)
-    # Named by process, created only if new: no other writer shares the file,
-    # and tempfile (3 ms to import) is not needed.
-    temp = os.path.join(directory, f".tmp-{os.getpid()}{SUFFIX}")
+    # Named at random and created only if new: no other writer shares the
+    # file, and tempfile (3 ms to import) is not needed.
+    temp = os.path.join(directory, f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}")
     created = False
     try:
         payload = marshal.dumps(_pack(index))
@@ -235,13 +283,21 @@ def write_cache(slot: _Slot, index: Index) -> None:
 
 
 def _forget_old(directory: str) -> None:
-    """Keep the KEEP most recent cache files: each edit of a store makes a new one."""
+    """Keep the KEEP most recently used cache files (each edit of a store
+    makes a new one), and remove the temporary files of writers killed midway."""
+    import time
+
     files = []
+    orphans = []
+    orphaned = time.time() - ORPHAN_AFTER
     with os.scandir(directory) as found:
         for entry in found:
-            if entry.name.startswith("index-") and entry.name.endswith(SUFFIX):
+            name = entry.name
+            if name.startswith("index-") and name.endswith(SUFFIX):
                 files.append((entry.stat().st_mtime, entry.path))
-    for _, old in sorted(files)[:-KEEP]:
+            elif name.startswith(".tmp-") and entry.stat().st_mtime < orphaned:
+                orphans.append(entry.path)
+    for old in [path for _, path in sorted(files)[:-KEEP]] + orphans:
         try:
             os.unlink(old)
         except FileNotFoundError:

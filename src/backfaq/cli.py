@@ -62,14 +62,18 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from backfaq.store import load_store
-
-            try:
-                self._store = load_store(self.data)
-            except StoreError as exc:
-                # A file name or a store's own keys may hold newlines or escapes.
-                raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+            self._store = self._load_store(None)
         return self._store
+
+    def _load_store(self, raw: bytes | None) -> Store:
+        """The store, parsed from ``raw`` when its file's bytes are read already."""
+        from backfaq.store import load_store
+
+        try:
+            return load_store(self.data, raw)
+        except StoreError as exc:
+            # A file name or a store's own keys may hold newlines or escapes.
+            raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
 
     @property
     def index(self) -> Index:
@@ -79,7 +83,9 @@ class App:
             from backfaq.store import bundled_path
 
             path = bundled_path() if self.data is None else self.data
-            self._index = open_index(path, lambda: self.store)
+            # Built from the bytes the cache hashed, never from a store loaded
+            # earlier: the file may have changed since.
+            self._index = open_index(path, self._load_store)
             self._store = self._index.store
         return self._index
 

@@ -63,10 +63,15 @@ def bundled_path() -> str:
     return os.path.join(checkout, "data", "faq.json")
 
 
-def read_document(path: str | os.PathLike[str]) -> Any:
-    """Read and parse a store file, turning every failure into a StoreError."""
+def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any:
+    """Read and parse a store file, turning every failure into a StoreError.
+
+    ``raw`` is the file's bytes when the caller has read them already (the
+    index cache hashes them first): the document parsed is then the one hashed.
+    """
     name = os.fspath(path)
-    raw = read_bounded(path, noun="a store file", error=StoreError)
+    if raw is None:
+        raw = read_bounded(path, noun="a store file", error=StoreError)
     if not raw.strip():
         raise StoreError(name, "empty file, expected a JSON object")
     try:
@@ -306,11 +311,14 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
     )
 
 
-def load_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """Load the store at ``path`` (the bundled one when None), or raise StoreError."""
+def load_store(path: str | os.PathLike[str] | None = None, raw: bytes | None = None) -> Store:
+    """Load the store at ``path`` (the bundled one when None), or raise StoreError.
+
+    ``raw``, when given, is the file's bytes, already read.
+    """
     resolved = os.fspath(path) if path is not None else bundled_path()
     with collector_paused():
-        return build_store(load_document(resolved), resolved)
+        return build_store(load_document(resolved, raw), resolved)
 
 
 @contextmanager
@@ -330,9 +338,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The parsed document at ``path`` once it passes every check, or raise StoreError."""
-    doc = read_document(path)
+def load_document(path: str | os.PathLike[str], raw: bytes | None = None) -> dict[str, Any]:
+    """The parsed document at ``path`` (or in ``raw``, its bytes) once it passes
+    every check, or raise StoreError."""
+    doc = read_document(path, raw)
     problems = check_document(doc)
     if problems:
         others = len(problems) - 1
