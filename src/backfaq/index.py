@@ -75,9 +75,16 @@ class SearchResult(NamedTuple):
 
 
 _TermCounts = tuple[dict[str, int], dict[str, int]]  # question, answer
-# An entry ready to score: its text, term counts, question words' rarity and
-# the words it only uses inside synonym phrases.
-_Unpacked = tuple["_Doc", _TermCounts, tuple[tuple[float, ...], ...], frozenset[str]]
+# One question as the phrase part of the score takes it: its stems joined, the
+# stems, each one's rarity, and their sum.
+_Phrasing = tuple[str, tuple[str, ...], tuple[float, ...], float]
+# An entry ready to score: its text (as _Doc and spaced), term counts, the stems
+# it holds, its BM25F field weights, its questions and the words it only uses
+# inside synonym phrases.
+_Unpacked = tuple[
+    "_Doc", str, _TermCounts, frozenset[str], tuple[float, float], tuple[_Phrasing, ...],
+    frozenset[str],
+]
 
 
 class _Doc(NamedTuple):
@@ -89,14 +96,11 @@ class _Doc(NamedTuple):
     answer: tuple[str, ...]
     question_len: float
 
-    def has_sequence(self, stems: tuple[str, ...]) -> bool:
-        """Whether the stems occur side by side in a question or the answer."""
-        n = len(stems)
-        return any(
-            text[i : i + n] == stems
-            for text in (*self.phrasings, self.answer)
-            for i in range(len(text) - n + 1)
-        )
+    def spaced(self) -> str:
+        """The questions and the answer as one string, each text's stems padded
+        with spaces: stems side by side in one text are then a substring
+        (" shoulder blade "), found in C rather than by a loop over positions."""
+        return "\n".join(" " + " ".join(text) + " " for text in (*self.phrasings, self.answer))
 
     def term_counts(self) -> _TermCounts:
         """Per field, how often each stem occurs (a question: its most in one phrasing)."""
@@ -368,21 +372,23 @@ class Index:
         return QUESTION_WEIGHT / q_norm, ANSWER_WEIGHT / a_norm
 
     def _match(
-        self, alt: Alternative, doc: _Doc, tfs: tuple[dict[str, int], dict[str, int]],
+        self, alt: Alternative, spaced: str, tfs: _TermCounts,
         bound: frozenset[str], weights: tuple[float, float],
     ) -> tuple[float, float, float]:
-        """How fully ``doc`` contains ``alt`` (0..1), and its question/answer shares."""
+        """How fully an entry (its ``spaced`` text, term counts, bound words and
+        field weights) contains ``alt`` (0..1), and its question/answer shares."""
         total = question = answer = 0.0
         missing = 0
         question_tf, answer_tf = tfs
         question_weight, answer_weight = weights
+        full = self._full
         for stem in alt.stems:
             # BM25F pseudo term frequency of the stem in each field.
             q = question_weight * question_tf.get(stem, 0)
             a = answer_weight * answer_tf.get(stem, 0)
             tf = q + a
             if tf:
-                strength = min(1.0, (tf / (K1 + tf)) / self._full)
+                strength = min(1.0, (tf / (K1 + tf)) / full)
                 total += strength
                 question += strength * q / tf
                 answer += strength * a / tf
@@ -398,25 +404,29 @@ class Index:
             scale *= BOUND_WORD
         if missing:
             scale *= PARTIAL_PHRASE
-        elif len(alt.stems) > 1 and not doc.has_sequence(alt.stems):
+        elif len(alt.stems) > 1 and f" {' '.join(alt.stems)} " not in spaced:
             scale *= SCATTERED_PHRASE
         return total * scale, question * scale, answer * scale
 
     @staticmethod
-    def _phrase(
-        query_text: str,
-        query_stems: set[str],
-        phrasing: tuple[str, ...],
-        weights: tuple[float, ...],
-    ) -> float:
+    def _phrase(query_text: str, query_stems: set[str], phrasing: _Phrasing) -> float:
         """0..100: the query's wording against one question, and how much of that
         question (weighted by rarity) the query asks about. The second part
         prefers "pain between shoulder blades" over a question that adds "neck".
         """
-        similarity = fuzz.token_sort_ratio(query_text, " ".join(phrasing))
-        asked = sum(w for t, w in zip(phrasing, weights) if t in query_stems)
-        precision = 100 * asked / sum(weights) if weights else 0.0
+        text, stems, weights, total = phrasing
+        similarity = fuzz.token_sort_ratio(query_text, text)
+        asked = sum(w for t, w in zip(stems, weights) if t in query_stems)
+        precision = 100 * asked / total if weights else 0.0
         return (similarity + precision) / 2
+
+    def _phrasings(self, doc: _Doc) -> tuple[_Phrasing, ...]:
+        """The entry's questions ready for ``_phrase``."""
+        out = []
+        for stems in doc.phrasings:
+            rarity = tuple(self.idf(self._df(t)) for t in stems)
+            out.append((" ".join(stems), stems, rarity, sum(rarity)))
+        return tuple(out)
 
     def _prepare(self, query: str) -> _Query | None:
         concepts = self.vocabulary.concepts(query)
@@ -457,21 +467,22 @@ class Index:
         unpacked = self._unpacked.get(i)
         if unpacked is None:
             doc = self._doc(i)
-            rarity = tuple(tuple(self.idf(self._df(t)) for t in p) for p in doc.phrasings)
-            unpacked = (doc, doc.term_counts(), rarity, self._bound_words(doc))
+            counts = doc.term_counts()
+            unpacked = (
+                doc, doc.spaced(), counts, frozenset(counts[0].keys() | counts[1].keys()),
+                self._field_weights(doc), self._phrasings(doc), self._bound_words(doc),
+            )
             if not self._prune:
                 self._unpacked[i] = unpacked
-        doc, tfs, rarity, bound = unpacked
+        doc, spaced, tfs, held, weights, phrasings, bound = unpacked
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
-        held = tfs[0].keys() | tfs[1].keys()
-        weights = self._field_weights(doc)
         # An entry with none of the query's words is scored on wording alone.
         concepts = zip(q.concepts, q.weights, q.reach) if not held.isdisjoint(q.stems) else ()
         for concept, weight, reach in concepts:
             # An entry holding no word of an alternative scores 0 for it.
             matches = [
-                (self._match(a, doc, tfs, bound, weights), a) for a, stems in reach
+                (self._match(a, spaced, tfs, bound, weights), a) for a, stems in reach
                 if not held.isdisjoint(stems)
             ]
             if not matches:
@@ -496,10 +507,7 @@ class Index:
             if explain:
                 matched.append(_explain_term(concept, alt, weight, best))
         coverage /= q.total_weight
-        # The rarity of each question word, for the phrase part of the score.
-        phrase = max(
-            self._phrase(q.text, q.stems, p, w) for p, w in zip(doc.phrasings, rarity)
-        )
+        phrase = max(self._phrase(q.text, q.stems, p) for p in phrasings)
         score = 100 * COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * phrase
         if not explain:
             return Hit(doc.entry, round(score, 2))
@@ -726,10 +734,7 @@ class Index:
             for posting, factor in stems:
                 mass += factor * posting.lookup(i)
             bound += cap * min(1.0, mass)
-        phrase = max(
-            self._phrase(q.text, q.stems, p, tuple(self.idf(self._df(t)) for t in p))
-            for p in self._doc(i).phrasings
-        )
+        phrase = max(self._phrase(q.text, q.stems, p) for p in self._phrasings(self._doc(i)))
         return bound + (1 - COVERAGE_SHARE) * phrase
 
     def _admit_by_wording(
