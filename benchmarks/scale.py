@@ -70,8 +70,9 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
         naive.append(time.perf_counter() - t)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux: MiB
     if servable:
-        raw = cache._read_store(str(path))
-        slot = cache._slot(cache._key(raw)) if raw is not None else None
+        with path.open("rb") as stream:
+            key = cache._key(stream, path.stat().st_size)
+        slot = cache._slot(key) if key is not None else None
         if slot is not None:
             cache.write_cache(slot, index)
     times.sort()

@@ -22,7 +22,7 @@ from processes import MODULE, assert_no_crash, environment, one_error_line, run
 
 from backfaq.cli import cli
 from backfaq.errors import StoreError
-from backfaq.store import bundled_path, load_store
+from backfaq.store import bundled_path, collector_paused, load_store
 from backfaq.text import printable
 
 TINY: dict[str, Any] = {
@@ -367,3 +367,19 @@ def test_loading_leaves_the_cycle_collector_as_it_was(tmp_path: Path, enabled: b
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_frozen_load_leaves_its_objects_out_of_the_collectors_sight() -> None:
+    """What a whole-process command loads is frozen; anything else is not."""
+    before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            kept = load_store()
+        assert gc.get_freeze_count() == before
+        with collector_paused(freeze=True):
+            kept = load_store()
+        assert gc.get_freeze_count() > before + len(kept.entries)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()  # back where the tests can collect them
+

@@ -7,6 +7,7 @@ Every test runs with its own empty cache directory (conftest.py).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import marshal
 import os
@@ -58,8 +59,14 @@ def cache_files() -> list[Path]:
     return sorted(cache_root().glob("*")) if cache_root().exists() else []
 
 
+def key_of(raw: bytes) -> str:
+    key = cache._key(io.BytesIO(raw), len(raw))
+    assert key is not None
+    return key
+
+
 def slot_of(path: Path) -> tuple[Path, bytes]:
-    slot = cache._slot(cache._key(path.read_bytes()))
+    slot = cache._slot(key_of(path.read_bytes()))
     assert slot is not None
     return Path(slot[0]), slot[1]
 
@@ -124,9 +131,28 @@ def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
     assert cached.store.synonyms == built.store.synonyms
 
 
-def test_a_store_is_keyed_by_a_blake2b_hash_of_its_bytes(faq: Path) -> None:
+def test_a_small_store_is_keyed_by_a_blake2b_hash_of_its_bytes(faq: Path) -> None:
     raw = faq.read_bytes()
-    assert cache._key(raw) == hashlib.blake2b(raw, digest_size=20).hexdigest()
+    assert len(raw) < cache.SHA256_FROM
+    assert key_of(raw) == "blake2b-" + hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
+def test_a_large_store_is_keyed_by_a_sha256_of_its_bytes_read_in_chunks(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "SHA256_FROM", 1)
+    monkeypatch.setattr(cache, "CHUNK", 1000)  # the bundled store is many chunks
+    raw = faq.read_bytes()
+    assert key_of(raw) == "sha256-" + hashlib.sha256(raw).hexdigest()
+    _, loads = open_counting(faq)
+    _, loads_again = open_counting(faq)
+    assert (loads, loads_again) == (1, 0)
+
+
+def test_a_file_growing_past_the_limit_gets_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_BYTES", 10)
+    assert cache._key(io.BytesIO(b"x" * 10), 10) is not None
+    assert cache._key(io.BytesIO(b"x" * 11), 10) is None
 
 
 def same_crc32(base: bytes, crc: int) -> bytes:
@@ -194,10 +220,27 @@ def test_the_index_is_built_from_the_bytes_hashed_not_a_store_loaded_before(
     assert loads == 0 and cached.search("zanzibar").hits
 
 
+def test_a_store_edited_while_it_is_hashed_is_not_cached_under_the_old_hash(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = json.loads(faq.read_text(encoding="utf-8"))
+    doc["entries"][0]["answer"] += " Zanzibar."
+    real_read_cache = cache.read_cache
+
+    def edit_on_a_miss(slot: Any, path: str) -> Any:
+        faq.write_text(json.dumps(doc), encoding="utf-8")  # in place, as an editor may
+        return real_read_cache(slot, path)
+
+    monkeypatch.setattr(cache, "read_cache", edit_on_a_miss)
+    index, loads = open_counting(faq)
+    assert loads == 1 and index.search("zanzibar").hits  # the new bytes, parsed
+    assert cache_files() == []  # not cached under the hash of the old ones
+
+
 def test_the_file_is_named_and_headed_by_version_store_code_and_machine(faq: Path) -> None:
     open_counting(faq)
     [path] = cache_files()
-    key = cache._key(faq.read_bytes())
+    key = key_of(faq.read_bytes())
     assert path.name.startswith(f"index-{cache.__version__}-{key}-")
     expected, header = slot_of(faq)
     assert path == expected and path.read_bytes().startswith(header)
@@ -462,12 +505,13 @@ def test_a_cached_store_takes_the_name_it_is_opened_by(faq: Path, tmp_path: Path
 
 
 def test_a_device_or_an_empty_file_is_never_read_for_the_cache(tmp_path: Path) -> None:
-    assert cache._read_store(os.devnull) is None
+    assert cache._open_store(os.devnull) is None
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"")
-    assert cache._read_store(str(empty)) is None
-    assert cache._read_store(str(tmp_path)) is None  # a directory
-    assert cache._read_store(str(tmp_path / "missing.json")) is None
+    assert cache._open_store(str(empty)) is None
+    assert cache._open_store(str(tmp_path)) is None  # a directory
+    assert cache._open_store(str(tmp_path / "missing.json")) is None
+    assert cache._open_store("nul\0byte.json") is None
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -477,7 +521,7 @@ def test_a_pipe_is_never_read_for_the_cache(tmp_path: Path) -> None:
     writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # so opening it does not block
     try:
         os.write(writer, b"{}")
-        assert cache._read_store(str(fifo)) is None
+        assert cache._open_store(str(fifo)) is None
         assert os.read(writer, 2) == b"{}"  # nothing was taken from the pipe
     finally:
         os.close(writer)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from processes import (
     MODULE,
     assert_no_crash,
@@ -28,6 +29,7 @@ from processes import (
 )
 
 import backfaq.cli
+from backfaq.cli import cli
 from backfaq.model import Store
 from backfaq.store import load_store
 
@@ -293,6 +295,28 @@ def test_main_exit_codes(
         backfaq.cli.main()
     assert exit_info.value.code == code
     assert_no_crash(capsys.readouterr().err)
+
+
+def test_only_main_treats_the_command_as_the_whole_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[bool] = []
+    real_index = backfaq.cli.App.index
+
+    def noting(app: backfaq.cli.App) -> Any:
+        seen.append(app.whole_process)
+        return real_index.fget(app)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(backfaq.cli.App, "index", property(noting))
+    monkeypatch.setattr(sys, "argv", ["backfaq", "ask", "chin tucks", "--format", "json"])
+    with pytest.raises(SystemExit) as exit_info:
+        backfaq.cli.main()
+    assert exit_info.value.code == 0 and json.loads(capsys.readouterr().out)["results"]
+    assert seen and all(seen)
+    # Afterwards (as in a test runner, which lives on), nothing is frozen for good.
+    assert backfaq.cli.App.whole_process is False
+    assert CliRunner().invoke(cli, ["ask", "chin tucks"]).exit_code == 0
+    assert seen[-1] is False
 
 
 # --- Ctrl-C in a real process ----------------------------------------------------------

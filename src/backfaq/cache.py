@@ -3,12 +3,13 @@
 Building the index of a 100,000-entry store takes seconds, loading it back a
 fraction of that; even the bundled store loads from the cache in a sixth of
 the time it takes to parse, check and index it (1 ms against 6). The cache
-file is named and headed by backfaq's version and a BLAKE2b hash of the
+file is named and headed by backfaq's version and a cryptographic hash of the
 store file's bytes, so an edited store or a new backfaq never meets an old
-index. Its header also holds the cache format, the Python and kind of machine
-that wrote it, and the size and time of backfaq's own modules, so a changed
-module in a source checkout is not served an index built by the old code. A
-CRC-32 of the payload catches a damaged file before it is read.
+index, and no store can be made to pass for another. Its header also holds
+the cache format, the Python and kind of machine that wrote it, and the size
+and time of backfaq's own modules, so a changed module in a source checkout
+is not served an index built by the old code. A CRC-32 of the payload
+catches a damaged file before it is read.
 
 The payload is ``marshal`` data: builtins only, so loading it runs no code
 (unlike pickle), and the module is built into Python, so it costs nothing to
@@ -21,6 +22,7 @@ is skipped: the query is answered all the same.
 
 from __future__ import annotations
 
+import io
 import marshal
 import os
 import stat
@@ -38,6 +40,12 @@ from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
 CACHE_FORMAT = 4  # bump when the saved Index changes shape
+# From this store file size on, its key is a SHA-256 (hashlib's, which uses the
+# processor's SHA instructions); below it a BLAKE2b, whose module imports in a
+# tenth of the time hashlib takes (0.3 ms against 3), more than a small
+# store's hash costs.
+SHA256_FROM = 8 * 2**20
+CHUNK = 2**20  # a store file is hashed a chunk at a time: never copied whole
 MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
 MAP_FROM = 2**20  # a cache file this large is mapped rather than read
 KEEP = 4  # cache files kept; the least recently used (old versions of a store) go
@@ -130,26 +138,40 @@ def _slot(key: str) -> _Slot | None:
     return os.path.join(directory, name), header
 
 
-def _key(raw: bytes) -> str:
-    """A store's identity in the cache: a BLAKE2b hash of its file's bytes.
+def _key(stream: io.BufferedIOBase, size: int) -> str | None:
+    """A store's identity in the cache: a cryptographic hash of the bytes left
+    in ``stream``, which should hold ``size`` of them; None past MAX_BYTES.
 
-    Taken from ``_blake2``, where hashlib itself takes BLAKE2 from: hashlib
-    costs about 3 ms to import, more than the bundled store's index takes to
-    load. A cryptographic hash, because a checksum can be forged: a store
-    made to match another's would be served the other's answers.
+    A hash, not a checksum, because a checksum can be forged: a store made to
+    match another's would be served the other's index and answers.
     """
-    try:
-        from _blake2 import blake2b
-    except ImportError:  # a Python without the module: hashlib has its own
-        from hashlib import blake2b
-    return blake2b(raw, digest_size=20).hexdigest()
+    hasher: Any
+    if size < SHA256_FROM:
+        try:
+            from _blake2 import blake2b  # where hashlib itself takes BLAKE2 from
+        except ImportError:  # a Python without the module: hashlib has its own
+            from hashlib import blake2b
+        hasher = blake2b(digest_size=20)
+    else:
+        import hashlib
+
+        hasher = hashlib.sha256()
+    buffer = bytearray(min(size + 1, CHUNK))
+    total = 0
+    with memoryview(buffer) as view:
+        while read := stream.readinto(buffer):
+            total += read
+            if total > MAX_BYTES:  # a file that keeps growing
+                return None
+            hasher.update(view[:read])
+    return f"{hasher.name}-{hasher.hexdigest()}"
 
 
-def _read_store(path: str) -> bytes | None:
-    """The bytes of the store file at ``path``, or None when the cache should
-    leave the file to the store loader, which reads it or says what is wrong:
-    a pipe or a device (it could be read only once, or never end), an empty
-    file, one too large to be a store, one that cannot be opened.
+def _open_store(path: str) -> tuple[io.BufferedReader, int] | None:
+    """The store file at ``path``, open, and its size; None when the cache
+    should leave the file to the store loader, which reads it or says what is
+    wrong: a pipe or a device (it could be read only once, or never end), an
+    empty file, one too large to be a store, one that cannot be opened.
     """
     try:
         # Non-blocking, so that a named pipe without a writer is not waited on.
@@ -157,34 +179,44 @@ def _read_store(path: str) -> bytes | None:
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with open(fd, "rb", closefd=False) as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= MAX_BYTES:
+            return open(fd, "rb"), info.st_size
     except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return raw if 0 < len(raw) <= MAX_BYTES else None
+        pass
+    os.close(fd)
+    return None
 
 
 def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     """The index of the store file at ``path``, from the cache when it holds
     one for these exact bytes.
 
-    Otherwise the index is built from ``load(raw)``, where ``raw`` is the
-    bytes just hashed, so the index cached under a hash is always the index of
-    those bytes, however the file changes meanwhile. ``raw`` is None when the
-    file is not one to cache (see ``_read_store``): ``load`` reads it itself.
+    Otherwise the index is built from ``load(raw)``, ``raw`` being the file's
+    bytes, and cached only if they are the bytes hashed: the index cached
+    under a hash is always the index of those bytes, however the file changes
+    meanwhile. ``raw`` is None when the file is not one to cache (see
+    ``_open_store``) or cannot be read: ``load`` reads it itself, or says why not.
     """
-    raw = _read_store(path)
-    slot = _slot(_key(raw)) if raw is not None else None
-    if slot is not None:
-        cached = read_cache(slot, path)
-        if cached is not None:
-            return cached
+    opened = _open_store(path)
+    if opened is None:
+        return Index(load(None))
+    stream, size = opened
+    with stream:
+        try:
+            key = _key(stream, size)
+            slot = _slot(key) if key is not None else None
+            cached = read_cache(slot, path) if slot is not None else None
+            if cached is not None:
+                return cached
+            stream.seek(0)
+            raw: bytes | None = stream.read(MAX_BYTES + 1)
+        except OSError:
+            slot, raw = None, None
+    if raw is None or not 0 < len(raw) <= MAX_BYTES:
+        return Index(load(None))
     index = Index(load(raw))
-    if slot is not None:
+    if slot is not None and _key(io.BytesIO(raw), len(raw)) == key:
         write_cache(slot, index)
     return index
 

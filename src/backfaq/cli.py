@@ -53,6 +53,13 @@ class NotFound(click.ClickException):
 class App:
     """What a command needs, loaded only when it first asks for it."""
 
+    # True while a command is the whole process (main() sets it): what the App
+    # loads then lives until exit, so it is frozen out of the cycle collector's
+    # sight once made, which spares a pass over all of it (about 50 ms at
+    # 100,000 entries). Run in a longer-lived process (a test), it stays
+    # collectable: frozen objects are never freed from cycles.
+    whole_process = False
+
     def __init__(self, data: str | None) -> None:
         self.data = data
         self._store: Store | None = None
@@ -62,7 +69,10 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = self._load_store(None)
+            from backfaq.store import collector_paused
+
+            with collector_paused(freeze=self.whole_process):
+                self._store = self._load_store(None)
         return self._store
 
     def _load_store(self, raw: bytes | None) -> Store:
@@ -80,12 +90,13 @@ class App:
         """The search index, from the user cache (store and all) when it has it."""
         if self._index is None:
             from backfaq.cache import open_index
-            from backfaq.store import bundled_path
+            from backfaq.store import bundled_path, collector_paused
 
             path = bundled_path() if self.data is None else self.data
             # Built from the bytes the cache hashed, never from a store loaded
             # earlier: the file may have changed since.
-            self._index = open_index(path, self._load_store)
+            with collector_paused(freeze=self.whole_process):
+                self._index = open_index(path, self._load_store)
             self._store = self._index.store
         return self._index
 
@@ -464,6 +475,7 @@ def main() -> None:
     make_streams_safe()
     if sys.stdout is None:  # started with standard output closed
         _fail("cannot write output: standard output is closed")
+    App.whole_process = True
     try:
         code = _run()
     except KeyboardInterrupt:
@@ -474,6 +486,8 @@ def main() -> None:
     except OSError as exc:
         _discard_stdout()
         _fail(f"cannot write output: {exc.strerror or exc}")
+    finally:
+        App.whole_process = False  # for a caller that runs main() in its own process
     sys.exit(code)
 
 
