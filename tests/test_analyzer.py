@@ -21,6 +21,7 @@ from backfaq.analyzer import STOP_WORDS, fold, stem, terms, words
         ("blades , as", "blades as"),
         ("  spaced\tout\n", "spaced out"),
         ("?!.,", ""),
+        ("snake_case 2x\x07bell ２ ﬁt", "snake case 2x bell 2 fit"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:
