@@ -78,12 +78,14 @@ _TermCounts = tuple[dict[str, int], dict[str, int]]  # question, answer
 # One question as the phrase part of the score takes it: its stems joined, the
 # stems, each one's rarity, and their sum.
 _Phrasing = tuple[str, tuple[str, ...], tuple[float, ...], float]
-# An entry ready to score: its text (as _Doc and spaced), term counts, the stems
-# it holds, its BM25F field weights, its questions and the words it only uses
-# inside synonym phrases.
+# Each stem's BM25F strength in an entry (0..1), and its question and answer shares.
+_Strengths = dict[str, tuple[float, float, float]]
+# An entry ready to score: its text (as _Doc and spaced), the strengths of its
+# stems (of the query's only, for a pruned search, which unpacks an entry per
+# query), the stems it holds, its questions and the words it only uses inside
+# synonym phrases.
 _Unpacked = tuple[
-    "_Doc", str, _TermCounts, frozenset[str], tuple[float, float], tuple[_Phrasing, ...],
-    frozenset[str],
+    "_Doc", str, _Strengths, frozenset[str], tuple[_Phrasing, ...], frozenset[str],
 ]
 
 
@@ -368,29 +370,38 @@ class Index:
         a_norm = 1 - B + B * len(doc.answer) / self.avg_answer_len
         return QUESTION_WEIGHT / q_norm, ANSWER_WEIGHT / a_norm
 
-    def _match(
-        self, alt: Alternative, spaced: str, tfs: _TermCounts,
-        bound: frozenset[str], weights: tuple[float, float],
-    ) -> tuple[float, float, float]:
-        """How fully an entry (its ``spaced`` text, term counts, bound words and
-        field weights) contains ``alt`` (0..1), and its question/answer shares."""
-        total = question = answer = 0.0
-        missing = 0
-        question_tf, answer_tf = tfs
-        question_weight, answer_weight = weights
+    def _strengths(self, doc: _Doc, stems: Iterable[str] | None = None) -> _Strengths:
+        """The BM25F strength of each of the entry's stems (or of ``stems``
+        it holds), with the question's and the answer's shares of it."""
+        question_tf, answer_tf = doc.term_counts()
+        question_weight, answer_weight = self._field_weights(doc)
         full = self._full
-        for stem in alt.stems:
+        out = {}
+        for stem in {*question_tf, *answer_tf} if stems is None else stems:
             # BM25F pseudo term frequency of the stem in each field.
             q = question_weight * question_tf.get(stem, 0)
             a = answer_weight * answer_tf.get(stem, 0)
             tf = q + a
             if tf:
                 strength = min(1.0, (tf / (K1 + tf)) / full)
-                total += strength
-                question += strength * q / tf
-                answer += strength * a / tf
-            else:
+                out[stem] = (strength, strength * q / tf, strength * a / tf)
+        return out
+
+    def _match(
+        self, alt: Alternative, spaced: str, strengths: _Strengths, bound: frozenset[str]
+    ) -> tuple[float, float, float]:
+        """How fully an entry (its ``spaced`` text, stems' strengths and bound
+        words) contains ``alt`` (0..1), and its question/answer shares."""
+        total = question = answer = 0.0
+        missing = 0
+        for stem in alt.stems:
+            found = strengths.get(stem)
+            if found is None:
                 missing += 1
+            else:
+                total += found[0]
+                question += found[1]
+                answer += found[2]
         # A phrase is one idea: an entry with only some of its words, or with
         # all of them far apart, gets less ("back" alone is not "back to back
         # days"; "shoulder pull ... muscles" is not "pulled muscle").
@@ -464,14 +475,14 @@ class Index:
         unpacked = self._unpacked.get(i)
         if unpacked is None:
             doc = self._doc(i)
-            counts = doc.term_counts()
+            strengths = self._strengths(doc, q.stems if self._prune else None)
             unpacked = (
-                doc, doc.spaced(), counts, frozenset(counts[0].keys() | counts[1].keys()),
-                self._field_weights(doc), self._phrasings(doc), self._bound_words(doc),
+                doc, doc.spaced(), strengths, frozenset(strengths),
+                self._phrasings(doc), self._bound_words(doc),
             )
             if not self._prune:
                 self._unpacked[i] = unpacked
-        doc, spaced, tfs, held, weights, phrasings, bound = unpacked
+        doc, spaced, strengths, held, phrasings, bound = unpacked
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
         # An entry with none of the query's words is scored on wording alone.
@@ -479,7 +490,7 @@ class Index:
         for concept, weight, reach in concepts:
             # An entry holding no word of an alternative scores 0 for it.
             matches = [
-                (self._match(a, spaced, tfs, bound, weights), a) for a, stems in reach
+                (self._match(a, spaced, strengths, bound), a) for a, stems in reach
                 if not held.isdisjoint(stems)
             ]
             if not matches:
