@@ -149,6 +149,19 @@ def test_a_large_store_is_keyed_by_a_sha256_of_its_bytes_read_in_chunks(
     assert (loads, loads_again) == (1, 0)
 
 
+def test_a_python_without_blake2_keys_every_store_by_sha256(
+    faq: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    monkeypatch.setitem(sys.modules, "_blake2", None)  # as if built without it
+    raw = faq.read_bytes()
+    assert key_of(raw) == "sha256-" + hashlib.sha256(raw).hexdigest()
+    _, loads = open_counting(faq)
+    _, loads_again = open_counting(faq)
+    assert (loads, loads_again) == (1, 0)
+    result = runner.invoke(cli, ["ask", QUERIES[0], "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["results"]
+
+
 def test_a_file_growing_past_the_limit_gets_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_BYTES", 10)
     assert cache._key(io.BytesIO(b"x" * 10), 10) is not None
@@ -471,6 +484,64 @@ def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatc
         newest, _ = slot_of(faq)
         os.utime(newest, (n, n))
     assert len(cache_files()) == 2 and newest in cache_files()
+
+
+def test_cleaning_up_skips_what_is_not_a_cache_file(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dangling link or a directory named like a temporary file is left
+    alone, and does not stop old cache files from going."""
+    monkeypatch.setattr(cache, "KEEP", 2)
+    root = cache_root()
+    root.mkdir(parents=True)
+    link = root / f".tmp-1-aaaaaaaaaaaa{cache.SUFFIX}"
+    link.symlink_to(root / "nowhere")
+    folder = root / f".tmp-2-bbbbbbbbbbbb{cache.SUFFIX}"
+    folder.mkdir()
+    old = time.time() - cache.ORPHAN_AFTER - 60
+    os.utime(folder, (old, old))
+    os.utime(link, (old, old), follow_symlinks=False)
+    doc = json.loads(faq.read_text(encoding="utf-8"))
+    for n in range(4):
+        doc["entries"][0]["answer"] += f" Edit {n}."
+        faq.write_text(json.dumps(doc), encoding="utf-8")
+        open_counting(faq)
+    assert len([p for p in cache_files() if p.name.startswith("index-")]) == 2
+    assert link.is_symlink() and folder.is_dir()
+
+
+def test_cleaning_up_goes_on_when_a_file_vanishes_meanwhile(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "KEEP", 1)
+    open_counting(faq)
+    real_scandir = os.scandir
+
+    class Vanishing:
+        """A directory entry whose file another process has just renamed."""
+
+        name = f".tmp-9-cccccccccccc{cache.SUFFIX}"
+        path = "gone"
+
+        def stat(self, **kwargs: Any) -> os.stat_result:
+            raise FileNotFoundError(2, "No such file or directory")
+
+    class Listing:
+        def __init__(self, directory: str) -> None:
+            self.entries = [Vanishing(), *real_scandir(directory)]
+
+        def __enter__(self) -> list[Any]:
+            return self.entries
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(cache.os, "scandir", Listing)
+    with faq.open("a") as stream:
+        stream.write("\n")
+    open_counting(faq)  # a second cache file: the first must go
+    monkeypatch.setattr(cache.os, "scandir", real_scandir)
+    assert len(cache_files()) == 1
 
 
 def test_the_least_recently_used_cache_file_goes_first(

@@ -10,14 +10,17 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from processes import MODULE, assert_no_crash, environment, run
 
+import backfaq.store
 from backfaq.cli import App, cli
 from backfaq.interactive import PROMPT, Session
 from backfaq.model import Store
+from backfaq.store import bundled_path
 
 POSIX = os.name == "posix"
 PROMPT_BYTES = PROMPT.encode()
@@ -238,6 +241,35 @@ def test_interactive_refuses_json(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["interactive", "--format", "json"])
     assert result.exit_code == 2
     assert "not JSON" in result.stderr
+
+
+def test_a_store_edited_while_the_prompt_is_open_is_read_once(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt reads the store (and its index) before it opens; a store
+    broken by an edit afterwards does not end the session."""
+    path = tmp_path / "faq.json"
+    path.write_bytes(Path(bundled_path()).read_bytes())
+    loads: list[object] = []
+    real_load = backfaq.store.load_store
+
+    def counting(*args: Any) -> Store:
+        loads.append(args)
+        return real_load(*args)
+
+    real_run = Session.run
+
+    def run_after_an_edit(self: Session) -> int:
+        path.write_text('{"broken', encoding="utf-8")
+        return real_run(self)
+
+    monkeypatch.setattr(backfaq.store, "load_store", counting)
+    monkeypatch.setattr(Session, "run", run_after_an_edit)
+    result = runner.invoke(cli, ["--data", str(path), "interactive", "--format", "plain"],
+                           input="chin tucks\n:quit\n")
+    assert result.exit_code == 0, result.output
+    assert "id: fix-upper-back-and-neck-posture" in result.output
+    assert len(loads) == 1  # parsed once, with the index
 
 
 # --- the session loop with scripted input ---------------------------------------------

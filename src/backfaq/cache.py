@@ -145,14 +145,15 @@ def _key(stream: io.BufferedIOBase, size: int) -> str | None:
     A hash, not a checksum, because a checksum can be forged: a store made to
     match another's would be served the other's index and answers.
     """
-    hasher: Any
+    hasher: Any = None
     if size < SHA256_FROM:
         try:
             from _blake2 import blake2b  # where hashlib itself takes BLAKE2 from
-        except ImportError:  # a Python without the module: hashlib has its own
-            from hashlib import blake2b
-        hasher = blake2b(digest_size=20)
-    else:
+        except ImportError:  # a Python built without it: SHA-256 then
+            pass
+        else:
+            hasher = blake2b(digest_size=20)
+    if hasher is None:
         import hashlib
 
         hasher = hashlib.sha256()
@@ -174,8 +175,10 @@ def _open_store(path: str) -> tuple[io.BufferedReader, int] | None:
     empty file, one too large to be a store, one that cannot be opened.
     """
     try:
-        # Non-blocking, so that a named pipe without a writer is not waited on.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        # Non-blocking, so that a named pipe without a writer is not waited on;
+        # binary, so that Windows hands over the bytes as they are.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     try:
@@ -325,14 +328,23 @@ def _forget_old(directory: str) -> None:
     with os.scandir(directory) as found:
         for entry in found:
             name = entry.name
-            if name.startswith("index-") and name.endswith(SUFFIX):
-                files.append((entry.stat().st_mtime, entry.path))
-            elif name.startswith(".tmp-") and entry.stat().st_mtime < orphaned:
+            ours = name.startswith("index-") and name.endswith(SUFFIX)
+            if not (ours or name.startswith(".tmp-")):
+                continue
+            try:  # another process may remove or rename it meanwhile
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue  # never ours: left alone
+            if ours:
+                files.append((info.st_mtime, entry.path))
+            elif info.st_mtime < orphaned:
                 orphans.append(entry.path)
     for old in [path for _, path in sorted(files)[:-KEEP]] + orphans:
         try:
             os.unlink(old)
-        except FileNotFoundError:
+        except OSError:
             pass
 
 

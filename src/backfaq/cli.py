@@ -187,7 +187,9 @@ def _is_terminal(stream: object) -> bool:
 def _interact(app: App, *, fmt: str, quiet: bool) -> int:
     from backfaq.interactive import Session, enable_line_editing
 
-    _ = app.store  # a store that cannot be used is reported before the prompt opens
+    # A store that cannot be used is reported before the prompt opens, and the
+    # index comes with it: the file read once, however it is edited later.
+    _ = app.index
     if _is_terminal(sys.stdin):
         enable_line_editing()
     return Session(app, fmt=fmt, quiet=quiet).run()
