@@ -283,7 +283,9 @@ class Index:
         for i in range(len(self)):
             doc = self._doc(i)
             question_tf, answer_tf = doc.term_counts()
-            # As in _match, so that a stored strength is exactly what scoring finds.
+            # As in _strengths, so that a stored strength is exactly what scoring
+            # finds; written out here because the tuples _strengths makes would
+            # cost a tenth of a large store's build.
             question_weight, answer_weight = self._field_weights(doc)
             for term in {*question_tf, *answer_tf}:
                 q = question_weight * question_tf.get(term, 0)
