@@ -235,3 +235,18 @@ def test_control_characters_are_refused_with_their_line(bad: str) -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(PageError, match="unknown page format 'html'"):
         parse_page("Why?\nBecause.", name="p.txt", fmt="html")
+
+
+def test_statement_headings_at_the_question_level_are_questions() -> None:
+    """Support pages often state a problem as a heading ("The red light is
+    blinking") among headings that ask; short labels stay labels."""
+    page = parse_page(
+        "# Help\n\n## How do I descale it?\n\nRun the descale program.\n\n"
+        "## The red light is blinking\n\nFill the water tank.\n\n"
+        "## Returns\n\nSee our returns page.\n",
+        name="help.md",
+    )
+    assert page.pairs == (
+        Pair("How do I descale it?", "Run the descale program."),
+        Pair("The red light is blinking", "Fill the water tank."),
+    )

@@ -9,6 +9,7 @@ of blank lines are normalised, as in the curated store.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -27,6 +28,7 @@ FURNITURE = frozenset(
         "print", "print this page", "back to top", "advertisement", "skip to content",
     }
 )
+STATEMENT_WORDS = 4  # words a heading needs to be a question said as a statement
 TITLE_MAX = 120  # a longer line before the first question is an introduction
 BULLET = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u2043\u2219\u00b7]\s|\d{1,3}[.)]\s)")
 ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -189,8 +191,13 @@ def _blocks(lines: list[str]) -> list[_Heading | str]:
 def _parse_markdown(lines: list[str]) -> Page:
     blocks = _blocks(lines)
     # In a page whose questions end in '?', other headings are section labels
-    # (they end the answer above them) or, deeper than the question, part of it.
-    marked = any(b.text.endswith("?") for b in blocks if isinstance(b, _Heading))
+    # (they end the answer above them) or, deeper than the question, part of it;
+    # but a heading of a few words at the questions' own level is a question
+    # said as a statement ("The red light is blinking"), as support pages
+    # write them; section labels are shorter ("Extra reading", "Returns").
+    levels = Counter(b.level for b in blocks if isinstance(b, _Heading) and b.text.endswith("?"))
+    marked = bool(levels)
+    question_level = levels.most_common(1)[0][0] if levels else 0
     title: str | None = None
     pairs: list[tuple[str, list[str]]] = []
     answer: list[str] | None = None  # where the lines go; None drops them
@@ -203,7 +210,7 @@ def _parse_markdown(lines: list[str]) -> Page:
             continue
         elif title is None and not pairs and block.level == 1 and not block.text.endswith("?"):
             title, answer = block.text, None
-        elif block.text.endswith("?") or not marked:
+        elif block.text.endswith("?") or not marked or _statement(block, question_level):
             pairs.append((block.text, []))
             answer, level = pairs[-1][1], block.level
         elif answer is not None and block.level > level:
@@ -211,6 +218,11 @@ def _parse_markdown(lines: list[str]) -> Page:
         else:
             answer = None
     return Page(title, "markdown", tuple(Pair(q, _answer(_dedent(a))) for q, a in pairs))
+
+
+def _statement(heading: _Heading, question_level: int) -> bool:
+    """A heading at the questions' level long enough to be a problem said plainly."""
+    return heading.level == question_level and len(heading.text.split()) >= STATEMENT_WORDS
 
 
 def _dedent(lines: list[str]) -> list[str]:
