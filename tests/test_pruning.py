@@ -1,8 +1,10 @@
 """Pruning changes how much is scored, never what is found.
 
 The pruned search must return exactly what the full scan returns: the same
-entries, scores and explanations, the same no-answer decisions and closest
-misses, with and without a topic, so the quality numbers cannot move.
+entries, scores and explanations, the same answer / no-answer decisions and
+closest misses, with and without a topic, so the quality numbers cannot move.
+The decision reads only the best entry, which the pruned search finds exactly,
+so it needs no bound of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import quality
 import synthetic
 
-from backfaq.index import MIN_MARGIN, PRUNE_FROM, Index, SearchResult
+from backfaq.index import PRUNE_FROM, Index, SearchResult
 from backfaq.model import Store
 from backfaq.store import build_store
 
@@ -32,6 +34,8 @@ def outcome(result: SearchResult) -> tuple[Any, ...]:
     return (
         [(h.entry.id, h.score, h.explain) for h in result.hits],
         [(h.entry.id, h.score, h.explain) for h in result.closest],
+        result.decision,
+        result.best and (result.best.entry.id, result.best.score),
     )
 
 
@@ -70,7 +74,11 @@ def test_every_labelled_query_finds_the_same(
 
 
 def ids(index: Index) -> quality.Search:
-    return lambda q: [h.entry.id for h in index.search(q, limit=5).hits]
+    def search(q: str) -> quality.Ranked:
+        result = index.search(q, limit=5)
+        best = (result.hits or result.closest)[:1]
+        return quality.Ranked([h.entry.id for h in result.hits], best[0].entry.id if best else None)
+    return search
 
 
 def test_quality_numbers_are_the_same(pruned: Index, full: Index) -> None:
@@ -83,26 +91,20 @@ def test_quality_numbers_are_the_same(pruned: Index, full: Index) -> None:
 def test_the_labelled_queries_take_every_path(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The equality above covers each way the pruned search decides: the margin
-    settled by its bound, the fallback to a full scan, and entries found by
-    wording alone."""
+    """The equality above covers each way the pruned search decides: answered
+    and rejected queries, and entries found by wording alone."""
     index = Index(store, prune=True)
-    calls: dict[str, list[Any]] = {"bound": [], "scan": [], "wording": []}
+    calls: list[Any] = []
 
-    def spy(name: str, method: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            calls[name].append(result)
-            return result
-        return wrapper
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return admit_by_wording(*args, **kwargs)
 
-    monkeypatch.setattr(index, "_surely_above_the_rest", spy("bound", index._surely_above_the_rest))
-    monkeypatch.setattr(index, "_search_all", spy("scan", index._search_all))
-    monkeypatch.setattr(index, "_admit_by_wording", spy("wording", index._admit_by_wording))
-    for q in QUERIES:
-        index.search(q)
-    assert True in calls["bound"] and False in calls["bound"]
-    assert calls["scan"] and calls["wording"]
+    admit_by_wording = index._admit_by_wording
+    monkeypatch.setattr(index, "_admit_by_wording", spy)
+    answered = {bool(index.search(q).hits) for q in QUERIES}
+    assert answered == {True, False}
+    assert calls
 
 
 def test_a_store_with_real_word_statistics_finds_the_same(synthetic_store: Store) -> None:
@@ -118,46 +120,3 @@ def test_a_store_with_real_word_statistics_finds_the_same(synthetic_store: Store
         != outcome(full.search(q, limit=limit, topic=scope))
     ]
     assert differ == []
-
-
-def test_the_margin_bound_never_says_yes_wrongly(pruned: Index) -> None:
-    """Whenever the bound says the best entry stands MIN_MARGIN above the mean
-    of the rest, scoring every entry agrees; the labelled queries include ones
-    where it does not stand that far above, so a careless bound would show."""
-    narrow = 0
-    wrong = []
-    for query in QUERIES:
-        q = pruned._prepare(query)
-        if q is None:
-            continue
-        scores = sorted((pruned._score(i, q).score for i in range(len(pruned))), reverse=True)
-        top, rest = scores[0], scores[1:]
-        margin = top - sum(rest) / len(rest)
-        narrow += margin < MIN_MARGIN
-        if pruned._surely_above_the_rest(q, top) and margin < MIN_MARGIN:
-            wrong.append(query)
-    assert narrow > 0
-    assert wrong == []
-
-
-@pytest.mark.parametrize("prune", [True, False])
-@pytest.mark.parametrize("topic", [None, "see-a-doctor"])
-def test_hits_for_chosen_entries_match_an_unlimited_search(
-    store: Store, prune: bool, topic: str | None
-) -> None:
-    """What a caller that wants a few entries' scores (say, urgent-care ones)
-    gets without asking the search for every entry."""
-    index = Index(store, prune=prune)
-    doctor = [e.id for e in store.entries if e.topic == "see-a-doctor"]
-    chosen = [e.id for e in store.entries[::5]] + doctor + ["no-such-entry"]
-    differ = []
-    found = 0
-    for query in QUERIES:
-        every = index.search(query, limit=len(store.entries), topic=topic).hits
-        expected = {h.entry.id: (h.score, h.explain) for h in every if h.entry.id in chosen}
-        hits = index.hits_for(query, chosen, topic=topic)
-        if {k: (h.score, h.explain) for k, h in hits.items()} != expected:
-            differ.append(query)
-        found += len(hits)
-    assert differ == []
-    assert found > 0

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz, process
 
 from backfaq import analyzer
+from backfaq.decision import Decision, Evidence, decide
 from backfaq.model import Entry, Hit, Store
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
 
@@ -67,11 +68,18 @@ _SLACK = 0.01
 
 
 class SearchResult(NamedTuple):
-    """Ranked hits; when there are none, ``closest`` holds the nearest misses."""
+    """Ranked hits; when there are none, ``closest`` holds the nearest misses.
+    ``decision`` says why the query was answered or not."""
 
     query: str
     hits: tuple[Hit, ...]
     closest: tuple[Hit, ...] = ()
+    decision: Decision | None = None
+    best: Hit | None = None  # the best answer in the whole store, whatever the topic
+
+
+# The evidence of a query with no content word at all.
+_NOTHING = Evidence(0.0, 0.0, 0.0, 0.0)
 
 
 _TermCounts = tuple[dict[str, int], dict[str, int]]  # question, answer
@@ -146,12 +154,12 @@ class _Query:
     """What every entry is scored against for one query."""
 
     __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "anchored",
-                 "doc_counts", "reach")
+                 "doc_counts", "reach", "unit", "unknown", "unknown_words")
 
     def __init__(
         self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
         stems: set[str], anchored: bool, doc_counts: list[int],
-        reach: list[list[tuple[Alternative, frozenset[str]]]],
+        reach: list[list[tuple[Alternative, frozenset[str]]]], unit: float,
     ) -> None:
         self.concepts = concepts
         # Per concept, the alternatives the store holds a word of: one it
@@ -163,6 +171,13 @@ class _Query:
         self.stems = stems
         self.anchored = anchored
         self.doc_counts = doc_counts
+        # The weight of a word found in one entry: the unit of the decision's
+        # absolute evidence, so that it reads the same on any store's size.
+        self.unit = unit
+        # The concepts no entry holds a word of: evidence of another subject.
+        unheld = [c for c, r in zip(range(len(concepts)), reach) if not r]
+        self.unknown = sum(weights[c] for c in unheld) / unit
+        self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
 
 class Index:
@@ -424,11 +439,9 @@ class Index:
         question (weighted by rarity) the query asks about. The second part
         prefers "pain between shoulder blades" over a question that adds "neck".
         """
-        text, stems, weights, total = phrasing
+        text = phrasing[0]
         similarity = fuzz.token_sort_ratio(query_text, text)
-        asked = sum(w for t, w in zip(stems, weights) if t in query_stems)
-        precision = 100 * asked / total if weights else 0.0
-        return (similarity + precision) / 2
+        return (similarity + 100 * _asked(query_stems, phrasing)) / 2
 
     def _phrasings(self, doc: _Doc) -> tuple[_Phrasing, ...]:
         """The entry's questions ready for ``_phrase``."""
@@ -438,7 +451,7 @@ class Index:
             out.append((" ".join(stems), stems, rarity, sum(rarity)))
         return tuple(out)
 
-    def _prepare(self, query: str) -> _Query | None:
+    def _prepare(self, query: str | analyzer.Query) -> _Query | None:
         concepts = self.vocabulary.concepts(query)
         if not concepts:
             return None
@@ -469,6 +482,7 @@ class Index:
             anchored,
             doc_counts,
             reach,
+            self.idf(1),
         )
 
     def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
@@ -522,8 +536,11 @@ class Index:
         if not explain:
             return Hit(doc.entry, round(score, 2))
         scale = 100 * COVERAGE_SHARE / q.total_weight
+        asked = max(_asked(q.stems, p) for p in phrasings)
         why = {
             "coverage": round(coverage, 3),
+            "matched": round(coverage * q.total_weight / q.unit, 3),
+            "asked": round(asked, 3),
             "fields": {
                 "question": round(question * scale, 2),
                 "answer": round(answer * scale, 2),
@@ -534,83 +551,57 @@ class Index:
         return Hit(doc.entry, round(score, 2), why)
 
     def search(
-        self, query: str, *, limit: int = 3, topic: str | None = None, explain: bool = True
+        self, query: str | analyzer.Query, *, limit: int = 3, topic: str | None = None,
+        explain: bool = True,
     ) -> SearchResult:
         """The best entries for ``query``, best first; no hits when nothing fits.
 
-        ``explain=False`` may leave the hits' explanations out, which saves
-        time when nobody will read them (batch mode)."""
-        q = self._prepare(query)
+        Whether the query is answerable at all is decided on the best entry of
+        the whole store, before the topic filter (a topic of one entry has no
+        background), by ``decision.decide``; every hit shown must pass it too.
+        ``explain`` is accepted for callers that will not read explanations;
+        the decision reads them, so hits carry them either way."""
+        analysed = analyzer.analyse(query)
+        query = analysed.text
+        q = self._prepare(analysed)
         if q is None:
-            return SearchResult(query, ())
-        floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
-        if not self._prune:
-            return self._search_all(query, q, floor, limit, topic, explain=explain)
-        # Whether the query is answerable at all is decided over the whole
-        # store, before the topic filter: a topic of one entry has no background.
+            return SearchResult(query, (), decision=decide(_NOTHING))
         wanted = max(limit, 3)
-        best = self._top(q, 3 if topic else wanted, None)
-        if best[0].score < floor:
-            return SearchResult(query, (), tuple(best[:3]))
-        if not self._surely_above_the_rest(q, best[0].score):
-            return self._search_all(query, q, floor, limit, topic)
-        in_scope = self._top(q, wanted, topic) if topic else best
-        hits = tuple(h for h in in_scope if h.score >= floor)[:limit]
-        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]))
-
-    def hits_for(
-        self, query: str, ids: Iterable[str], *, topic: str | None = None
-    ) -> dict[str, Hit]:
-        """The hits ``search(query, limit=<every entry>, topic=topic)`` would hold
-        for the entries ``ids``, by id (one it would not return is left out),
-        without ranking the whole store: a few chosen entries' scores, such as
-        urgent-care entries shown beside the best answers, cost a pruned
-        search and a few full scores instead of scoring every entry."""
-        q = self._prepare(query)
-        if q is None or not self.search(query, limit=1).hits:  # not answerable
-            return {}
-        floor = ANCHORED_MIN_SCORE if q.anchored else MIN_SCORE
-        out = {}
-        for entry_id in ids:
-            i = self._positions.get(entry_id)
-            if i is None or (topic is not None and self.store.entries[i].topic != topic):
-                continue
-            hit = self._score(i, q)
-            if hit.score >= floor:
-                out[entry_id] = hit
-        return out
+        if self._prune:
+            best = self._top(q, 3 if topic else wanted, None)
+        else:
+            best = self._ranked(q, None, 3 if topic else wanted)
+        verdict = decide(self._evidence(q, best[0]))
+        if not verdict.answer:
+            return SearchResult(query, (), tuple(best[:3]), verdict)
+        if topic is None:
+            in_scope = best
+        elif self._prune:
+            in_scope = self._top(q, wanted, topic)
+        else:
+            in_scope = self._ranked(q, topic, wanted)
+        hits = tuple(h for h in in_scope if decide(self._evidence(q, h)).answer)[:limit]
+        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
 
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {e.id: i for i, e in enumerate(self.store.entries)}
 
-    def _search_all(
-        self, query: str, q: _Query, floor: float, limit: int, topic: str | None,
-        *, explain: bool = True,
-    ) -> SearchResult:
-        """Score every entry: the reference the pruned search must agree with.
-        Only the entries returned are scored again with their explanation."""
-        scored = [self._score(i, q, explain=False) for i in range(len(self))]
+    def _ranked(self, q: _Query, topic: str | None, k: int) -> list[Hit]:
+        """The ``k`` best entries (of ``topic``) by a full scan, the reference the
+        pruned search must agree with: every entry is scored without its
+        explanation, then the ``k`` shown are scored again with it."""
+        scored = [self._score(i, q, explain=False) for i in range(len(self))
+                  if topic is None or self.store.entries[i].topic == topic]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
-
-        def shown(hits: list[Hit]) -> tuple[Hit, ...]:
-            if not explain:
-                return tuple(hits)
-            return tuple(self._score(self._positions[h.entry.id], q) for h in hits)
-
-        if not self._answerable(scored, floor):
-            return SearchResult(query, (), shown(scored[:3]))
-        in_scope = [h for h in scored if topic is None or h.entry.topic == topic]
-        hits = shown([h for h in in_scope if h.score >= floor][:limit])
-        return SearchResult(query, hits, () if hits else shown(in_scope[:3]))
+        return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]
 
     @staticmethod
-    def _answerable(scored: list[Hit], floor: float) -> bool:
-        """The best must reach ``floor`` and stand MIN_MARGIN above the others' mean."""
-        top, rest = scored[0].score, scored[1:]
-        if top < floor:
-            return False
-        return not rest or top - sum(h.score for h in rest) / len(rest) >= MIN_MARGIN
+    def _evidence(q: _Query, hit: Hit) -> Evidence:
+        """What the decision reads about ``hit`` as the answer to ``q``."""
+        why = hit.explain
+        return Evidence(why["matched"], why["coverage"], round(q.unknown, 3), why["asked"],
+                        q.unknown_words)
 
     def _concept_stems(self, q: _Query) -> list[list[tuple[_Posting, float]]]:
         """Per concept, each stem's posting and how much one unit of its strength
@@ -623,35 +614,6 @@ class Index:
                     factors[stem] += alt.factor / len(alt.stems)
             out.append([(p, f) for s, f in factors.items() if (p := self._posting(s))])
         return out
-
-    def _surely_above_the_rest(self, q: _Query, top: float) -> bool:
-        """Whether ``top`` stands MIN_MARGIN above the mean of the other entries,
-        by an upper bound of their sum; False means "not sure", not "no".
-
-        An entry's coverage of a concept is at most 1 and at most the summed
-        strengths of the concept's stems in it. Its phrase part is half
-        token-sort similarity, which two texts' lengths bound (an edit per
-        letter of difference), and half precision, which is 0 unless a question
-        holds a query word. All of these add up over the store in a few steps.
-        """
-        n = len(self)
-        if n == 1:
-            return True
-        total = 0.0
-        for weight, count, stems in zip(q.weights, q.doc_counts, self._concept_stems(q)):
-            mass = sum(p.strength_sum * f for p, f in stems)
-            total += 100 * COVERAGE_SHARE * weight / q.total_weight * min(count, mass)
-        asked = 0
-        for stem in q.stems:
-            posting = self._posting(stem)
-            asked += posting.asked if posting else 0
-        similarity = 0.0
-        size = len(q.text)
-        for (shortest, longest), count in self._question_lengths:
-            closest = min(max(size, shortest), longest)
-            similarity += count * _length_bound(size, closest)
-        total += (1 - COVERAGE_SHARE) * (similarity + 100 * min(n, asked)) / 2 + 0.005 * n
-        return top - (total - top) / (n - 1) >= MIN_MARGIN + _SLACK
 
     def _top(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
         """The ``k`` best entries (of ``topic``, if given), exactly as a full scan
@@ -807,6 +769,14 @@ class _Analyser:
         kept = list(filterfalse(analyzer.STOP_WORDS.__contains__, analyzer.words(text)))
         self.words.update(filter(str.isalpha, kept))
         return list(map(self.stems.__getitem__, kept))
+
+
+def _asked(query_stems: set[str], phrasing: _Phrasing) -> float:
+    """0..1: the rarity-weighted share of a question's stems the query holds."""
+    _, stems, weights, total = phrasing
+    if not total:
+        return 0.0
+    return sum(w for t, w in zip(stems, weights) if t in query_stems) / total
 
 
 def _length_bound(a: int, b: int) -> float:

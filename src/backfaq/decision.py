@@ -1,0 +1,93 @@
+"""Answer or not: whether the best entry a search found really answers the query.
+
+The ranking always has a best entry; this module decides whether it is an
+answer or only the least bad of many wrong ones. The decision reads a few
+numbers about the query and that entry (``Evidence``), each chosen so that it
+keeps its meaning when a message grows long or the store changes:
+
+* ``matched``: the query's concept weight the entry holds, in absolute terms
+  (inverse document frequency, in units of the weight of a word found in one
+  entry of the store). A long message that names "chin tucks" among twenty
+  words of situation keeps all of it; a share of the query would shrink.
+* ``coverage``: the share of the query's weight the entry holds. It still
+  matters for short queries, where one unmatched word is half the question.
+* ``unknown``: the weight of the query's content words that the store never
+  uses (after typo correction), same unit as ``matched``. A word no entry
+  holds is evidence of another subject ("descale my kettle").
+* ``asked``: how much of the entry's own question (rarity weighted) the
+  query asks about, the best of its phrasings.
+
+They are combined by a logistic model whose weights were fitted on backfaq's
+own labelled queries (``benchmarks/queries.jsonl`` over the bundled store, with
+and without its synonyms, and the library store in ``benchmarks/stores``) and
+then rounded; ``benchmarks/quality.py`` measures them per kind of query. The
+model is monotone where it should be: more matched weight, coverage or
+question asked never turns an answer into a rejection, more unknown weight
+never turns a rejection into an answer. That is what lets the pruned search
+decide from its best entry alone.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+# The fitted model: logit = BIAS + sum of weight * feature. See the module
+# docstring for where the numbers come from; THRESHOLD is the probability an
+# answer needs.
+WEIGHTS = {"matched": 1.55, "coverage": 3.8, "unknown": -0.18, "asked": 1.3}
+BIAS = -2.55
+THRESHOLD = 0.5
+
+
+class Evidence(NamedTuple):
+    """What the decision reads about a query and its best entry (see the module doc)."""
+
+    matched: float
+    coverage: float
+    unknown: float
+    asked: float
+    unknown_words: tuple[str, ...] = ()
+
+
+class Decision(NamedTuple):
+    """The verdict on a query, with the numbers behind it for ``--explain``."""
+
+    answer: bool
+    confidence: float  # 0..1, the model's probability that the best entry answers
+    evidence: Evidence
+
+    def reasons(self) -> list[str]:
+        """Why the query was (or was not) answered, in words a person can check."""
+        e = self.evidence
+        lines = [
+            f"confidence {self.confidence:.2f} (an answer needs {THRESHOLD:.2f})",
+            f"matched weight {e.matched:.2f}, {e.coverage:.0%} of the query;"
+            f" {e.asked:.0%} of the best question asked",
+        ]
+        if e.unknown_words:
+            words = ", ".join(e.unknown_words[:8])
+            lines.append(f"words the store never uses: {words} (weight {e.unknown:.2f})")
+        if not self.answer:
+            lines.append(_main_reason(e))
+        return lines
+
+
+def confidence(evidence: Evidence) -> float:
+    """The model's probability that the entry behind ``evidence`` answers the query."""
+    logit = BIAS + sum(w * getattr(evidence, name) for name, w in WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def decide(evidence: Evidence) -> Decision:
+    p = confidence(evidence)
+    return Decision(p >= THRESHOLD, round(p, 3), evidence)
+
+
+def _main_reason(e: Evidence) -> str:
+    """The single biggest reason for a rejection."""
+    if e.matched == 0:
+        return "rejected: no entry holds any of the query's words"
+    if e.unknown > e.matched:
+        return "rejected: more of the query is about things the store never mentions"
+    return "rejected: too little of the query is found in any one entry"
