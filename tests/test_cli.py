@@ -91,7 +91,7 @@ def test_every_command_in_every_format(
         data = json.loads(out)
         if command == "ask":
             assert isinstance(data, dict)
-            assert set(data) == {"query", "notice", "results", "disclaimer"}
+            assert set(data) == {"query", "notice", "urgent", "results", "disclaimer"}
             assert data["query"] == QUERY and data["results"]
             assert data["notice"] is None and data["disclaimer"] == DISCLAIMER
         elif command == "show":
@@ -344,7 +344,7 @@ def test_off_topic_json(runner: CliRunner, query: str) -> None:
     result = run(runner, "ask", query, "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
-        "query": query, "notice": None, "results": [], "disclaimer": DISCLAIMER
+        "query": query, "notice": None, "urgent": [], "results": [], "disclaimer": DISCLAIMER
     }
     assert "No good answer" in result.stderr
 

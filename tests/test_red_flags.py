@@ -115,29 +115,31 @@ def test_the_store_marks_the_see_a_doctor_advice_urgent(store: Store) -> None:
 # --- composition --------------------------------------------------------------------
 
 
-def test_compose_adds_an_urgent_entry_after_the_best(store: Store, red_flags: RedFlags) -> None:
+def test_compose_puts_the_urgent_entry_under_the_notice(store: Store, red_flags: RedFlags) -> None:
     ranked = Index(store).search("pins and needles", limit=len(store.entries)).hits
     assert ranked[0].entry.id != URGENT
     signs = red_flags.find("pins and needles")
     answer = compose(store, "pins and needles", ranked, signs, limit=1)
     assert answer.notice == notice_text(signs)
-    assert [h.entry.id for h in answer.hits] == [ranked[0].entry.id, URGENT]
+    assert [e.id for e in answer.urgent] == [URGENT]
+    assert answer.hits == (ranked[0],)  # ranked as it would be without the warning
 
 
 def test_compose_without_hits_still_shows_the_urgent_entry(store: Store) -> None:
-    flags = store.red_flags[:1]
-    answer = compose(store, "x", (), flags, limit=3)
-    assert [h.entry.id for h in answer.hits] == [URGENT]
-    assert answer.hits[0].score == 0.0
+    answer = compose(store, "x", (), store.red_flags[:1], limit=3)
+    assert [e.id for e in answer.urgent] == [URGENT]
+    assert answer.hits == ()
+    assert answer.answered
 
 
-def test_compose_keeps_a_ranked_urgent_entry_and_its_score(store: Store) -> None:
+def test_compose_leaves_the_ranking_as_it_is(store: Store) -> None:
     urgent = store.entry(URGENT)
     other = store.entries[0]
     assert urgent is not None
     ranked = [Hit(other, 80.0), Hit(urgent, 40.0)]
     answer = compose(store, "x", ranked, store.red_flags[:1], limit=3)
     assert [(h.entry.id, h.score) for h in answer.hits] == [(other.id, 80.0), (URGENT, 40.0)]
+    assert [e.id for e in answer.urgent] == [URGENT]
 
 
 def test_compose_without_signs_is_the_ranking(store: Store) -> None:
@@ -174,14 +176,36 @@ def notice_shown(fmt: str, out: str) -> str | None:
     return " ".join(" ".join(line.strip("│ ").split()) for line in lines[1:end])
 
 
-def result_ids(fmt: str, out: str) -> list[str]:
+def urgent_under_notice(fmt: str, out: str) -> list[str]:
+    """The ids a format shows as urgent-care advice right under the notice,
+    before any ranked answer."""
     if fmt == "json":
-        return [r["id"] for r in json.loads(out)["results"]]
+        return [r["id"] for r in json.loads(out)["urgent"]]
     if fmt == "jsonl":
-        return [json.loads(line)["id"] for line in out.splitlines()]
+        rows = [json.loads(line) for line in out.splitlines()]
+        first = [r["id"] for r in rows if r["rank"] is None]
+        assert rows[: len(first)] == [r for r in rows if r["rank"] is None]
+        return first
     if fmt == "plain":
-        return [line[4:] for line in out.splitlines() if line.startswith("id: ")]
-    return [e for e in [URGENT] if f"id: {e}" in out]
+        blocks = out.split("\n\n")
+        assert blocks[0].startswith("notice: ")
+        return [line[4:] for b in blocks[1:] if b.startswith("urgent: yes")
+                for line in b.splitlines() if line.startswith("id: ")][:1]
+    entry = Store_question(URGENT)
+    lines = out.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("╰"))
+    after = " ".join(lines[end + 1 : end + 3])
+    ranked = [i for i, line in enumerate(lines) if line.startswith("╭─ 1. ")]
+    assert not ranked or ranked[0] > end + 1
+    return [URGENT] if entry[:30] in after else []
+
+
+def Store_question(entry_id: str) -> str:
+    from backfaq.store import load_store
+
+    entry = load_store().entry(entry_id)
+    assert entry is not None
+    return entry.question
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -195,7 +219,7 @@ def test_warning_comes_first_with_the_urgent_entry(
     assert notice is not None, out
     signs = [f for f in store.red_flags if f.id in ALARMING[query]]
     assert notice == notice_text(signs)
-    assert URGENT in result_ids(fmt, out)
+    assert urgent_under_notice(fmt, out) == [URGENT]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -224,17 +248,18 @@ def json_of(runner: CliRunner, query: str) -> dict[str, Any]:
 
 
 def test_urgent_flag_in_json(runner: CliRunner) -> None:
-    results = json_of(runner, "severe pain between shoulder blades")["results"]
-    assert [r["urgent"] for r in results] == [r["id"] == URGENT for r in results]
+    data = json_of(runner, "severe pain between shoulder blades")
+    assert [r["urgent"] for r in data["urgent"]] == [True]
+    assert [r["urgent"] for r in data["results"]] == [r["id"] == URGENT for r in data["results"]]
 
 
 def test_the_urgent_entry_is_shown_outside_the_topic_and_the_limit(runner: CliRunner) -> None:
     code, out = ask(runner, "chest pain and upper back exercises", "json",
                     "--topic", "exercises", "-n", "1")
     assert code == 0
-    results = json.loads(out)["results"]
-    assert [r["topic"] for r in results[:-1]] == ["exercises"]
-    assert results[-1]["id"] == URGENT
+    data = json.loads(out)
+    assert [r["topic"] for r in data["results"]] == ["exercises"]
+    assert [r["id"] for r in data["urgent"]] == [URGENT]
 
 
 def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
@@ -243,12 +268,17 @@ def test_batch_mode_warns_line_by_line(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["notice"] is not None for a in answers] == [False, True, False]
-    assert URGENT in [r["id"] for r in answers[1]["results"]]
+    assert [[r["id"] for r in a["urgent"]] for a in answers] == [[], [URGENT], []]
     assert {a["disclaimer"] for a in answers} == {DISCLAIMER}
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_explain_says_why_an_unranked_urgent_entry_is_shown(runner: CliRunner, fmt: str) -> None:
-    result = runner.invoke(cli, ["ask", "pins and needles", "--explain", "--format", fmt])
-    assert result.exit_code == 0, result.output
-    assert "shown because the query names a warning sign" in result.stdout.replace("\n", " ")
+def test_the_urgent_entry_is_not_shown_twice(runner: CliRunner) -> None:
+    """When the search ranks the urgent-care entry too, a person sees it once,
+    under the notice; JSON keeps it in both lists."""
+    query = "when should I worry about chest pain and upper back pain"
+    data = json_of(runner, query)
+    assert URGENT in [r["id"] for r in data["results"]]
+    code, out = ask(runner, query, "plain")
+    assert code == 0
+    assert out.count(f"id: {URGENT}\n") == 1
+    assert "urgent: yes" in out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 # Every character but a digit or a lowercase letter becomes a space: one pass
@@ -163,11 +164,50 @@ CONTRASTS = (("rather", "than"), ("instead", "of"))
 CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
 
 
+class Query:
+    """A query analysed once: its clauses' folded words, read by every part.
+
+    The index and the decision read ``asked`` (what the query asks, minus
+    what it contrasts away); the warning-sign matcher reads ``denied_view``
+    (the same words, with denials such as "no chest pain" opening clauses of
+    their own). Both are views of one split into clauses, made here.
+    (A plain class: a NamedTuple costs every start-up its definition.)
+    """
+
+    __slots__ = ("text", "clauses", "_asked")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.clauses = tuple(tuple(words(c)) for c in _CLAUSE.split(text))
+        self._asked: list[str] | None = None
+
+    @property
+    def asked(self) -> list[str]:
+        """The folded words of the query minus the ones it contrasts away."""
+        if self._asked is None:
+            self._asked = _kept(self.clauses)
+        return self._asked
+
+    def denied_view(self) -> list[str]:
+        """``asked`` as read for warning signs: "no" and "without" deny what
+        follows them in their clause, and "but", "and"... join a denied sign
+        to a named one ("no fever but chest pain") as separate clauses."""
+        return _kept(_denial_clauses(self.clauses))
+
+
+def analyse(text: str | Query) -> Query:
+    """``text`` as a Query (a Query is passed through, already analysed)."""
+    return text if isinstance(text, Query) else Query(text)
+
+
 def asked_words(query: str) -> list[str]:
     """The folded words of a query minus the ones it contrasts away."""
+    return Query(query).asked
+
+
+def _kept(clauses: Iterable[Sequence[str]]) -> list[str]:
     kept: list[str] = []
-    for clause in _CLAUSE.split(query):
-        clause_words = words(clause)
+    for clause_words in clauses:
         for i in range(len(clause_words)):
             rest = tuple(clause_words[i:])
             starts = CONTRASTS + (CLAUSE_NEGATIONS if i == 0 else ())
@@ -175,6 +215,42 @@ def asked_words(query: str) -> list[str]:
                 break  # the rest of the clause is what the query does not want
             kept.append(clause_words[i])
     return kept
+
+
+# "No longer", "for no reason" and "without trying" deny nothing; "not sure
+# if this is chest pain" and "not able to breathe" deny nothing either.
+_NOT_DENYING = {"no": frozenset({"longer", "reason", "idea"}),
+                "without": frozenset({"trying", "reason", "dieting"})}
+_HEDGES = frozenset({"sure", "certain", "able"})
+_JOINS = frozenset({"but", "and", "although", "though", "yet", "however"})
+
+
+def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
+    """Clauses re-cut so that a denial opens one: "no X" becomes a clause
+    "not X", "without X" one "without X", and joining words start a clause."""
+    out: list[list[str]] = []
+    for clause in clauses:
+        current: list[str] = []
+        out.append(current)
+        hedged = False
+        for i, word in enumerate(clause):
+            following = clause[i + 1] if i + 1 < len(clause) else ""
+            if hedged:
+                hedged = False
+                continue
+            if word == "not" and following in _HEDGES:
+                current.append("un" + following)  # "not sure" reads "unsure"
+                hedged = True
+                continue
+            if word in _NOT_DENYING and following not in _NOT_DENYING[word]:
+                current = ["not" if word == "no" else word]
+                out.append(current)
+                continue
+            if word in _JOINS:
+                current = []
+                out.append(current)
+            current.append(word)
+    return out
 
 
 def terms(text: str) -> list[str]:

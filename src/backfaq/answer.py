@@ -2,7 +2,8 @@
 
 The search ranks entries; this module decides what goes around them. When a
 query names a warning sign, a notice comes first and the store's urgent-care
-entries are among the results, whether or not the search ranked them. Every
+advice stands right under it, as part of the warning rather than as a ranked
+answer; the ranked answers follow, ranked as they would be without it. Every
 renderer draws the same composition, so JSON, plain text and rich panels can
 never disagree about whether someone was warned.
 """
@@ -10,9 +11,10 @@ never disagree about whether someone was warned.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from backfaq.model import Hit, RedFlag, Store
+from backfaq.decision import Decision
+from backfaq.model import Entry, Hit, RedFlag, Store
 
 DISCLAIMER = (
     "General information, not medical advice. For severe, sudden or worrying pain, see a doctor."
@@ -22,21 +24,31 @@ DISCLAIMER = (
 class Answer(NamedTuple):
     """The composed reply to one query.
 
-    ``hits`` are best first; when ``signs`` is not empty, urgent-care entries
-    the ranking left out follow them. ``urgent`` names those entries. ``closest`` holds
-    the nearest misses when there is nothing to show.
+    ``hits`` are the ranked answers, best first, as the search ranked them.
+    When ``signs`` is not empty, ``urgent`` holds the store's urgent-care
+    entries, shown under the notice (a renderer for people does not show one
+    again among the ranked answers; JSON keeps both lists whole). ``closest`` holds
+    the nearest misses when there is nothing to show; ``decision`` says why
+    the query was answered or not (``ask --explain``).
     """
 
     query: str
     hits: tuple[Hit, ...]
     signs: tuple[RedFlag, ...] = ()
-    urgent: frozenset[str] = frozenset()
+    urgent: tuple[Entry, ...] = ()
     closest: tuple[Hit, ...] = ()
+    decision: Decision | None = None
+    elsewhere: Hit | None = None  # with a topic that has no answer: the best outside it
 
     @property
     def notice(self) -> str | None:
         """The warning to show before anything else, when the query names a sign."""
         return notice_text(self.signs) if self.signs else None
+
+    @property
+    def answered(self) -> bool:
+        """Whether there is anything to show: a ranked answer or urgent advice."""
+        return bool(self.hits or self.urgent)
 
 
 def notice_text(signs: Sequence[RedFlag]) -> str:
@@ -56,35 +68,21 @@ def compose(
     *,
     limit: int,
     closest: Sequence[Hit] = (),
+    decision: Decision | None = None,
+    elsewhere: Hit | None = None,
 ) -> Answer:
-    """The reply to ``query`` from the search's ``ranked`` hits (best first, all of
-    them, so an urgent entry keeps its score) and the warning signs it names.
+    """The reply to ``query`` from the search's ``ranked`` hits (best first) and
+    the warning signs it names.
 
-    The best ``limit`` answers are shown in their order; when a sign is
-    named, urgent-care entries outside them follow, keeping their score (0
-    when the search did not rank them). The notice already leads, so the
-    safety answer needs no false rank: it never pushes the best answer down
+    Without a sign, the best ``limit`` hits. With one, the store's urgent-care
+    entries go under the notice and the ranked hits follow, unchanged: the
+    safety advice needs no false rank, and never pushes the best answer down
     or out.
     """
-    top = tuple(ranked[:limit])
     if not signs:
-        return Answer(query, top, closest=tuple(closest))
-    by_id = {h.entry.id: h for h in ranked}
+        return Answer(query, tuple(ranked[:limit]), closest=tuple(closest), decision=decision,
+                      elsewhere=elsewhere)
     urgent = store.urgent_entries
-    ids = frozenset(e.id for e in urgent)
-    shown = {h.entry.id for h in top}
-    hits = top + tuple(
-        by_id.get(e.id) or Hit(e, 0.0, _warning_explanation()) for e in urgent if e.id not in shown
-    )
-    return Answer(query, hits, tuple(signs), ids, () if hits else tuple(closest))
-
-
-def _warning_explanation() -> dict[str, Any]:
-    """Why an urgent-care entry the search did not rank is shown, in the shape
-    of every other explanation (``ask --explain``)."""
-    return {
-        "coverage": 0.0,
-        "fields": {"question": 0.0, "answer": 0.0, "phrase": 0.0},
-        "terms": [],
-        "reason": "shown because the query names a warning sign",
-    }
+    hits = tuple(ranked[:limit])
+    return Answer(query, hits, tuple(signs), urgent, () if hits or urgent else tuple(closest),
+                  decision, elsewhere)

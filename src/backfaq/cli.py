@@ -109,19 +109,19 @@ class App:
         return self._red_flags
 
     def answer(self, text: str, *, limit: int, topic: str | None, explain: bool = True) -> Answer:
-        """Search, look for warning signs, and compose what to show."""
+        """Analyse the query once, search, look for warning signs, compose."""
+        from backfaq.analyzer import analyse
         from backfaq.answer import compose
 
-        result = self.index.search(text, limit=limit, topic=topic, explain=explain)
-        signs = self.red_flags.find(text)
-        ranked = result.hits
-        if signs:
-            # An urgent-care entry the best answers leave out keeps its score.
-            shown = {h.entry.id for h in ranked}
-            urgent = [e.id for e in self.store.urgent_entries if e.id not in shown]
-            extra = self.index.hits_for(text, urgent, topic=topic)
-            ranked += tuple(extra[i] for i in urgent if i in extra)
-        return compose(self.store, text, ranked, signs, limit=limit, closest=result.closest)
+        query = analyse(text)
+        result = self.index.search(query, limit=limit, topic=topic, explain=explain)
+        signs = self.red_flags.find(query)
+        # With a topic that holds no answer, the person is told where one is.
+        elsewhere = None
+        if topic and not result.hits and result.decision and result.decision.answer:
+            elsewhere = result.best
+        return compose(self.store, text, result.hits, signs, limit=limit,
+                       closest=result.closest, decision=result.decision, elsewhere=elsewhere)
 
     def check_topic(self, topic: str | None) -> None:
         if topic is not None and self.store.topic(topic) is None:
@@ -236,13 +236,11 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     app.check_topic(topic)
     answer = app.answer(text, limit=limit, topic=topic, explain=explain or fmt == "rich")
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
-    if answer.hits or fmt in ("json", "jsonl"):
+    if answer.answered or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
-    if not answer.hits:
-        elsewhere = app.index.search(text, limit=1, explain=False).hits if topic else ()
-        message = views.no_answer_message(app.store, answer, topic=topic,
-                                          elsewhere=elsewhere[0] if elsewhere else None)
-        click.echo(message, err=True)
+    if not answer.answered:
+        click.echo(views.no_answer_message(app.store, answer, topic=topic, explain=explain),
+                   err=True)
         raise SystemExit(1)
 
 

@@ -111,7 +111,7 @@ class Session:
 
     def ask(self, text: str) -> None:
         answer = self.app.answer(text, limit=3, topic=None)
-        if answer.hits:
+        if answer.answered:
             data = views.ask_dict(self.app.store, answer, explain=self.fmt == "rich")
             self.renderer().ask(data)
         else:

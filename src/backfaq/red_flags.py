@@ -10,11 +10,10 @@ occurs close together in the query, in any order.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from backfaq.analyzer import STOP_WORDS, asked_words, stem, terms, words
+from backfaq.analyzer import STOP_WORDS, Query, analyse, stem, terms, words
 from backfaq.model import RedFlag, Store
 from backfaq.vocabulary import Vocabulary
 
@@ -22,19 +21,6 @@ from backfaq.vocabulary import Vocabulary
 # phrase's own: "pain in my chest" and "my chest feels tight" match, while
 # "chest stretches for upper back pain" does not.
 SLACK = 2
-
-# "no chest pain" and "without numbness" deny a sign. The analyzer only drops
-# what follows a clause-opening "not", "without" or "except", so "no" is
-# rewritten as a clause-opening "not", "without" opens a clause, and the words
-# that join a denied sign to a named one ("no fever but chest pain") start a
-# new clause. "No longer", "for no reason" and "without trying" deny nothing.
-_NO = re.compile(r"\bno\b(?!\s+(?:longer|reason|idea)\b)", re.IGNORECASE)
-_WITHOUT = re.compile(r"\bwithout\b(?!\s+(?:trying|reason|dieting)\b)", re.IGNORECASE)
-_JOINS = re.compile(r"\b(?:but|and|although|though|yet|however)\b", re.IGNORECASE)
-# "Not sure if this is chest pain" and "not able to breathe" deny nothing:
-# they become "unsure" and "unable" before any "not" opens a clause.
-_HEDGES = re.compile(r"\bnot\s+(sure|certain|able)\b", re.IGNORECASE)
-
 
 class _Token(NamedTuple):
     stem: str
@@ -91,11 +77,12 @@ class RedFlags:
             return _Token(stem(sign_word), stop=False)
         return _Token(stem(store_word), stop=False)
 
-    def find(self, query: str) -> tuple[RedFlag, ...]:
-        """The signs ``query`` names, in the store's order; none when it denies them."""
+    def find(self, query: str | Query) -> tuple[RedFlag, ...]:
+        """The signs ``query`` names, in the store's order; none when it denies them
+        ("no chest pain", "without numbness": see ``Query.denied_view``)."""
         if self._sign_words is None:
             return ()
-        tokens = [self._token(w) for w in asked_words(_clauses(query))]
+        tokens = [self._token(w) for w in analyse(query).denied_view()]
         present = {t.stem for t in tokens}
         found = []
         for flag, phrases, exceptions in zip(self.flags, self._terms, self._exceptions):
@@ -107,13 +94,6 @@ class RedFlags:
             if any(_positions(p, kept) for p in candidates):
                 found.append(flag)
         return tuple(found)
-
-
-def _clauses(query: str) -> str:
-    """``query`` with its denials opening clauses, so the analyzer drops what they deny."""
-    query = _HEDGES.sub(lambda m: "un" + m.group(1), query)
-    query = _WITHOUT.sub(", without", _NO.sub(", not", query))
-    return _JOINS.sub(r", \g<0>", query)
 
 
 def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:

@@ -14,6 +14,7 @@ from backfaq.text import printable
 
 if TYPE_CHECKING:
     from backfaq.importer import Action, ImportPlan  # loaded only by `import`
+    from backfaq.decision import Decision
     from backfaq.store import Problem
 
 
@@ -47,27 +48,43 @@ def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
 
 
 def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
-    """What ``ask`` shows: the notice (or None), the results, the disclaimer."""
-    return {
+    """What ``ask`` shows: the notice (or None) and the urgent-care advice under
+    it, the ranked results, the disclaimer; with ``explain``, the decision."""
+    data = {
         "query": answer.query,
         "notice": answer.notice,
+        "urgent": [entry_dict(store, e) for e in answer.urgent],
         "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
         "disclaimer": DISCLAIMER,
     }
+    if explain and answer.decision is not None:
+        data["decision"] = decision_dict(answer.decision)
+    return data
+
+
+def decision_dict(decision: Decision) -> dict[str, Any]:
+    """The answer / no-answer decision with its evidence and reasons in words."""
+    evidence = decision.evidence._asdict()
+    evidence["unknown_words"] = list(evidence["unknown_words"])
+    return {"answer": decision.answer, "confidence": decision.confidence,
+            "evidence": evidence, "reasons": decision.reasons()}
 
 
 def no_answer_message(
-    store: Store, answer: Answer, *, topic: str | None = None, elsewhere: Hit | None = None
+    store: Store, answer: Answer, *, topic: str | None = None, explain: bool = False
 ) -> str:
     """What to try next when nothing answers: the nearest questions and the topics.
 
-    ``elsewhere`` is the best answer outside ``topic``, when the search found
-    one there: the person is told which topic holds it.
+    With a topic whose entries do not answer, the best answer outside it (when
+    the search found one) is named instead; with ``explain``, why the query
+    was rejected comes first.
     """
     where = f" in topic '{printable(topic)}'" if topic else ""
     lines = [f"No good answer for '{printable(answer.query)}'{where}."]
-    if elsewhere is not None:
-        entry = elsewhere.entry
+    if explain and answer.decision is not None and not answer.decision.answer:
+        lines += [f"why: {reason}" for reason in answer.decision.reasons()]
+    if answer.elsewhere is not None:
+        entry = answer.elsewhere.entry
         lines.append(f"Topic '{entry.topic}' has one: {entry.question} "
                      f"(backfaq show {entry.id})")
     elif answer.closest:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, asked_words, stem, words
+from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, Query, analyse, stem, words
 
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
 CORRECTION_FACTOR = {1: 0.85, 2: 0.7}  # by edit distance
@@ -149,11 +149,11 @@ class Vocabulary:
             return word, 0
         return best[2], int(best[0])
 
-    def tokens(self, query: str, max_terms: int = 64) -> list[Token]:
+    def tokens(self, query: str | Query, max_terms: int = 64) -> list[Token]:
         """The query's words; content words corrected towards the store's vocabulary."""
         out: list[Token] = []
         content = 0
-        for typed in asked_words(query):
+        for typed in analyse(query).asked:
             if typed in STOP_WORDS:
                 out.append(Token(typed, typed, stem(typed), 0, stop=True))
                 continue
@@ -205,7 +205,7 @@ class Vocabulary:
         ]
         return sorted(kept + alone, key=lambda m: (m.start, m.end))
 
-    def concepts(self, query: str) -> list[Concept]:
+    def concepts(self, query: str | Query) -> list[Concept]:
         """Group the query's words into concepts, expanding synonym phrases."""
         concepts: list[Concept] = []
         seen: set[tuple[tuple[str, ...], ...]] = set()

@@ -63,6 +63,9 @@ class JsonRenderer:
         if self.lines:
             # Each line stands alone, so each carries the warning and the caveat.
             around = {k: data[k] for k in ("notice", "disclaimer") if k in data}
+            # The urgent-care advice comes first, unranked, as in every format.
+            for entry in data.get("urgent", ()):
+                self._write({"query": data["query"], "rank": None, **around, **entry})
             for rank, result in enumerate(data["results"], 1):
                 self._write({"query": data["query"], "rank": rank, **around, **result})
         else:

@@ -47,12 +47,25 @@ class PlainRenderer:
         if data.get("notice"):
             self.out.write(f"notice: {data['notice']}\n")
             blocks += 1
+        # The urgent-care advice belongs to the warning: right under it, unranked.
+        for entry in data.get("urgent", ()):
+            self.out.write("\n")
+            self._record(entry, {"urgent": "yes"})
+            blocks += 1
+        shown = {entry["id"] for entry in data.get("urgent", ())}
         for rank, result in enumerate(data["results"], 1):
+            if result["id"] in shown:
+                continue  # already under the notice; the ranks stay those of JSON
             if blocks:
                 self.out.write("\n")
             self._record(result, {"rank": rank, "score": f"{result['score']:.1f}"})
             if "explain" in result:
                 _explain(self.out, result["explain"])
+            blocks += 1
+        if "decision" in data:
+            self.out.write("\n" if blocks else "")
+            for reason in data["decision"]["reasons"]:
+                self.out.write(f"decision: {reason}\n")
             blocks += 1
         if not self.quiet and data.get("disclaimer"):
             if blocks:

@@ -60,7 +60,22 @@ class RichRenderer:
                     Panel(notice, title=Text("Warning", style="bold red"), title_align="left",
                           border_style="red")
                 )
+        for entry in data.get("urgent", ()):
+            # The urgent-care advice is part of the warning: under it, unranked.
+            body = [answer_body(entry["answer"], set())]
+            if not self.quiet:
+                body.append(_footer(entry))
+            if self.quiet:
+                self.console.print(Text(entry["question"], style="bold"), *body)
+                continue
+            self.console.print(
+                Panel(Group(*body), title=Text(entry["question"], style="bold"),
+                      title_align="left", border_style="red")
+            )
+        shown = {entry["id"] for entry in data.get("urgent", ())}
         for rank, result in enumerate(data["results"], 1):
+            if result["id"] in shown:
+                continue  # already under the notice; the ranks stay those of JSON
             explain = result.get("explain", {})
             matched = {s for t in explain.get("terms", []) for s in t["stems"]}
             body: list[Any] = [answer_body(result["answer"], matched)]
@@ -73,7 +88,6 @@ class RichRenderer:
                     self.console.print()
                 self.console.print(Text(result["question"], style="bold"), *body)
                 continue
-            urgent = bool(data.get("notice")) and result.get("urgent", False)
             self.console.print(
                 Panel(
                     Group(*body),
@@ -81,9 +95,12 @@ class RichRenderer:
                     title_align="left",
                     subtitle=Text(f"score {result['score']:.0f}", style="dim"),
                     subtitle_align="right",
-                    border_style="red" if urgent else "cyan",
+                    border_style="cyan",
                 )
             )
+        if self.show_explain and "decision" in data:
+            reasons = "\n".join(f"decision: {r}" for r in data["decision"]["reasons"])
+            self.console.print(Text(reasons, style="dim italic"))
         if not self.quiet and data.get("disclaimer"):
             self.console.print(Text(data["disclaimer"], style="dim italic"))
 
