@@ -13,8 +13,8 @@ from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.text import printable
 
 if TYPE_CHECKING:
-    from backfaq.importer import Action, ImportPlan  # loaded only by `import`
     from backfaq.decision import Decision
+    from backfaq.importer import Action, ImportPlan  # loaded only by `import`
     from backfaq.store import Problem
 
 
@@ -50,7 +50,7 @@ def hit_dict(store: Store, hit: Hit, *, explain: bool) -> dict[str, Any]:
 def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
     """What ``ask`` shows: the notice (or None) and the urgent-care advice under
     it, the ranked results, the disclaimer; with ``explain``, the decision."""
-    data = {
+    data: dict[str, Any] = {
         "query": answer.query,
         "notice": answer.notice,
         "urgent": [entry_dict(store, e) for e in answer.urgent],

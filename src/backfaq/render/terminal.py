@@ -62,14 +62,13 @@ class RichRenderer:
                 )
         for entry in data.get("urgent", ()):
             # The urgent-care advice is part of the warning: under it, unranked.
-            body = [answer_body(entry["answer"], set())]
-            if not self.quiet:
-                body.append(_footer(entry))
+            advice: list[Any] = [answer_body(entry["answer"], set())]
             if self.quiet:
-                self.console.print(Text(entry["question"], style="bold"), *body)
+                self.console.print(Text(entry["question"], style="bold"), *advice)
                 continue
+            advice.append(_footer(entry))
             self.console.print(
-                Panel(Group(*body), title=Text(entry["question"], style="bold"),
+                Panel(Group(*advice), title=Text(entry["question"], style="bold"),
                       title_align="left", border_style="red")
             )
         shown = {entry["id"] for entry in data.get("urgent", ())}
