@@ -6,6 +6,7 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
@@ -384,7 +385,9 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
 
     An answer the store already has becomes another phrasing and source of its
     entry; a question without an answer is skipped. The store is written
-    atomically and its previous version kept as STORE.bak.
+    atomically, one import at a time (others wait for STORE.lock up to
+    BACKFAQ_LOCK_TIMEOUT seconds, default 10), and its previous version kept
+    as STORE.bak.
 
     \b
     Examples:
@@ -395,7 +398,8 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
 
     from backfaq.errors import PageError, UnknownTopic, WriteError
     from backfaq.importer import empty_document, load_pages, load_target, plan_import
-    from backfaq.writer import backup_path, write_store
+    from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
+    from backfaq.writer import backup_path, store_file, write_store
 
     target = into or app.data
     if not target:
@@ -403,21 +407,33 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     for name, value in (("--source-title", source_title), ("--topic", topic)):
         if value is not None and (not value.strip() or not value.isprintable()):
             raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
+    try:
+        timeout = lock_timeout(os.environ.get(TIMEOUT_VARIABLE))
+    except ValueError as exc:
+        raise click.UsageError(printable(str(exc))) from None
     store_path = Path(target)
     try:
-        document = load_target(store_path)
         parsed = load_pages([Path(p) for p in pages],
                             fmt=None if page_format == "auto" else page_format)
-        plan = plan_import(document or empty_document(), parsed, topic=topic,
-                           source_title=source_title)
-        if dry_run:
-            outcome = "dry run, nothing written"
-        elif not plan.changed:
-            outcome = "nothing to change"
-        else:
-            write_store(store_path, plan.document)
-            outcome = (f"written, previous version in {backup_path(store_path)}"
-                       if document is not None else "created")
+        # A dry run takes no lock: it writes nothing, and the store it reads
+        # is a whole one, old or new, whenever it reads it.
+        turn: contextlib.AbstractContextManager[None] = (
+            contextlib.nullcontext() if dry_run
+            else store_lock(store_path, store_file(store_path), timeout=timeout)
+        )
+        with turn:
+            # Read under the lock: what another import wrote meanwhile is kept.
+            document = load_target(store_path)
+            plan = plan_import(document or empty_document(), parsed, topic=topic,
+                               source_title=source_title)
+            if dry_run:
+                outcome = "dry run, nothing written"
+            elif not plan.changed:
+                outcome = "nothing to change"
+            else:
+                write_store(store_path, plan.document)
+                outcome = (f"written, previous version in {backup_path(store_path)}"
+                           if document is not None else "created")
     except UnknownTopic as exc:
         raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     except (StoreError, PageError, WriteError) as exc:

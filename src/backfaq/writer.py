@@ -29,9 +29,17 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def store_file(path: Path) -> Path:
+    """The file a store path names: a symbolic link is written through, never replaced."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def write_store(path: Path, document: dict[str, Any]) -> None:
-    """Replace (or create) the store at ``path`` atomically; raise WriteError on failure."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    """Replace (or create) the store at ``path`` atomically; raise WriteError on failure.
+
+    The caller holds the store's lock (see ``lock``).
+    """
+    target = store_file(path)
     try:
         old_mode = stat.S_IMODE(target.stat().st_mode)
         previous: bytes | None = target.read_bytes()
