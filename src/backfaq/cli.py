@@ -412,6 +412,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     except ValueError as exc:
         raise click.UsageError(printable(str(exc))) from None
     store_path = Path(target)
+    written = False
     try:
         parsed = load_pages([Path(p) for p in pages],
                             fmt=None if page_format == "auto" else page_format)
@@ -432,14 +433,26 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
                 outcome = "nothing to change"
             else:
                 write_store(store_path, plan.document)
+                written = True
                 outcome = (f"written, previous version in {backup_path(store_path)}"
                            if document is not None else "created")
     except UnknownTopic as exc:
         raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     except (StoreError, PageError, WriteError) as exc:
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
-    for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
-        click.echo(printable(line, limit=MESSAGE_LIMIT))
+    try:
+        for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
+            click.echo(printable(line, limit=MESSAGE_LIMIT))
+        if written:
+            sys.stdout.flush()
+    except OSError as exc:
+        if not written:
+            raise  # main() reports it: exit 2, and the store is unchanged
+        # The exit status says what happened to the store: it was written.
+        _discard_stdout()
+        if not isinstance(exc, BrokenPipeError):
+            _warn(f"{store_path}: {outcome}; the summary could not be printed: "
+                  f"{exc.strerror or exc}")
 
 
 @cli.command()
@@ -532,12 +545,24 @@ def _run() -> int:
 
 
 def _discard_stdout() -> None:
+    _discard(sys.stdout)
+
+
+def _discard(stream: Any) -> None:
     """Python's documented recipe: send what is left to /dev/null, so exit stays quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
         pass
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr, if stderr can take it."""
+    try:
+        click.echo(f"Warning: {printable(message, limit=MESSAGE_LIMIT)}", err=True)
+    except OSError:
+        _discard(sys.stderr)
 
 
 def _fail(message: str) -> NoReturn:
