@@ -4,7 +4,9 @@ The new text goes to a temporary file in the store's own directory, is flushed
 to the disk, and only then renamed over the store (a rename within one
 directory is atomic). The previous version is kept beside it as ``STORE.bak``.
 Whatever fails, and wherever, the store is left as it was and no temporary
-file stays behind.
+file stays behind; one a killed writer left (``.STORE.tmp-*``) is removed by
+the next write, which runs under the store's lock (see ``lock``), so it can
+never be a live writer's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -48,6 +51,7 @@ def write_store(path: Path, document: dict[str, Any]) -> None:
     except OSError as exc:
         problem = f"cannot read the current store: {exc.strerror or exc}"
         raise WriteError(str(path), problem) from None
+    remove_orphans(target)
     temporary: list[Path] = []
     try:
         fresh = _write_temporary(target, serialize(document), old_mode, temporary)
@@ -66,9 +70,33 @@ def write_store(path: Path, document: dict[str, Any]) -> None:
                 leftover.unlink()
 
 
+def temporary_prefix(target: Path) -> str:
+    return f".{target.name}.tmp-"
+
+
+def remove_orphans(target: Path) -> None:
+    """Remove the temporary files that writers of ``target`` killed mid-write left.
+
+    Only this store's, by their exact pattern (``mkstemp``'s random tail), and
+    only plain files; an earlier pattern (``.STORE.XXXXXXXX.tmp``) too.
+    """
+    name = re.escape(target.name)
+    orphan = re.compile(rf"\.{name}\.(?:tmp-[a-z0-9_]+|[a-z0-9_]{{8}}\.tmp)")
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for candidate in names:
+        if orphan.fullmatch(candidate):
+            path = target.parent / candidate
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
+
+
 def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]) -> Path:
     """``data`` in a new file beside ``target``, on the disk before this returns."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=temporary_prefix(target))
     temporary.append(Path(name))
     try:
         stream = os.fdopen(fd, "wb")
