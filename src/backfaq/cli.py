@@ -378,16 +378,18 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
               default="auto", show_default=True,
               help="How to read the pages (auto: from the file name and content).")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Replace the store even when it is read-only (its mode is kept).")
 @click.pass_obj
 def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
-            topic: str | None, page_format: str, dry_run: bool) -> None:
+            topic: str | None, page_format: str, dry_run: bool, force: bool) -> None:
     """Add the questions and answers of FAQ pages (text or Markdown) to a store.
 
     An answer the store already has becomes another phrasing and source of its
     entry; a question without an answer is skipped. The store is written
     atomically, one import at a time (others wait for STORE.lock up to
     BACKFAQ_LOCK_TIMEOUT seconds, default 10), and its previous version kept
-    as STORE.bak.
+    as STORE.bak. A read-only store is refused unless --force is given.
 
     \b
     Examples:
@@ -432,7 +434,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             elif not plan.changed:
                 outcome = "nothing to change"
             else:
-                write_store(store_path, plan.document)
+                write_store(store_path, plan.document, force=force)
                 written = True
                 outcome = (f"written, previous version in {backup_path(store_path)}"
                            if document is not None else "created")

@@ -37,26 +37,33 @@ def store_file(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_store(path: Path, document: dict[str, Any]) -> None:
+def write_store(path: Path, document: dict[str, Any], *, force: bool = False) -> None:
     """Replace (or create) the store at ``path`` atomically; raise WriteError on failure.
 
-    The caller holds the store's lock (see ``lock``).
+    The caller holds the store's lock. A store whose owner may not write it is
+    replaced only with ``force``; the new file and the backup get the old
+    one's mode, and its owner and group where that is permitted (root).
     """
     target = store_file(path)
+    data = serialize(document)
     try:
-        old_mode = stat.S_IMODE(target.stat().st_mode)
+        old = target.stat()
         previous: bytes | None = target.read_bytes()
     except FileNotFoundError:
-        old_mode, previous = _default_mode(), None
+        old, previous = None, None
     except OSError as exc:
         problem = f"cannot read the current store: {exc.strerror or exc}"
         raise WriteError(str(path), problem) from None
+    mode = stat.S_IMODE(old.st_mode) if old else _default_mode()
+    owner = (old.st_uid, old.st_gid) if old else None
+    if old and not force:
+        _refuse_read_only(path, target, mode)
     remove_orphans(target)
     temporary: list[Path] = []
     try:
-        fresh = _write_temporary(target, serialize(document), old_mode, temporary)
+        fresh = _write_temporary(target, data, mode, owner, temporary)
         if previous is not None:
-            saved = _write_temporary(target, previous, old_mode, temporary)
+            saved = _write_temporary(target, previous, mode, owner, temporary)
             os.replace(saved, backup_path(target))
             temporary.remove(saved)
         os.replace(fresh, target)
@@ -68,6 +75,17 @@ def write_store(path: Path, document: dict[str, Any]) -> None:
         for leftover in temporary:
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _refuse_read_only(path: Path, target: Path, mode: int) -> None:
+    """A store made read-only is kept so on purpose: never replaced without --force."""
+    if not mode & stat.S_IWUSR:
+        problem = f"read-only (mode {mode:04o})"
+    elif not os.access(target, os.W_OK):
+        problem = f"not writable by this user (mode {mode:04o})"
+    else:
+        return
+    raise WriteError(str(path), f"{problem}; use --force to replace it")
 
 
 def temporary_prefix(target: Path) -> str:
@@ -94,7 +112,8 @@ def remove_orphans(target: Path) -> None:
                     path.unlink()
 
 
-def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]) -> Path:
+def _write_temporary(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None,
+                     temporary: list[Path]) -> Path:
     """``data`` in a new file beside ``target``, on the disk before this returns."""
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=temporary_prefix(target))
     temporary.append(Path(name))
@@ -104,12 +123,25 @@ def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]
         os.close(fd)
         raise
     with stream:
+        if owner is not None:
+            _give_owner(stream.fileno(), owner)
+        if hasattr(os, "fchmod"):
+            os.fchmod(stream.fileno(), mode)
         stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
-        if hasattr(os, "fchmod"):
-            os.fchmod(stream.fileno(), mode)
     return Path(name)
+
+
+def _give_owner(fd: int, owner: tuple[int, int]) -> None:
+    """The old store's owner and group (root replacing a user's store); else leave it."""
+    if not hasattr(os, "fchown"):
+        return
+    current = os.fstat(fd)
+    if (current.st_uid, current.st_gid) == owner:
+        return
+    with contextlib.suppress(PermissionError):
+        os.fchown(fd, *owner)
 
 
 def _default_mode() -> int:
