@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from backfaq import store as _store
 from backfaq.errors import WriteError
 
 
@@ -42,10 +43,15 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
 
     The caller holds the store's lock. A store whose owner may not write it is
     replaced only with ``force``; the new file and the backup get the old
-    one's mode, and its owner and group where that is permitted (root).
+    one's mode, and its owner and group where that is permitted (root). A
+    text the store reader would refuse as too large is never written.
     """
     target = store_file(path)
     data = serialize(document)
+    if len(data) > _store.MAX_BYTES:
+        raise WriteError(str(path), f"too large: the new store would be "
+                                    f"{len(data) / 2**20:.1f} MiB, over the "
+                                    f"{_store.MAX_BYTES // 2**20} MiB limit of a store file")
     try:
         old = target.stat()
         previous: bytes | None = target.read_bytes()
