@@ -47,7 +47,11 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
     text the store reader would refuse as too large is never written.
     """
     target = store_file(path)
-    data = serialize(document)
+    try:
+        data = serialize(document)
+    except UnicodeEncodeError:
+        raise WriteError(str(path), "cannot write: the text holds a lone surrogate, "
+                                    "not Unicode") from None
     if len(data) > _store.MAX_BYTES:
         raise WriteError(str(path), f"too large: the new store would be "
                                     f"{len(data) / 2**20:.1f} MiB, over the "
