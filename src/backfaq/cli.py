@@ -6,6 +6,7 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
@@ -375,14 +376,18 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
               default="auto", show_default=True,
               help="How to read the pages (auto: from the file name and content).")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Replace the store even when it is read-only (its mode is kept).")
 @click.pass_obj
 def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
-            topic: str | None, page_format: str, dry_run: bool) -> None:
+            topic: str | None, page_format: str, dry_run: bool, force: bool) -> None:
     """Add the questions and answers of FAQ pages (text or Markdown) to a store.
 
     An answer the store already has becomes another phrasing and source of its
     entry; a question without an answer is skipped. The store is written
-    atomically and its previous version kept as STORE.bak.
+    atomically, one import at a time (others wait for STORE.lock up to
+    BACKFAQ_LOCK_TIMEOUT seconds, default 10), and its previous version kept
+    as STORE.bak. A read-only store is refused unless --force is given.
 
     \b
     Examples:
@@ -393,7 +398,8 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
 
     from backfaq.errors import PageError, UnknownTopic, WriteError
     from backfaq.importer import empty_document, load_pages, load_target, plan_import
-    from backfaq.writer import backup_path, write_store
+    from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
+    from backfaq.writer import backup_path, store_file, write_store
 
     target = into or app.data
     if not target:
@@ -401,27 +407,52 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     for name, value in (("--source-title", source_title), ("--topic", topic)):
         if value is not None and (not value.strip() or not value.isprintable()):
             raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
-    store_path = Path(target)
     try:
-        document = load_target(store_path)
+        timeout = lock_timeout(os.environ.get(TIMEOUT_VARIABLE))
+    except ValueError as exc:
+        raise click.UsageError(printable(str(exc))) from None
+    store_path = Path(target)
+    written = False
+    try:
         parsed = load_pages([Path(p) for p in pages],
                             fmt=None if page_format == "auto" else page_format)
-        plan = plan_import(document or empty_document(), parsed, topic=topic,
-                           source_title=source_title)
-        if dry_run:
-            outcome = "dry run, nothing written"
-        elif not plan.changed:
-            outcome = "nothing to change"
-        else:
-            write_store(store_path, plan.document)
-            outcome = (f"written, previous version in {backup_path(store_path)}"
-                       if document is not None else "created")
+        # A dry run takes no lock: it writes nothing, and the store it reads
+        # is a whole one, old or new, whenever it reads it.
+        turn: contextlib.AbstractContextManager[None] = (
+            contextlib.nullcontext() if dry_run
+            else store_lock(store_path, store_file(store_path), timeout=timeout)
+        )
+        with turn:
+            # Read under the lock: what another import wrote meanwhile is kept.
+            document = load_target(store_path)
+            plan = plan_import(document or empty_document(), parsed, topic=topic,
+                               source_title=source_title)
+            if dry_run:
+                outcome = "dry run, nothing written"
+            elif not plan.changed:
+                outcome = "nothing to change"
+            else:
+                write_store(store_path, plan.document, force=force)
+                written = True
+                outcome = (f"written, previous version in {backup_path(store_path)}"
+                           if document is not None else "created")
     except UnknownTopic as exc:
         raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     except (StoreError, PageError, WriteError) as exc:
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
-    for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
-        click.echo(printable(line, limit=MESSAGE_LIMIT))
+    try:
+        for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
+            click.echo(printable(line, limit=MESSAGE_LIMIT))
+        if written:
+            sys.stdout.flush()
+    except OSError as exc:
+        if not written:
+            raise  # main() reports it: exit 2, and the store is unchanged
+        # The exit status says what happened to the store: it was written.
+        _discard_stdout()
+        if not isinstance(exc, BrokenPipeError):
+            _warn(f"{store_path}: {outcome}; the summary could not be printed: "
+                  f"{exc.strerror or exc}")
 
 
 @cli.command()
@@ -514,12 +545,24 @@ def _run() -> int:
 
 
 def _discard_stdout() -> None:
+    _discard(sys.stdout)
+
+
+def _discard(stream: Any) -> None:
     """Python's documented recipe: send what is left to /dev/null, so exit stays quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
         pass
+
+
+def _warn(message: str) -> None:
+    """One warning line on stderr, if stderr can take it."""
+    try:
+        click.echo(f"Warning: {printable(message, limit=MESSAGE_LIMIT)}", err=True)
+    except OSError:
+        _discard(sys.stderr)
 
 
 def _fail(message: str) -> NoReturn:

@@ -87,12 +87,24 @@ def load_pages(paths: list[Path], *, fmt: str | None) -> list[tuple[str, Page]]:
     """Read and parse every page; any page without an answered question is an error."""
     pages: list[tuple[str, Page]] = []
     for path in paths:
+        if not _is_text(path.name):
+            # Its name would be the source's "file": a store holds only text.
+            raise PageError(str(path), "the file name is not UTF-8 text; rename the page")
         page = parse_page(read_page(path), name=str(path), fmt=fmt)
         if not any(pair.answer for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
             raise PageError(str(path), f"{found} found (as {page.format})")
         pages.append((str(path), page))
     return pages
+
+
+def _is_text(name: str) -> bool:
+    """Whether ``name`` is Unicode text (undecodable bytes arrive as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def plan_import(

@@ -24,6 +24,10 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Text a terminal would act on (escape sequences, bells, carriage returns):
 # never served. An answer may hold newlines (its steps) and tabs.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a store's text may not hold: control characters, and lone surrogates
+# (a JSON escape such as "\ud800" alone), which no UTF-8 file can hold.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # Each record kind: required string fields, optional list-of-string fields.
 _TOPIC = ("id", "title", "description")
@@ -218,8 +222,8 @@ def _check_records(
                     )
                 elif not item.strip():
                     problems.append(Problem(f"{where}.{name}[{j}]", "empty"))
-                elif CONTROL.search(item) or "\n" in item:
-                    problems.append(Problem(f"{where}.{name}[{j}]", "contains control characters"))
+                elif (unsafe := _unsafe(item, newlines=False)) is not None:
+                    problems.append(Problem(f"{where}.{name}[{j}]", unsafe))
         ident = record.get("id")
         if isinstance(ident, str) and ident.strip():
             if ident in seen:
@@ -237,8 +241,24 @@ def _check_string(record: dict[str, Any], name: str, where: str, problems: list[
         problems.append(Problem(f"{where}.{name}", f"expected a string, got {_kind(record[name])}"))
     elif not record[name].strip():
         problems.append(Problem(f"{where}.{name}", "empty"))
-    elif CONTROL.search(record[name]) or (name != "answer" and "\n" in record[name]):
-        problems.append(Problem(f"{where}.{name}", "contains control characters"))
+    elif (unsafe := _unsafe(record[name], newlines=name == "answer")) is not None:
+        problems.append(Problem(f"{where}.{name}", unsafe))
+
+
+def _unsafe(text: str, *, newlines: bool) -> str | None:
+    """Why ``text`` cannot be served or written back, or None when it can."""
+    found = _UNSAFE.search(text)
+    if found is None:
+        return None if newlines or "\n" not in text else "contains control characters"
+    return _surrogate(found.group()) or "contains control characters"
+
+
+def _surrogate(text: str) -> str | None:
+    """A lone surrogate in ``text``, which could not be written back as UTF-8."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"contains a lone surrogate \\u{ord(found.group()):04x}, not Unicode text"
 
 
 def _check_synonyms(doc: dict[str, Any], problems: list[Problem]) -> None:
@@ -254,6 +274,8 @@ def _check_synonyms(doc: dict[str, Any], problems: list[Problem]) -> None:
         for j, phrase in enumerate(group):
             if not isinstance(phrase, str) or not phrase.strip():
                 problems.append(Problem(f"{where}[{j}]", "expected a non-empty string"))
+            elif (surrogate := _surrogate(phrase)) is not None:
+                problems.append(Problem(f"{where}[{j}]", surrogate))
 
 
 def _check_red_flags(doc: dict[str, Any], problems: list[Problem]) -> None:

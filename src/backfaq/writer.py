@@ -4,7 +4,9 @@ The new text goes to a temporary file in the store's own directory, is flushed
 to the disk, and only then renamed over the store (a rename within one
 directory is atomic). The previous version is kept beside it as ``STORE.bak``.
 Whatever fails, and wherever, the store is left as it was and no temporary
-file stays behind.
+file stays behind; one a killed writer left (``.STORE.tmp-*``) is removed by
+the next write, which runs under the store's lock (see ``lock``), so it can
+never be a live writer's.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from backfaq import store as _store
 from backfaq.errors import WriteError
 
 
@@ -29,22 +33,47 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def write_store(path: Path, document: dict[str, Any]) -> None:
-    """Replace (or create) the store at ``path`` atomically; raise WriteError on failure."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+def store_file(path: Path) -> Path:
+    """The file a store path names: a symbolic link is written through, never replaced."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def write_store(path: Path, document: dict[str, Any], *, force: bool = False) -> None:
+    """Replace (or create) the store at ``path`` atomically; raise WriteError on failure.
+
+    The caller holds the store's lock. A store whose owner may not write it is
+    replaced only with ``force``; the new file and the backup get the old
+    one's mode, and its owner and group where that is permitted (root). A
+    text the store reader would refuse as too large is never written.
+    """
+    target = store_file(path)
     try:
-        old_mode = stat.S_IMODE(target.stat().st_mode)
+        data = serialize(document)
+    except UnicodeEncodeError:
+        raise WriteError(str(path), "cannot write: the text holds a lone surrogate, "
+                                    "not Unicode") from None
+    if len(data) > _store.MAX_BYTES:
+        raise WriteError(str(path), f"too large: the new store would be "
+                                    f"{len(data) / 2**20:.1f} MiB, over the "
+                                    f"{_store.MAX_BYTES // 2**20} MiB limit of a store file")
+    try:
+        old = target.stat()
         previous: bytes | None = target.read_bytes()
     except FileNotFoundError:
-        old_mode, previous = _default_mode(), None
+        old, previous = None, None
     except OSError as exc:
         problem = f"cannot read the current store: {exc.strerror or exc}"
         raise WriteError(str(path), problem) from None
+    mode = stat.S_IMODE(old.st_mode) if old else _default_mode()
+    owner = (old.st_uid, old.st_gid) if old else None
+    if old and not force:
+        _refuse_read_only(path, target, mode)
+    remove_orphans(target)
     temporary: list[Path] = []
     try:
-        fresh = _write_temporary(target, serialize(document), old_mode, temporary)
+        fresh = _write_temporary(target, data, mode, owner, temporary)
         if previous is not None:
-            saved = _write_temporary(target, previous, old_mode, temporary)
+            saved = _write_temporary(target, previous, mode, owner, temporary)
             os.replace(saved, backup_path(target))
             temporary.remove(saved)
         os.replace(fresh, target)
@@ -58,9 +87,45 @@ def write_store(path: Path, document: dict[str, Any]) -> None:
                 leftover.unlink()
 
 
-def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]) -> Path:
+def _refuse_read_only(path: Path, target: Path, mode: int) -> None:
+    """A store made read-only is kept so on purpose: never replaced without --force."""
+    if not mode & stat.S_IWUSR:
+        problem = f"read-only (mode {mode:04o})"
+    elif not os.access(target, os.W_OK):
+        problem = f"not writable by this user (mode {mode:04o})"
+    else:
+        return
+    raise WriteError(str(path), f"{problem}; use --force to replace it")
+
+
+def temporary_prefix(target: Path) -> str:
+    return f".{target.name}.tmp-"
+
+
+def remove_orphans(target: Path) -> None:
+    """Remove the temporary files that writers of ``target`` killed mid-write left.
+
+    Only this store's, by their exact pattern (``mkstemp``'s random tail), and
+    only plain files; an earlier pattern (``.STORE.XXXXXXXX.tmp``) too.
+    """
+    name = re.escape(target.name)
+    orphan = re.compile(rf"\.{name}\.(?:tmp-[a-z0-9_]+|[a-z0-9_]{{8}}\.tmp)")
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for candidate in names:
+        if orphan.fullmatch(candidate):
+            path = target.parent / candidate
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
+
+
+def _write_temporary(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None,
+                     temporary: list[Path]) -> Path:
     """``data`` in a new file beside ``target``, on the disk before this returns."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=temporary_prefix(target))
     temporary.append(Path(name))
     try:
         stream = os.fdopen(fd, "wb")
@@ -68,12 +133,25 @@ def _write_temporary(target: Path, data: bytes, mode: int, temporary: list[Path]
         os.close(fd)
         raise
     with stream:
+        if owner is not None:
+            _give_owner(stream.fileno(), owner)
+        if hasattr(os, "fchmod"):
+            os.fchmod(stream.fileno(), mode)
         stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
-        if hasattr(os, "fchmod"):
-            os.fchmod(stream.fileno(), mode)
     return Path(name)
+
+
+def _give_owner(fd: int, owner: tuple[int, int]) -> None:
+    """The old store's owner and group (root replacing a user's store); else leave it."""
+    if not hasattr(os, "fchown"):
+        return
+    current = os.fstat(fd)
+    if (current.st_uid, current.st_gid) == owner:
+        return
+    with contextlib.suppress(PermissionError):
+        os.fchown(fd, *owner)
 
 
 def _default_mode() -> int:
