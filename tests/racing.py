@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from processes import MODULE, environment
+from processes import MODULE, environment, run
 
 
 @dataclass
@@ -36,6 +36,14 @@ def write_page(path: Path, tag: str) -> list[str]:
         encoding="utf-8",
     )
     return questions
+
+
+def seeded_store(store: Path, seed: Path) -> Path:
+    """A store made by a real import of a two-question page written at ``seed``."""
+    store.parent.mkdir(exist_ok=True)
+    write_page(seed, "seed")
+    assert run("import", str(seed), "--into", str(store)).returncode == 0
+    return store
 
 
 def race(store: Path, pages: Path, rounds: int, *, env: dict[str, str] | None = None

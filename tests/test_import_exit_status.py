@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from processes import MODULE, assert_no_crash, environment, one_error_line, run
-from racing import write_page
+from racing import seeded_store, write_page
 
 POSIX = os.name == "posix"
 needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -22,10 +22,7 @@ needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="nee
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    path = tmp_path / "store.json"
-    write_page(tmp_path / "seed.txt", "seed")
-    assert run("import", str(tmp_path / "seed.txt"), "--into", str(path)).returncode == 0
-    return path
+    return seeded_store(tmp_path / "store.json", tmp_path / "seed.txt")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from processes import MODULE, environment, final_error_line, one_error_line, run
-from racing import race, write_page
+from racing import race, seeded_store, write_page
 
 from backfaq.cli import cli
 from backfaq.lock import DEFAULT_TIMEOUT, lock_path, lock_timeout, store_lock
@@ -35,10 +35,7 @@ def questions(path: Path) -> set[str]:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     """A store made by a real import, with two entries."""
-    path = tmp_path / "store.json"
-    write_page(tmp_path / "seed.txt", "seed")
-    assert run("import", str(tmp_path / "seed.txt"), "--into", str(path)).returncode == 0
-    return path
+    return seeded_store(tmp_path / "store.json", tmp_path / "seed.txt")
 
 
 def start_import(page: Path, store: Path, **settings: str) -> subprocess.Popen[bytes]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from processes import one_error_line, run
-from racing import write_page
+from racing import seeded_store, write_page
 
 from backfaq.cli import cli
 
@@ -25,11 +25,7 @@ needs_root = pytest.mark.skipif(not POSIX or os.geteuid() != 0, reason="needs ro
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    path = tmp_path / "store" / "store.json"
-    path.parent.mkdir()
-    write_page(tmp_path / "seed.txt", "seed")
-    assert run("import", str(tmp_path / "seed.txt"), "--into", str(path)).returncode == 0
-    return path
+    return seeded_store(tmp_path / "store" / "store.json", tmp_path / "seed.txt")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from processes import environment, one_error_line, run
-from racing import write_page
+from racing import seeded_store, write_page
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
 
@@ -65,11 +65,7 @@ def orphans(directory: Path, store: str = "store.json") -> list[Path]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    path = tmp_path / "store" / "store.json"
-    path.parent.mkdir()
-    write_page(tmp_path / "seed.txt", "seed")
-    assert run("import", str(tmp_path / "seed.txt"), "--into", str(path)).returncode == 0
-    return path
+    return seeded_store(tmp_path / "store" / "store.json", tmp_path / "seed.txt")
 
 
 def test_killed_writes_leave_the_store_whole_and_the_next_import_removes_their_files(
