@@ -79,10 +79,7 @@ def compose(
     safety advice needs no false rank, and never pushes the best answer down
     or out.
     """
-    if not signs:
-        return Answer(query, tuple(ranked[:limit]), closest=tuple(closest), decision=decision,
-                      elsewhere=elsewhere)
-    urgent = store.urgent_entries
+    urgent = store.urgent_entries if signs else ()
     hits = tuple(ranked[:limit])
     return Answer(query, hits, tuple(signs), urgent, () if hits or urgent else tuple(closest),
                   decision, elsewhere)

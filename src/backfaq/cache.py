@@ -366,7 +366,6 @@ STATE = {
     "_wording": str,
     "_phrasing_owner": array,
     "_most_phrasings": int,
-    "_question_lengths": list,
     "_shortest": array,
     "_longest": array,
     "_prune": bool,

@@ -38,17 +38,6 @@ B = 0.75
 K1 = 2.0
 COVERAGE_SHARE = 0.8
 
-# The no-answer decision: an answer needs this score, and must stand this far
-# above the average entry (off-topic queries match common words everywhere).
-MIN_SCORE = 33.0
-# A query that names the store's own subject (a concept found in at least
-# ANCHOR_SHARE of the entries, such as "upper back" here) may be answered from
-# ANCHORED_MIN_SCORE: its other words are more likely filler than another topic.
-# A word as common as "pain" (two entries in three here) is not the subject.
-ANCHOR_SHARE = 0.7
-ANCHORED_MIN_SCORE = 24.0
-MIN_MARGIN = 12.0
-
 LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its share
 SCATTERED_PHRASE = 0.6  # all words of a phrase present, but not side by side
@@ -153,12 +142,12 @@ class _Posting:
 class _Query:
     """What every entry is scored against for one query."""
 
-    __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "anchored",
-                 "doc_counts", "reach", "unit", "unknown", "unknown_words")
+    __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "reach", "unit",
+                 "unknown", "unknown_words")
 
     def __init__(
         self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
-        stems: set[str], anchored: bool, doc_counts: list[int],
+        stems: set[str],
         reach: list[list[tuple[Alternative, frozenset[str]]]], unit: float,
     ) -> None:
         self.concepts = concepts
@@ -169,8 +158,6 @@ class _Query:
         self.total_weight = total_weight
         self.text = text
         self.stems = stems
-        self.anchored = anchored
-        self.doc_counts = doc_counts
         # The weight of a word found in one entry: the unit of the decision's
         # absolute evidence, so that it reads the same on any store's size.
         self.unit = unit
@@ -286,12 +273,10 @@ class Index:
         full = self._full
         # Every question with its stems sorted (token-sort similarity is plain
         # similarity of sorted texts), for finding the entries that match no
-        # query word but are still the closest by wording; and how many entries
-        # have their shortest and longest question of each length, to bound
-        # the similarity of a query to the whole store.
+        # query word but are still the closest by wording; and each entry's
+        # shortest and longest question, to bound its similarity to a query.
         sorted_phrasings = []
         self._phrasing_owner = array("I")
-        lengths: Counter[tuple[int, int]] = Counter()
         self._shortest = array("I")  # each entry's shortest question, in letters
         self._longest = array("I")
         self._most_phrasings = 1
@@ -318,12 +303,10 @@ class Index:
                 sorted_phrasings.append(" ".join(sorted(phrasing)))
                 self._phrasing_owner.append(i)
             sizes = [len(" ".join(p)) for p in doc.phrasings]
-            lengths[min(sizes), max(sizes)] += 1
             self._shortest.append(min(sizes))
             self._longest.append(max(sizes))
             self._most_phrasings = max(self._most_phrasings, len(doc.phrasings))
         self._wording = "\n".join(sorted_phrasings)
-        self._question_lengths = sorted(lengths.items())
         self._terms: dict[str, int] = {}
         self._offsets = array("Q", [0])
         self._posting_docs = array("I")
@@ -456,9 +439,7 @@ class Index:
         if not concepts:
             return None
         weights = []
-        doc_counts = []
         reach = []
-        anchored = False
         for concept in concepts:
             alts = concept.alternatives
             reach.append([(a, frozenset(a.stems)) for a in alts
@@ -470,17 +451,13 @@ class Index:
                 for alt in alts:
                     docs |= self._containing(alt)
                 count = len(docs)
-            doc_counts.append(count)
             weights.append(self.idf(count) * (LIGHT_FACTOR if concept.light else 1.0))
-            anchored |= not concept.light and count >= ANCHOR_SHARE * len(self)
         return _Query(
             concepts,
             weights,
             sum(weights),
             " ".join(s for c in concepts for s in c.alternatives[0].stems),
             {s for c in concepts for a in c.alternatives for s in a.stems},
-            anchored,
-            doc_counts,
             reach,
             self.idf(1),
         )
@@ -580,7 +557,9 @@ class Index:
             in_scope = self._top(q, wanted, topic)
         else:
             in_scope = self._ranked(q, topic, wanted)
-        hits = tuple(h for h in in_scope if decide(self._evidence(q, h)).answer)[:limit]
+        # The best entry has passed already; each other hit must pass too.
+        hits = tuple(h for h in in_scope
+                     if h is best[0] or decide(self._evidence(q, h)).answer)[:limit]
         return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
 
     @cached_property
