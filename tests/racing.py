@@ -38,6 +38,12 @@ def write_page(path: Path, tag: str) -> list[str]:
     return questions
 
 
+def page_at(path: Path) -> Path:
+    """A two-question page of its own written at ``path``."""
+    write_page(path, "page")
+    return path
+
+
 def seeded_store(store: Path, seed: Path) -> Path:
     """A store made by a real import of a two-question page written at ``seed``."""
     store.parent.mkdir(exist_ok=True)

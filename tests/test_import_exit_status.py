@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from processes import MODULE, assert_no_crash, environment, one_error_line, run
-from racing import seeded_store, write_page
+from racing import page_at, seeded_store
 
 POSIX = os.name == "posix"
 needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -27,9 +27,7 @@ def store(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Path:
-    path = tmp_path / "page.txt"
-    write_page(path, "page")
-    return path
+    return page_at(tmp_path / "page.txt")
 
 
 def entries(store: Path) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from processes import one_error_line, run
-from racing import seeded_store, write_page
+from racing import page_at, seeded_store
 
 from backfaq.cli import cli
 
@@ -30,9 +30,7 @@ def store(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Path:
-    path = tmp_path / "page.txt"
-    write_page(path, "page")
-    return path
+    return page_at(tmp_path / "page.txt")
 
 
 def mode(path: Path) -> int:
