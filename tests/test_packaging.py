@@ -33,4 +33,7 @@ def test_wheel_carries_the_store(tmp_path: Path) -> None:
         assert zf.read("backfaq/data/faq.json") == STORE.read_bytes()
         names = zf.namelist()
     assert "backfaq/cli.py" in names
+    # The general word relations and the licence they come under travel with them.
+    assert "backfaq/data/related.tsv" in names
+    assert "backfaq/data/WORDNET-LICENSE" in names
     assert "backfaq/render/terminal.py" in names

@@ -39,7 +39,7 @@ from backfaq.model import Entry, RedFlag, Source, Store, Topic
 from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
-CACHE_FORMAT = 4  # bump when the saved Index changes shape
+CACHE_FORMAT = 5  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
 # processor's SHA instructions); below it a BLAKE2b, whose module imports in a
 # tenth of the time hashlib takes (0.3 ms against 3), more than a small

@@ -162,7 +162,8 @@ class _Query:
         # absolute evidence, so that it reads the same on any store's size.
         self.unit = unit
         # The concepts no entry holds a word of: evidence of another subject.
-        unheld = [c for c, r in zip(range(len(concepts)), reach) if not r]
+        unheld = [c for c, r in zip(range(len(concepts)), reach)
+                  if all(a.related for a, _ in r)]
         self.unknown = sum(weights[c] for c in unheld) / unit
         self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
@@ -203,7 +204,7 @@ class Index:
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
         self._prune = n >= PRUNE_FROM if prune is None else prune
         self._build_postings()
-        self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words)
+        self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words, general=True)
 
     @property
     def prune(self) -> bool:
@@ -772,6 +773,7 @@ def _explain_term(
         "matched": alt.text,
         "stems": list(alt.stems),
         "synonym": alt.synonym,
+        "related": alt.related,
         "weight": round(weight, 3),
         "strength": round(match[0], 3),
     }

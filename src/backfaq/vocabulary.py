@@ -14,6 +14,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from backfaq import lexicon
 from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, Query, analyse, stem, words
 
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
@@ -34,6 +35,7 @@ class Alternative(NamedTuple):
     text: str
     factor: float
     synonym: bool
+    related: bool = False  # from general word knowledge, not the store's own words
 
 
 class Concept(NamedTuple):
@@ -100,9 +102,13 @@ class Vocabulary:
         synonyms: tuple[tuple[str, ...], ...],
         *,
         counts: Counter[str] | None = None,
+        general: bool = False,
     ) -> None:
         """``counts``: the texts' words already counted (the index counts them
-        as it reads the store), so they are not folded twice."""
+        as it reads the store), so they are not folded twice. ``general``:
+        also relate query words to the store's through general English
+        (``lexicon``), which an index wants and a list of warning signs,
+        matched word for word, does not."""
         counts = Counter() if counts is None else Counter(counts)
         for chunk in _chunks([*texts, *(t for group in synonyms for t in group)]):
             counts.update(w for w in words(chunk) if w not in STOP_WORDS and w.isalpha())
@@ -129,6 +135,8 @@ class Vocabulary:
         self.stems = frozenset(stem(w) for w in counts)
         self.longest_phrase = max((len(p) for p in self.phrase_groups), default=1)
         self.longest_exact = max((len(p) for p in self.exact_groups), default=1)
+        # General English relations to the store's words (see lexicon).
+        self.related = lexicon.relations_for(self.stems, counts) if general else ""
 
     def correct(self, word: str) -> tuple[str, int]:
         """The store word closest to ``word`` within the allowed edits (or ``word``)."""
@@ -224,6 +232,14 @@ class Vocabulary:
                     for p, text in self.groups[g].items()
                     if p != phrase or exact
                 )
+            if not groups and len(phrase) == 1 and span[0].word not in LIGHT_WORDS:
+                # A word the store's synonyms do not know (and not a generic
+                # one): the words general English relates to it, those the
+                # store uses.
+                alternatives.extend(
+                    Alternative((r,), text, factor * f, synonym=True, related=True)
+                    for r, text, f in lexicon.lookup(self.related, phrase[0])
+                )
             if not alternatives:
                 continue
             key = tuple(sorted({a.stems for a in alternatives}))
@@ -234,3 +250,4 @@ class Vocabulary:
                 light = not groups and all(t.word in LIGHT_WORDS for t in span)
                 concepts.append(Concept(typed, corrected, tuple(alternatives), light))
         return concepts
+
