@@ -380,7 +380,8 @@ def test_explain_adds_fields_and_terms(runner: CliRunner) -> None:
         assert {"question", "answer", "phrase"} <= set(explain["fields"])
         assert isinstance(explain["terms"], list) and explain["terms"]
         for term in explain["terms"]:
-            assert {"query", "corrected", "matched", "synonym", "weight", "strength"} <= set(term)
+            assert {"query", "corrected", "matched", "synonym", "related", "weight",
+                    "strength"} <= set(term)
 
 
 def test_explain_in_plain(runner: CliRunner) -> None:
