@@ -55,6 +55,13 @@ def test_words_keep_stop_words() -> None:
         ("rotate", "rotating", "rotated"),
         ("apply", "applied", "applies"),
         ("slow", "slowly"),
+        # Irregular forms, which no suffix rule reaches.
+        ("child", "children", "childs"),
+        ("woman", "women"),
+        ("foot", "feet"),
+        ("sleep", "slept", "sleeping"),
+        ("lose", "lost", "losing"),
+        ("pay", "paid", "paying"),
     ],
 )
 def test_stem_joins_forms(forms: tuple[str, ...]) -> None:
@@ -74,6 +81,10 @@ def test_stem_joins_forms(forms: tuple[str, ...]) -> None:
         ("early", "ear"),
         ("apply", "app"),
         ("staring", "star"),
+        # Forms that are words of their own keep their meaning.
+        ("left", "leave"),
+        ("found", "find"),
+        ("fell", "fall"),  # "every fall and winter" is not a fall
     ],
 )
 def test_stem_keeps_different_words_apart(a: str, b: str) -> None:

@@ -107,6 +107,29 @@ def _keeps_e(base: str) -> bool:
     return _measure(base) == 1 and _ends_cvc(base)
 
 
+# English forms no suffix rule reaches: irregular plurals and past tenses,
+# each mapped to the word its rules give the base ("children" meets "child",
+# "slept" meets "sleeping"). Forms that are also other words ("left", "lay",
+# "saw", "found", "fell": "every fall" is not "I fell") are left out.
+IRREGULAR = {
+    "children": "child", "women": "woman", "men": "man", "feet": "foot", "teeth": "tooth",
+    "mice": "mouse", "geese": "goose", "knives": "knife", "wives": "wife", "lives": "life",
+    "halves": "half", "shelves": "shelf", "loaves": "loaf", "thieves": "thief",
+    "slept": "sleep", "woke": "wake", "woken": "wake",
+    "sat": "sit", "stood": "stand", "ran": "run", "wrote": "write", "written": "write",
+    "drove": "drive", "driven": "drive", "broke": "break", "broken": "break",
+    "bought": "buy", "brought": "bring", "caught": "catch", "taught": "teach",
+    "lost": "lose", "held": "hold", "swam": "swim", "swum": "swim", "threw": "throw",
+    "thrown": "throw", "bent": "bend", "tore": "tear", "torn": "tear",
+    "wore": "wear", "worn": "wear", "began": "begin", "begun": "begin", "ate": "eat",
+    "eaten": "eat", "sent": "send", "spent": "spend", "paid": "pay", "built": "build",
+    "chose": "choose", "chosen": "choose", "forgot": "forget", "forgotten": "forget",
+    "hid": "hide", "hidden": "hide", "rode": "ride", "ridden": "ride", "shook": "shake",
+    "shaken": "shake", "stuck": "stick", "struck": "strike", "swung": "swing",
+    "understood": "understand",
+}
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A light English stemmer: plurals, -ing/-ed, a few derivational endings.
@@ -116,6 +139,9 @@ def stem(word: str) -> str:
     The silent-e rules are Porter's, so "caring", "care" and "cares" meet at
     "care" and never at "car".
     """
+    base = IRREGULAR.get(word)
+    if base is not None:
+        return stem(base)
     if len(word) <= 3 or word[-1] not in _ENDING_LETTERS or not word.isalpha():
         return word
     w = word

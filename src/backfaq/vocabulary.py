@@ -7,6 +7,7 @@ group from the store's ``synonyms`` list only adds phrasings of the same idea.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -145,12 +146,18 @@ class Vocabulary:
         limit = allowed_edits(word)
         if not limit:
             return word, 0
+        # A correction keeps the first letter, so only the words that start
+        # with it are compared: a slice of the sorted words, a twentieth of
+        # a large store's (whose long messages hold many unknown words).
+        first = word[0]
+        same_start = self.words[
+            bisect_left(self.words, first) : bisect_left(self.words, chr(ord(first) + 1))
+        ]
         candidates = process.extract(
-            word, self.words, scorer=OSA.distance, score_cutoff=limit, limit=None
+            word, same_start, scorer=OSA.distance, score_cutoff=limit, limit=None
         )
         best = min(
-            ((dist, -self.word_counts[cand], cand) for cand, dist, _ in candidates
-             if cand[0] == word[0]),
+            ((dist, -self.word_counts[cand], cand) for cand, dist, _ in candidates),
             default=None,
         )
         if best is None:
