@@ -284,21 +284,22 @@ def test_another_version_is_rebuilt(faq: Path, monkeypatch: pytest.MonkeyPatch) 
     assert loads == 1
 
 
+@pytest.mark.parametrize("edited", ["cache.py", "search/index.py"])
 def test_an_edited_module_changes_the_code_stamp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edited: str
 ) -> None:
     package = tmp_path / "package"
-    package.mkdir()
+    (package / "search").mkdir(parents=True)
     (package / "cache.py").write_text("# the cache\n")
-    (package / "index.py").write_text("K1 = 1.2\n")
+    (package / "search" / "index.py").write_text("K1 = 1.2\n")
     (package / "notes.txt").write_text("not code\n")
     monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
-    (package / ".#index.py").symlink_to("nobody@host.1234:1")  # an editor's lock
+    (package / "search" / ".#index.py").symlink_to("nobody@host.1234:1")  # an editor's lock
     before = cache._code_stamp()
     assert before is not None
-    assert [name for name, _, _ in before] == ["cache.py", "index.py"]
-    (package / "index.py").write_text("K1 = 1.5\n")
-    os.utime(package / "index.py", ns=(0, 0))
+    assert [name for name, _, _ in before] == ["cache.py", "search/index.py"]
+    (package / edited).write_text("K1 = 1.5\n")
+    os.utime(package / edited, ns=(0, 0))
     assert cache._code_stamp() != before
 
 
@@ -306,8 +307,8 @@ def test_without_a_code_stamp_nothing_is_cached(
     faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     package = tmp_path / "package"
-    package.mkdir()
-    (package / "index.py").symlink_to(package / "gone.py")  # a module that cannot be read
+    (package / "search").mkdir(parents=True)
+    (package / "search" / "index.py").symlink_to(package / "gone.py")  # cannot be read
     monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
     assert cache._code_stamp() is None
     first, loads = open_counting(faq)

@@ -17,10 +17,10 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from itertools import compress, filterfalse
+from itertools import compress
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -28,7 +28,8 @@ from rapidfuzz import fuzz, process
 
 from backfaq import analyzer
 from backfaq.decision import Decision, Evidence, decide
-from backfaq.model import Entry, Hit, Store
+from backfaq.model import Hit, Store
+from backfaq.search.documents import Documents, _Analyser, _Doc
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
 
 # BM25F parameters: field weights, length normalisation, saturation.
@@ -71,7 +72,6 @@ class SearchResult(NamedTuple):
 _NOTHING = Evidence(0.0, 0.0, 0.0, 0.0)
 
 
-_TermCounts = tuple[dict[str, int], dict[str, int]]  # question, answer
 # One question as the phrase part of the score takes it: its stems joined, the
 # stems, each one's rarity, and their sum.
 _Phrasing = tuple[str, tuple[str, ...], tuple[float, ...], float]
@@ -82,32 +82,8 @@ _Strengths = dict[str, tuple[float, float, float]]
 # query), the stems it holds, its questions and the words it only uses inside
 # synonym phrases.
 _Unpacked = tuple[
-    "_Doc", str, _Strengths, frozenset[str], tuple[_Phrasing, ...], frozenset[str],
+    _Doc, str, _Strengths, frozenset[str], tuple[_Phrasing, ...], frozenset[str],
 ]
-
-
-class _Doc(NamedTuple):
-    """An entry's analysed text; term counts are derived when it is scored, so a
-    large store keeps only its stems in memory (and in the cache)."""
-
-    entry: Entry
-    phrasings: tuple[tuple[str, ...], ...]
-    answer: tuple[str, ...]
-    question_len: float
-
-    def spaced(self) -> str:
-        """The questions and the answer as one string, each text's stems padded
-        with spaces: stems side by side in one text are then a substring
-        (" shoulder blade "), found in C rather than by a loop over positions."""
-        return "\n".join(" " + " ".join(text) + " " for text in (*self.phrasings, self.answer))
-
-    def term_counts(self) -> _TermCounts:
-        """Per field, how often each stem occurs (a question: its most in one phrasing)."""
-        question_tf: dict[str, int] = {}
-        for phrasing in self.phrasings:
-            for term in set(phrasing):
-                question_tf[term] = max(question_tf.get(term, 0), phrasing.count(term))
-        return question_tf, dict(Counter(self.answer))  # Counter counts in C
 
 
 class _Posting:
@@ -167,7 +143,7 @@ class _Query:
         self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
 
-class Index:
+class Index(Documents):
     """Ranks a store's entries for free-text queries.
 
     ``prune`` (default: for stores of PRUNE_FROM entries or more) skips the
@@ -177,25 +153,8 @@ class Index:
 
     def __init__(self, store: Store, *, prune: bool | None = None) -> None:
         self.store = store
-        # Every entry's analysed text in one string (stems joined by spaces,
-        # questions by newlines, then a tab and the answer), found by offset: a
-        # fraction of the memory of tuples, and quick to save and load. ``_doc``
-        # turns one entry's back into tuples when it is scored.
         analyse = _Analyser()
-        texts = []
-        question_lens = array("d")  # as _Doc.question_len
-        answer_lens = array("I")
-        for entry in store.entries:
-            phrasings = [analyse(p) for p in entry.phrasings]
-            answer = analyse(entry.answer)
-            question_lens.append(sum(len(p) for p in phrasings) / len(phrasings))
-            answer_lens.append(len(answer))
-            texts.append("\n".join(" ".join(p) for p in phrasings) + "\t" + " ".join(answer))
-        self._text = "".join(texts)
-        self._text_starts = array("Q", [0])
-        for text in texts:
-            self._text_starts.append(self._text_starts[-1] + len(text))
-        del texts
+        question_lens, answer_lens = self._lay_out(analyse)
         n = len(question_lens)
         self.avg_question_len = sum(question_lens) / n or 1.0
         self.avg_answer_len = sum(answer_lens) / n or 1.0
@@ -210,20 +169,6 @@ class Index:
         """Whether search prunes; fixed when the index is built, which prepares
         what that search needs (and, for a full scan, keeps entries unpacked)."""
         return self._prune
-
-    def __len__(self) -> int:
-        return len(self._text_starts) - 1
-
-    def _doc(self, i: int) -> _Doc:
-        text = self._text[self._text_starts[i] : self._text_starts[i + 1]]
-        questions, answer = text.split("\t")
-        phrasings = tuple(tuple(p.split()) for p in questions.split("\n"))
-        return _Doc(
-            self.store.entries[i],
-            phrasings,
-            tuple(answer.split()),
-            sum(len(p) for p in phrasings) / len(phrasings),
-        )
 
     @cached_property
     def _phrase_lengths(self) -> dict[str, tuple[int, ...]]:
@@ -723,31 +668,6 @@ class Index:
             i = self._phrasing_owner[j]
             if i not in holding:
                 admit(i)
-
-
-class _Stems(dict[str, str]):
-    """Each word's stem, worked out the first time it is looked up (a large
-    store has far more distinct words than the stemmer's own cache holds)."""
-
-    def __missing__(self, word: str) -> str:
-        found = self[word] = analyzer.stem(word)
-        return found
-
-
-class _Analyser:
-    """``terms``, with every word stemmed once, counting the words it reads
-    for the vocabulary's typo correction. Its loops are filterfalse, map and
-    Counter.update, which run in C: at 100,000 entries they see millions of
-    words."""
-
-    def __init__(self) -> None:
-        self.stems = _Stems()
-        self.words: Counter[str] = Counter()
-
-    def __call__(self, text: str) -> list[str]:
-        kept = list(filterfalse(analyzer.STOP_WORDS.__contains__, analyzer.words(text)))
-        self.words.update(filter(str.isalpha, kept))
-        return list(map(self.stems.__getitem__, kept))
 
 
 def _asked(query_stems: set[str], phrasing: _Phrasing) -> float:

@@ -1,0 +1,1 @@
+"""Search: ranks a store's entries for a query, one module per job."""
