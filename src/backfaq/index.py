@@ -1,8 +1,9 @@
-"""The search index: postings, pruning, and the search that ties them together.
+"""The search index: pruning, and the search that ties the parts together.
 
 ``Index(store).search(query, limit=3, topic=None)`` is the whole interface the
 CLI sees. How an entry is scored for a query is ``backfaq.search.scoring``;
-the entries' analysed text, ``backfaq.search.documents``.
+the entries holding each stem, ``backfaq.search.postings``; the entries'
+analysed text, ``backfaq.search.documents``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property
@@ -24,6 +24,7 @@ from backfaq import analyzer
 from backfaq.decision import Decision, decide
 from backfaq.model import Hit, Store
 from backfaq.search.documents import Documents, _Analyser
+from backfaq.search.postings import Postings, _Posting, _RawPostings
 from backfaq.search.scoring import (
     _NOTHING,
     COVERAGE_SHARE,
@@ -34,7 +35,7 @@ from backfaq.search.scoring import (
     _phrase,
     _Query,
 )
-from backfaq.vocabulary import Alternative, Vocabulary
+from backfaq.vocabulary import Vocabulary
 
 # Pruning: a store of at least PRUNE_FROM entries scores in full only the
 # entries that can still reach the results (the same results; see ``_top``).
@@ -57,36 +58,7 @@ class SearchResult(NamedTuple):
     best: Hit | None = None  # the best answer in the whole store, whatever the topic
 
 
-class _Posting:
-    """The entries holding one stem, in ascending order, with the stem's BM25F
-    strength in each (what ``_match`` computes, 0..1) and whether a question
-    holds it: enough to bound an entry's score without scoring it.
-
-    (This and scoring's _Query are plain classes: a dataclass or NamedTuple
-    costs the bundled store's every start-up about a millisecond to define.)
-    """
-
-    __slots__ = ("docs", "strengths", "in_question", "strength_sum", "asked")
-
-    def __init__(
-        self, docs: memoryview, strengths: memoryview, in_question: memoryview,
-        strength_sum: float, asked: int,
-    ) -> None:
-        self.docs = docs
-        self.strengths = strengths
-        self.in_question = in_question
-        self.strength_sum = strength_sum
-        self.asked = asked  # how many entries hold the stem in a question
-
-    def lookup(self, doc: int) -> float:
-        """The stem's strength in entry ``doc`` (0 when it lacks the stem)."""
-        i = bisect_left(self.docs, doc)
-        if i < len(self.docs) and self.docs[i] == doc:
-            return float(self.strengths[i])
-        return 0.0
-
-
-class Index(Documents, Scoring):
+class Index(Documents, Postings, Scoring):
     """Ranks a store's entries for free-text queries.
 
     ``prune`` (default: for stores of PRUNE_FROM entries or more) skips the
@@ -120,12 +92,10 @@ class Index(Documents, Scoring):
         return self._wording.split("\n")
 
     def _build_postings(self) -> None:
-        """Every stem's posting, laid end to end in a few flat arrays: a store of
-        100,000 entries has millions of postings, and flat arrays keep them small
-        in memory and quick to save and load. Entries are unpacked one at a time
-        for it, so the whole store's tuples never sit in memory at once."""
-        raw: dict[str, tuple[array[int], array[float], bytearray]] = {}
-        full = self._full
+        """Every stem's posting and, for a pruned search, every question's
+        wording, in one pass: entries are unpacked one at a time for it, so the
+        whole store's tuples never sit in memory at once."""
+        postings = _RawPostings(self._full)
         # Every question with its stems sorted (token-sort similarity is plain
         # similarity of sorted texts), for finding the entries that match no
         # query word but are still the closest by wording; and each entry's
@@ -137,21 +107,7 @@ class Index(Documents, Scoring):
         self._most_phrasings = 1
         for i in range(len(self)):
             doc = self._doc(i)
-            question_tf, answer_tf = doc.term_counts()
-            # As in Scoring._strengths, so that a stored strength is exactly
-            # what scoring finds; written out here because the tuples
-            # _strengths makes would cost a tenth of a large store's build.
-            question_weight, answer_weight = self._field_weights(doc)
-            for term in {*question_tf, *answer_tf}:
-                q = question_weight * question_tf.get(term, 0)
-                tf = q + answer_weight * answer_tf.get(term, 0)
-                entry = raw.get(term)
-                if entry is None:
-                    entry = raw[term] = (array("I"), array("d"), bytearray())
-                entry[0].append(i)
-                strength = (tf / (K1 + tf)) / full
-                entry[1].append(strength if strength < 1.0 else 1.0)
-                entry[2].append(q > 0)
+            postings.add(i, doc, self._field_weights(doc))
             if not self._prune:
                 continue
             for phrasing in doc.phrasings:
@@ -162,62 +118,7 @@ class Index(Documents, Scoring):
             self._longest.append(max(sizes))
             self._most_phrasings = max(self._most_phrasings, len(doc.phrasings))
         self._wording = "\n".join(sorted_phrasings)
-        self._terms: dict[str, int] = {}
-        self._offsets = array("Q", [0])
-        self._posting_docs = array("I")
-        # Single precision is plenty for a bound (compared with _SLACK to spare).
-        self._posting_strengths = array("f")
-        self._posting_asked = bytearray()
-        self._strength_sums = array("d")
-        for term in list(raw):
-            ids, strengths, asked = raw.pop(term)  # freed as the flat arrays grow
-            self._terms[term] = len(self._terms)
-            self._posting_docs.extend(ids)
-            self._posting_strengths.extend(array("f", strengths))
-            self._posting_asked.extend(asked)
-            self._offsets.append(len(self._posting_docs))
-            self._strength_sums.append(sum(strengths))
-
-    def _posting(self, term: str) -> _Posting | None:
-        t = self._terms.get(term)
-        if t is None:
-            return None
-        start, end = self._offsets[t], self._offsets[t + 1]
-        asked = memoryview(self._posting_asked)[start:end]
-        return _Posting(
-            memoryview(self._posting_docs)[start:end],
-            memoryview(self._posting_strengths)[start:end],
-            asked,
-            self._strength_sums[t],
-            bytes(asked).count(1),
-        )
-
-    def idf(self, df: int) -> float:
-        n = len(self)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-    def _df(self, term: str) -> int:
-        t = self._terms.get(term)
-        return 0 if t is None else self._offsets[t + 1] - self._offsets[t]
-
-    def _containing(self, alt: Alternative) -> set[int]:
-        sets = [self._docs_with(s) for s in alt.stems]
-        return set(sets[0]).intersection(*sets[1:]) if sets else set()
-
-    def _docs_with(self, stem: str) -> frozenset[int]:
-        """The entries holding ``stem``; kept for a scanned (small) store, where
-        every query asks for the same few sets again."""
-        docs = self._doc_sets.get(stem) if not self._prune else None
-        if docs is None:
-            posting = self._posting(stem)
-            docs = frozenset(posting.docs) if posting is not None else frozenset()
-            if not self._prune:
-                self._doc_sets[stem] = docs
-        return docs
-
-    @cached_property
-    def _doc_sets(self) -> dict[str, frozenset[int]]:
-        return {}
+        self._keep_postings(postings)
 
     def search(
         self, query: str | analyzer.Query, *, limit: int = 3, topic: str | None = None,
