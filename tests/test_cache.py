@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from backfaq import cache
 from backfaq.cli import App, cli
-from backfaq.index import Index
 from backfaq.model import Store
+from backfaq.search import Index
 from backfaq.store import bundled_path, load_store
 
 QUERIES = ["pain between shoulder blades", "sholder blade sqeeze", "how do I back up my laptop"]
@@ -262,7 +262,7 @@ def test_the_file_is_named_and_headed_by_version_store_code_and_machine(faq: Pat
     assert fields["format"] == cache.CACHE_FORMAT
     assert fields["python"] == sys.implementation.cache_tag
     assert fields["machine"] == [sys.platform, sys.byteorder, sys.maxsize.bit_length()]
-    assert "index.py" in [name for name, _, _ in fields["code"]]
+    assert "search/index.py" in [name for name, _, _ in fields["code"]]
 
 
 def test_a_changed_store_is_rebuilt(faq: Path) -> None:

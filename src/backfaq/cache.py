@@ -34,8 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 from backfaq import __version__
-from backfaq.index import Index
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.search import Index
 from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 

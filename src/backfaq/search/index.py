@@ -1,10 +1,17 @@
-"""The search index: builds it from its parts, and ties them together in a search.
+"""The index: builds a store's search state, and answers a query with it.
 
 ``Index(store).search(query, limit=3, topic=None)`` is the whole interface the
-CLI sees. How an entry is scored for a query is ``backfaq.search.scoring``;
-the best entries of a large store, ``backfaq.search.pruning``; the entries
-holding each stem, ``backfaq.search.postings``; the entries' analysed text,
-``backfaq.search.documents``.
+CLI sees. The index is made of one part per job, each in its own module:
+``Documents`` (the entries' analysed text), ``Postings`` (the entries holding
+each stem), ``Scoring`` (an entry's score for a query) and ``Pruning`` (the
+best entries of a large store without scoring them all). Their state is the
+Index's own attributes, which the cache (``backfaq.cache``) saves and restores
+as they are; this module builds it, ranks, and asks ``backfaq.decision``
+whether the best entry answers the query.
+
+Each part declares the attributes it holds at the top of its class, and what
+it reads from the other parts in an ``if TYPE_CHECKING:`` block, which mypy
+checks against the part that defines it.
 """
 
 from __future__ import annotations
@@ -18,14 +25,7 @@ from backfaq.model import Hit, Store
 from backfaq.search.documents import Documents, _Analyser
 from backfaq.search.postings import Postings, _RawPostings
 from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
-from backfaq.search.scoring import (
-    _NOTHING,
-    K1,
-    QUESTION_WEIGHT,
-    Scoring,
-    _evidence,
-    _Query,
-)
+from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
 from backfaq.vocabulary import Vocabulary
 
 
@@ -61,12 +61,6 @@ class Index(Documents, Postings, Scoring, Pruning):
         self._build_postings()
         self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words)
 
-    @property
-    def prune(self) -> bool:
-        """Whether search prunes; fixed when the index is built, which prepares
-        what that search needs (and, for a full scan, keeps entries unpacked)."""
-        return self._prune
-
     def _build_postings(self) -> None:
         """Every stem's posting and, for a pruned search, every question's
         wording, in one pass: entries are unpacked one at a time for it, so the
@@ -80,6 +74,12 @@ class Index(Documents, Postings, Scoring, Pruning):
                 wording.add(i, doc)
         self._keep_wording(wording)
         self._keep_postings(postings)
+
+    @property
+    def prune(self) -> bool:
+        """Whether search prunes; fixed when the index is built, which prepares
+        what that search needs (and, for a full scan, keeps entries unpacked)."""
+        return self._prune
 
     def search(
         self, query: str | analyzer.Query, *, limit: int = 3, topic: str | None = None,
@@ -128,4 +128,3 @@ class Index(Documents, Postings, Scoring, Pruning):
                   if topic is None or self.store.entries[i].topic == topic]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
         return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]
-
