@@ -29,8 +29,8 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process, utils
 
-from backfaq.index import Index
 from backfaq.model import Store
+from backfaq.search import Index
 from backfaq.store import load_store
 
 HERE = Path(__file__).resolve().parent

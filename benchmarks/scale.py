@@ -47,7 +47,7 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
     from rapidfuzz import fuzz, process, utils
 
     from backfaq import cache
-    from backfaq.index import Index
+    from backfaq.search import Index
     from backfaq.store import MAX_BYTES, build_store, load_store
 
     started = time.perf_counter()

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from backfaq import cache
 from backfaq.cli import App, cli
-from backfaq.index import Index
 from backfaq.model import Store
+from backfaq.search import Index
 from backfaq.store import bundled_path, load_store
 
 QUERIES = ["pain between shoulder blades", "sholder blade sqeeze", "how do I back up my laptop"]
@@ -262,7 +262,7 @@ def test_the_file_is_named_and_headed_by_version_store_code_and_machine(faq: Pat
     assert fields["format"] == cache.CACHE_FORMAT
     assert fields["python"] == sys.implementation.cache_tag
     assert fields["machine"] == [sys.platform, sys.byteorder, sys.maxsize.bit_length()]
-    assert "index.py" in [name for name, _, _ in fields["code"]]
+    assert "search/index.py" in [name for name, _, _ in fields["code"]]
 
 
 def test_a_changed_store_is_rebuilt(faq: Path) -> None:
@@ -284,21 +284,24 @@ def test_another_version_is_rebuilt(faq: Path, monkeypatch: pytest.MonkeyPatch) 
     assert loads == 1
 
 
+@pytest.mark.parametrize("edited", ["cache.py", "search/index.py", "data/related.tsv"])
 def test_an_edited_module_changes_the_code_stamp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edited: str
 ) -> None:
     package = tmp_path / "package"
-    package.mkdir()
+    (package / "search").mkdir(parents=True)
+    (package / "data").mkdir()
     (package / "cache.py").write_text("# the cache\n")
-    (package / "index.py").write_text("K1 = 1.2\n")
+    (package / "search" / "index.py").write_text("K1 = 1.2\n")
+    (package / "data" / "related.tsv").write_text("child\tkid\t\t\t\n")
     (package / "notes.txt").write_text("not code\n")
     monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
-    (package / ".#index.py").symlink_to("nobody@host.1234:1")  # an editor's lock
+    (package / "search" / ".#index.py").symlink_to("nobody@host.1234:1")  # an editor's lock
     before = cache._code_stamp()
     assert before is not None
-    assert [name for name, _, _ in before] == ["cache.py", "index.py"]
-    (package / "index.py").write_text("K1 = 1.5\n")
-    os.utime(package / "index.py", ns=(0, 0))
+    assert [name for name, _, _ in before] == ["cache.py", "data/related.tsv", "search/index.py"]
+    (package / edited).write_text("K1 = 1.5\n")
+    os.utime(package / edited, ns=(0, 0))
     assert cache._code_stamp() != before
 
 
@@ -306,8 +309,8 @@ def test_without_a_code_stamp_nothing_is_cached(
     faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     package = tmp_path / "package"
-    package.mkdir()
-    (package / "index.py").symlink_to(package / "gone.py")  # a module that cannot be read
+    (package / "search").mkdir(parents=True)
+    (package / "search" / "index.py").symlink_to(package / "gone.py")  # cannot be read
     monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
     assert cache._code_stamp() is None
     first, loads = open_counting(faq)

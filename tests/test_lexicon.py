@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from backfaq import lexicon
 from backfaq.analyzer import stem
-from backfaq.index import Index
 from backfaq.model import Entry, Source, Store, Topic
+from backfaq.search import Index
 from backfaq.vocabulary import Vocabulary
 
 

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from backfaq.cli import cli
 from backfaq.errors import StoreError
-from backfaq.index import Index
 from backfaq.model import Store
+from backfaq.search import Index
 from backfaq.store import check_document, load_store
 from backfaq.text import printable
 

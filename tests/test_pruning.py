@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import quality
 import synthetic
 
-from backfaq.index import PRUNE_FROM, Index, SearchResult
 from backfaq.model import Store
+from backfaq.search import PRUNE_FROM, Index, SearchResult
 from backfaq.store import build_store
 
 QUERIES = [row["q"] for row in quality.load_queries()]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backfaq.index import Index
 from backfaq.model import Entry, Source, Store, Topic
+from backfaq.search import Index
 
 SYNONYMS = (("shoulder blade", "scapula"),)
 

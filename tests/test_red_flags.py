@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from backfaq.answer import DISCLAIMER, compose, notice_text
 from backfaq.cli import cli
-from backfaq.index import Index
 from backfaq.model import Hit, Store
 from backfaq.red_flags import RedFlags
+from backfaq.search import Index
 
 FORMATS = ("rich", "plain", "json", "jsonl")
 URGENT = "when-to-worry-about-shoulder-blade-pain"

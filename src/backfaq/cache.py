@@ -34,8 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 from backfaq import __version__
-from backfaq.index import Index
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.search import Index
 from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
@@ -77,24 +77,34 @@ def cache_dir() -> str | None:
     return os.path.join(home, ".cache", "backfaq")
 
 
-def _code_stamp() -> list[list[Any]] | None:
-    """The name, size and modification time of each module at the top of the
-    package, where all the code that builds an index lives. An installed
-    backfaq never changes under its version; a checkout does, with every edit.
+# Where the code that builds an index lives: the top of the package, and the
+# search package (its modules are named ``search/NAME.py`` in the stamp).
+CODE_DIRS = ("", "search", "data")
+# What the index is built from: the modules, and the related-words table.
+CODE_SUFFIXES = (".py", ".tsv")
 
-    None when the package cannot be listed or a module cannot be looked at:
+
+def _code_stamp() -> list[list[Any]] | None:
+    """The name, size and modification time of each module (and data the
+    index is built from, CODE_SUFFIXES) in CODE_DIRS. An
+    installed backfaq never changes under its version; a checkout does, with
+    every edit.
+
+    None when a directory cannot be listed or a module cannot be looked at:
     no cache then, rather than one that might be stale.
     """
     package = os.path.dirname(os.path.abspath(__file__))
     stamp = []
     try:
-        with os.scandir(package) as found:
-            for entry in found:
-                # A dot-name is no module: an editor's lock file (".#index.py")
-                # is a symbolic link to nowhere.
-                if entry.name.endswith(".py") and not entry.name.startswith("."):
-                    info = entry.stat()
-                    stamp.append([entry.name, info.st_size, info.st_mtime_ns])
+        for directory in CODE_DIRS:
+            with os.scandir(os.path.join(package, directory)) as found:
+                for entry in found:
+                    # A dot-name is no module: an editor's lock file
+                    # (".#index.py") is a symbolic link to nowhere.
+                    if entry.name.endswith(CODE_SUFFIXES) and not entry.name.startswith("."):
+                        info = entry.stat()
+                        name = f"{directory}/{entry.name}" if directory else entry.name
+                        stamp.append([name, info.st_size, info.st_mtime_ns])
     except OSError:
         return None
     return sorted(stamp)

@@ -31,8 +31,8 @@ from backfaq.text import MESSAGE_LIMIT, make_streams_safe, printable
 
 if TYPE_CHECKING:
     from backfaq.answer import Answer
-    from backfaq.index import Index
     from backfaq.red_flags import RedFlags
+    from backfaq.search import Index
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -248,7 +248,7 @@ class _TopicChooser:
     def __init__(self, document: dict[str, Any]) -> None:
         self.index = None
         if document["entries"]:
-            from backfaq.index import Index
+            from backfaq.search import Index
 
             self.index = Index(build_store(document, "(import)"))
         self.topics = [

@@ -1,0 +1,130 @@
+"""The index: builds a store's search state, and answers a query with it.
+
+``Index(store).search(query, limit=3, topic=None)`` is the whole interface the
+CLI sees. The index is made of one part per job, each in its own module:
+``Documents`` (the entries' analysed text), ``Postings`` (the entries holding
+each stem), ``Scoring`` (an entry's score for a query) and ``Pruning`` (the
+best entries of a large store without scoring them all). Their state is the
+Index's own attributes, which the cache (``backfaq.cache``) saves and restores
+as they are; this module builds it, ranks, and asks ``backfaq.decision``
+whether the best entry answers the query.
+
+Each part declares the attributes it holds at the top of its class, and what
+it reads from the other parts in an ``if TYPE_CHECKING:`` block, which mypy
+checks against the part that defines it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import NamedTuple
+
+from backfaq import analyzer
+from backfaq.decision import Decision, decide
+from backfaq.model import Hit, Store
+from backfaq.search.documents import Documents, _Analyser
+from backfaq.search.postings import Postings, _RawPostings
+from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
+from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
+from backfaq.vocabulary import Vocabulary
+
+
+class SearchResult(NamedTuple):
+    """Ranked hits; when there are none, ``closest`` holds the nearest misses.
+    ``decision`` says why the query was answered or not."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    closest: tuple[Hit, ...] = ()
+    decision: Decision | None = None
+    best: Hit | None = None  # the best answer in the whole store, whatever the topic
+
+
+class Index(Documents, Postings, Scoring, Pruning):
+    """Ranks a store's entries for free-text queries.
+
+    ``prune`` (default: for stores of PRUNE_FROM entries or more) skips the
+    entries whose score bound cannot reach the results; the results are the
+    same either way, which the tests check on the bundled store.
+    """
+
+    def __init__(self, store: Store, *, prune: bool | None = None) -> None:
+        self.store = store
+        analyse = _Analyser()
+        question_lens, answer_lens = self._lay_out(analyse)
+        n = len(question_lens)
+        self.avg_question_len = sum(question_lens) / n or 1.0
+        self.avg_answer_len = sum(answer_lens) / n or 1.0
+        # A term found once in a question of average length scores a full 1.0.
+        self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
+        self._prune = n >= PRUNE_FROM if prune is None else prune
+        self._build_postings()
+        self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words, general=True)
+
+    def _build_postings(self) -> None:
+        """Every stem's posting and, for a pruned search, every question's
+        wording, in one pass: entries are unpacked one at a time for it, so the
+        whole store's tuples never sit in memory at once."""
+        postings = _RawPostings(self._full)
+        wording = _RawWording()
+        for i in range(len(self)):
+            doc = self._doc(i)
+            postings.add(i, doc, self._field_weights(doc))
+            if self._prune:
+                wording.add(i, doc)
+        self._keep_wording(wording)
+        self._keep_postings(postings)
+
+    @property
+    def prune(self) -> bool:
+        """Whether search prunes; fixed when the index is built, which prepares
+        what that search needs (and, for a full scan, keeps entries unpacked)."""
+        return self._prune
+
+    def search(
+        self, query: str | analyzer.Query, *, limit: int = 3, topic: str | None = None,
+        explain: bool = True,
+    ) -> SearchResult:
+        """The best entries for ``query``, best first; no hits when nothing fits.
+
+        Whether the query is answerable at all is decided on the best entry of
+        the whole store, before the topic filter (a topic of one entry has no
+        background), by ``decision.decide``; every hit shown must pass it too.
+        ``explain`` is accepted for callers that will not read explanations;
+        the decision reads them, so hits carry them either way."""
+        analysed = analyzer.analyse(query)
+        query = analysed.text
+        q = self._prepare(analysed)
+        if q is None:
+            return SearchResult(query, (), decision=decide(_NOTHING))
+        wanted = max(limit, 3)
+        if self._prune:
+            best = self._top(q, 3 if topic else wanted, None)
+        else:
+            best = self._ranked(q, None, 3 if topic else wanted)
+        verdict = decide(_evidence(q, best[0]))
+        if not verdict.answer:
+            return SearchResult(query, (), tuple(best[:3]), verdict)
+        if topic is None:
+            in_scope = best
+        elif self._prune:
+            in_scope = self._top(q, wanted, topic)
+        else:
+            in_scope = self._ranked(q, topic, wanted)
+        # The best entry has passed already; each other hit must pass too.
+        hits = tuple(h for h in in_scope
+                     if h is best[0] or decide(_evidence(q, h)).answer)[:limit]
+        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.id: i for i, e in enumerate(self.store.entries)}
+
+    def _ranked(self, q: _Query, topic: str | None, k: int) -> list[Hit]:
+        """The ``k`` best entries (of ``topic``) by a full scan, the reference the
+        pruned search must agree with: every entry is scored without its
+        explanation, then the ``k`` shown are scored again with it."""
+        scored = [self._score(i, q, explain=False) for i in range(len(self))
+                  if topic is None or self.store.entries[i].topic == topic]
+        scored.sort(key=lambda h: (-h.score, h.entry.id))
+        return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]
