@@ -133,6 +133,19 @@ class Postings:
         n = len(self)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def rarity(self, term: str) -> float:
+        """The idf of ``term``, worked out once per process: the phrase part
+        weighs every question word by it, and a long message on a large store
+        bounds thousands of entries' questions."""
+        found = self._rarities.get(term)
+        if found is None:
+            found = self._rarities[term] = self.idf(self._df(term))
+        return found
+
+    @cached_property
+    def _rarities(self) -> dict[str, float]:
+        return {}
+
     def _df(self, term: str) -> int:
         t = self._terms.get(term)
         return 0 if t is None else self._offsets[t + 1] - self._offsets[t]

@@ -175,7 +175,12 @@ class Pruning:
                 continue
             if topic is not None and entries[i].topic != topic:
                 continue
-            if self._bound(i, q, concept_stems, caps) + _SLACK >= threshold:
+            # The exact phrase part first: with the loose bound of the
+            # concepts it often settles the entry before any posting lookup.
+            phrase = self._phrase_part(i, q)
+            if sums[i] + rest_cap + phrase + _SLACK < threshold:
+                continue
+            if self._bound(i, concept_stems, caps) + phrase + _SLACK >= threshold:
                 admit(i)
         # Entries holding no query word still score by wording, up to 10 points.
         if kth() <= 10 + _SLACK:
@@ -183,20 +188,24 @@ class Pruning:
         hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
         return hits[:k]
 
+    def _phrase_part(self, i: int, q: _Query) -> float:
+        """Entry ``i``'s exact phrase part for ``q`` (its points of the score)."""
+        return (1 - COVERAGE_SHARE) * max(
+            _phrase(q.text, q.stems, p) for p in self._phrasings(self._doc(i))
+        )
+
     def _bound(
-        self, i: int, q: _Query, concept_stems: list[list[tuple[_Posting, float]]],
-        caps: list[float],
+        self, i: int, concept_stems: list[list[tuple[_Posting, float]]], caps: list[float],
     ) -> float:
-        """A tight bound of entry ``i``'s score: each concept's summed strengths
-        (at most 1) and the exact phrase part, without the full score's cost."""
+        """A tight bound of entry ``i``'s concept points: each concept's summed
+        strengths (at most 1), without the full score's cost."""
         bound = 0.0
         for cap, stems in zip(caps, concept_stems):
             mass = 0.0
             for posting, factor in stems:
                 mass += factor * posting.lookup(i)
             bound += cap * min(1.0, mass)
-        phrase = max(_phrase(q.text, q.stems, p) for p in self._phrasings(self._doc(i)))
-        return bound + (1 - COVERAGE_SHARE) * phrase
+        return bound
 
     def _admit_by_wording(
         self,

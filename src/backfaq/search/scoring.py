@@ -103,6 +103,7 @@ class Scoring:
         def _doc(self, i: int) -> _Doc: ...
         def idf(self, df: int) -> float: ...
         def _df(self, term: str) -> int: ...
+        def rarity(self, term: str) -> float: ...
         def _containing(self, alt: Alternative) -> set[int]: ...
 
     @cached_property
@@ -165,7 +166,7 @@ class Scoring:
         """The entry's questions ready for ``_phrase``."""
         out = []
         for stems in doc.phrasings:
-            rarity = tuple(self.idf(self._df(t)) for t in stems)
+            rarity = tuple(map(self.rarity, stems))
             out.append((" ".join(stems), stems, rarity, sum(rarity)))
         return tuple(out)
 
