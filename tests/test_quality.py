@@ -22,19 +22,19 @@ FLOORS = {
     "bundled": {
         "keyword": 0.96, "layman": 0.84, "longform": 0.74, "medical": 0.91, "near": 0.91,
         "paraphrase": 0.96, "question_form": 0.85, "typo": 0.96, "in-domain": 0.87,
-        "ood": 0.83, "ood_long": 0.97,
+        "ood": 0.89, "ood_long": 0.94,
     },
     "no-synonyms": {
-        "keyword": 0.85, "layman": 0.38, "longform": 0.65, "medical": 0.41, "near": 0.79,
-        "paraphrase": 0.88, "question_form": 0.82, "typo": 0.96, "in-domain": 0.71,
-        "ood": 0.81, "ood_long": 0.97,
+        "keyword": 0.85, "layman": 0.38, "longform": 0.59, "medical": 0.33, "near": 0.79,
+        "paraphrase": 0.88, "question_form": 0.82, "typo": 0.96, "in-domain": 0.69,
+        "ood": 0.89, "ood_long": 0.94,
     },
     "library": {
-        "keyword": 0.8, "layman": 0.46, "longform": 0.53, "near": 0.53, "paraphrase": 0.3,
-        "question_form": 0.73, "typo": 0.66, "in-domain": 0.56, "ood": 0.58, "ood_long": 0.37,
+        "keyword": 0.8, "layman": 0.4, "longform": 0.66, "near": 0.61, "paraphrase": 0.3,
+        "question_form": 0.73, "typo": 0.66, "in-domain": 0.58, "ood": 0.58, "ood_long": 0.37,
     },
 }
-MRR_FLOORS = {"bundled": 0.89, "no-synonyms": 0.74, "library": 0.58}
+MRR_FLOORS = {"bundled": 0.89, "no-synonyms": 0.72, "library": 0.6}
 
 
 def measure(setup: quality.Setup) -> dict[str, dict[str, float]]:

@@ -16,6 +16,11 @@ keeps its meaning when a message grows long or the store changes:
   holds is evidence of another subject ("descale my kettle").
 * ``asked``: how much of the entry's own question (rarity weighted) the
   query asks about, the best of its phrasings.
+* ``clause``: the best clause's coverage: the share of the concept weight
+  of one clause of the query that the entry holds. A long message tells its
+  situation in some clauses and asks in one; that one, fully answered, is
+  evidence however long the rest is. For a query of one clause it is its
+  ``coverage``.
 
 They are combined by a logistic model whose weights were fitted on backfaq's
 own labelled queries (``benchmarks/queries.jsonl`` over the bundled store, with
@@ -35,8 +40,8 @@ from typing import NamedTuple
 # The fitted model: logit = BIAS + sum of weight * feature. See the module
 # docstring for where the numbers come from; THRESHOLD is the probability an
 # answer needs.
-WEIGHTS = {"matched": 1.55, "coverage": 3.8, "unknown": -0.18, "asked": 1.3}
-BIAS = -2.55
+WEIGHTS = {"matched": 1.4, "coverage": 2.15, "unknown": -0.28, "asked": 1.3, "clause": 3.0}
+BIAS = -3.0
 THRESHOLD = 0.5
 
 
@@ -47,6 +52,7 @@ class Evidence(NamedTuple):
     coverage: float
     unknown: float
     asked: float
+    clause: float = 0.0
     unknown_words: tuple[str, ...] = ()
 
 
@@ -62,8 +68,8 @@ class Decision(NamedTuple):
         e = self.evidence
         lines = [
             f"confidence {self.confidence:.2f} (an answer needs {THRESHOLD:.2f})",
-            f"matched weight {e.matched:.2f}, {e.coverage:.0%} of the query;"
-            f" {e.asked:.0%} of the best question asked",
+            f"matched weight {e.matched:.2f}, {e.coverage:.0%} of the query"
+            f" ({e.clause:.0%} of its best clause); {e.asked:.0%} of the best question asked",
         ]
         if e.unknown_words:
             words = ", ".join(e.unknown_words[:8])

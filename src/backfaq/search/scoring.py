@@ -62,14 +62,18 @@ class _Query:
     """What every entry is scored against for one query."""
 
     __slots__ = ("concepts", "weights", "total_weight", "text", "stems", "reach", "unit",
-                 "unknown", "unknown_words")
+                 "unknown", "unknown_words", "clauses")
 
     def __init__(
         self, concepts: list[Concept], weights: list[float], total_weight: float, text: str,
         stems: set[str],
         reach: list[list[tuple[Alternative, frozenset[str]]]], unit: float,
+        clauses: tuple[tuple[int, ...], ...] = (),
     ) -> None:
         self.concepts = concepts
+        # Per clause of the query, the indexes of its concepts: a long
+        # message's question is often one clause of many.
+        self.clauses = clauses
         # Per concept, the alternatives the store holds a word of: one it
         # holds none of scores 0 everywhere, so it is never matched.
         self.reach = reach
@@ -171,7 +175,8 @@ class Scoring:
         return tuple(out)
 
     def _prepare(self, query: str | analyzer.Query) -> _Query | None:
-        concepts = self.vocabulary.concepts(query)
+        analysed = analyzer.analyse(query)
+        concepts = self.vocabulary.concepts(analysed)
         if not concepts:
             return None
         weights = []
@@ -196,6 +201,7 @@ class Scoring:
             {s for c in concepts for a in c.alternatives for s in a.stems},
             reach,
             self.idf(1),
+            _clause_concepts(analysed, concepts),
         )
 
     def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
@@ -328,11 +334,32 @@ def _explain_term(
 
 
 # The evidence of a query with no content word at all.
-_NOTHING = Evidence(0.0, 0.0, 0.0, 0.0)
+_NOTHING = Evidence(0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _evidence(q: _Query, hit: Hit) -> Evidence:
     """What the decision reads about ``hit`` as the answer to ``q``."""
     why = hit.explain
+    held = {t["query"]: t["weight"] * t["strength"] for t in why["terms"]}
+    clause = 0.0
+    for indexes in q.clauses:
+        total = sum(q.weights[c] for c in indexes)
+        found = sum(held.get(q.concepts[c].typed, 0.0) for c in indexes)
+        clause = max(clause, found / total if total else 0.0)
     return Evidence(why["matched"], why["coverage"], round(q.unknown, 3), why["asked"],
-                    q.unknown_words)
+                    round(min(clause, 1.0), 3), q.unknown_words)
+
+
+def _clause_concepts(
+    query: analyzer.Query, concepts: list[Concept],
+) -> tuple[tuple[int, ...], ...]:
+    """For each clause of ``query`` holding a concept, the indexes of the
+    concepts whose words it holds (a one-clause query's is all of it)."""
+    words = [c.typed.split() for c in concepts]
+    out = []
+    for clause in query.clauses:
+        held = set(clause)
+        inside = tuple(i for i, w in enumerate(words) if held.issuperset(w))
+        if inside:
+            out.append(inside)
+    return tuple(out)

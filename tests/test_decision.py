@@ -1,0 +1,59 @@
+"""The answer decision: its inputs, its monotony, and what it says."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backfaq.decision import WEIGHTS, Evidence, confidence, decide
+from backfaq.search import Index
+from backfaq.store import load_store
+
+LONG = ("spent the whole weekend painting a ceiling with the roller over my head, "
+        "my partner says I overdid it. is there a stretch for pain between shoulder blades?")
+
+unit = st.floats(0.0, 1.0)
+amount = st.floats(0.0, 20.0)
+
+
+def test_a_long_message_is_judged_on_the_clause_that_asks() -> None:
+    result = Index(load_store()).search(LONG)
+    assert result.decision is not None and result.decision.answer
+    evidence = result.decision.evidence
+    # Most of the message is situation, so the share of all of it is small;
+    # the clause that asks is answered almost whole.
+    assert evidence.coverage < 0.5 < evidence.clause
+    assert any("best clause" in line for line in result.decision.reasons())
+
+
+def test_a_one_clause_query_reads_its_coverage_as_its_clause() -> None:
+    result = Index(load_store()).search("stretch for pain between shoulder blades")
+    assert result.decision is not None
+    evidence = result.decision.evidence
+    assert abs(evidence.clause - evidence.coverage) < 0.01
+
+
+@given(amount, unit, amount, unit, unit, st.sampled_from(["matched", "coverage", "asked",
+                                                            "clause"]), st.floats(0.0, 5.0))
+def test_more_evidence_never_lowers_the_confidence(
+    matched: float, coverage: float, unknown: float, asked: float, clause: float,
+    field: str, more: float,
+) -> None:
+    # The pruned search decides from the best entry alone; that is only
+    # sound while no input can make a better entry less of an answer.
+    before = Evidence(matched, coverage, unknown, asked, clause)
+    after = before._replace(**{field: getattr(before, field) + more})
+    assert confidence(after) >= confidence(before)
+    assert decide(after).answer or not decide(before).answer
+
+
+@given(amount, unit, amount, unit, unit, st.floats(0.0, 5.0))
+def test_more_unknown_words_never_raise_the_confidence(
+    matched: float, coverage: float, unknown: float, asked: float, clause: float, more: float,
+) -> None:
+    before = Evidence(matched, coverage, unknown, asked, clause)
+    assert confidence(before._replace(unknown=unknown + more)) <= confidence(before)
+
+
+def test_every_input_has_a_weight() -> None:
+    assert set(WEIGHTS) == set(Evidence._fields) - {"unknown_words"}
