@@ -39,7 +39,7 @@ from backfaq.search import Index
 from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
-CACHE_FORMAT = 5  # bump when the saved Index changes shape
+CACHE_FORMAT = 6  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
 # processor's SHA instructions); below it a BLAKE2b, whose module imports in a
 # tenth of the time hashlib takes (0.3 ms against 3), more than a small
@@ -379,6 +379,7 @@ STATE = {
     "_shortest": array,
     "_longest": array,
     "_prune": bool,
+    "_scan": list,
 }
 
 
@@ -446,6 +447,7 @@ def _unpack(payload: Any, path: str) -> Index | None:
         or not len(state["_text_starts"]) - 1 == len(columns[0]) > 0
         or any(len(column) != len(columns[0]) for column in columns)
         or len(state["_offsets"]) != len(state["_terms"]) + 1
+        or len(state["_scan"]) not in (0, len(columns[0]))
         or not state["_offsets"][-1] == len(state["_posting_docs"])
         == len(state["_posting_strengths"]) == len(state["_posting_asked"])
     ):

@@ -60,6 +60,10 @@ class Index(Documents, Postings, Scoring, Pruning):
         self._prune = n >= PRUNE_FROM if prune is None else prune
         self._build_postings()
         self.vocabulary = Vocabulary([], store.synonyms, counts=analyse.words, general=True)
+        # A scanned (small) store scores every entry for every query: its
+        # entries are unpacked for scoring here, once, and saved with the
+        # index, so a one-off query loads them instead of working them out.
+        self._scan = [] if self._prune else [self._unpack(i) for i in range(n)]
 
     def _build_postings(self) -> None:
         """Every stem's posting and, for a pruned search, every question's

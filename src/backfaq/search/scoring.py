@@ -56,6 +56,8 @@ _Strengths = dict[str, tuple[float, float, float]]
 _Unpacked = tuple[
     _Doc, str, _Strengths, frozenset[str], tuple[_Phrasing, ...], frozenset[str],
 ]
+# The same without its _Doc, as the index of a scanned store saves it.
+_ScanRow = tuple[str, _Strengths, frozenset[str], tuple[_Phrasing, ...], frozenset[str]]
 
 
 class _Query:
@@ -99,6 +101,8 @@ class Scoring:
     avg_answer_len: float
     # A term found once in a question of average length scores a full 1.0.
     _full: float
+    # Every entry unpacked for scoring, for a scanned store (empty if pruned).
+    _scan: list[_ScanRow]
 
     if TYPE_CHECKING:
         vocabulary: Vocabulary
@@ -140,8 +144,17 @@ class Scoring:
     def _unpacked(self) -> dict[int, _Unpacked]:
         """Entries unpacked for scoring, with each question word's rarity for
         the phrase part and the words bound to phrases: kept for a small store,
-        which is scanned whole on every query."""
-        return {}
+        which is scanned whole on every query (from ``_scan``, made when the
+        index is built and saved with it)."""
+        return {i: (self._doc(i), *row) for i, row in enumerate(self._scan)}
+
+    def _unpack(self, i: int) -> _ScanRow:
+        """Entry ``i`` as a full scan scores it, without its ``_Doc`` (which
+        the cache cannot save and is quick to remake)."""
+        doc = self._doc(i)
+        strengths = self._strengths(doc)
+        return (doc.spaced(), strengths, frozenset(strengths), self._phrasings(doc),
+                self._bound_words(doc))
 
     def _field_weights(self, doc: _Doc) -> tuple[float, float]:
         """BM25F: each field's weight over its length normalisation, for ``doc``."""
@@ -208,15 +221,13 @@ class Scoring:
         """The full score of entry ``i``, with what the explain output shows
         (left out, with ``explain=False``, for entries that may not be shown)."""
         unpacked = self._unpacked.get(i)
-        if unpacked is None:
+        if unpacked is None:  # a pruned search unpacks an entry per query
             doc = self._doc(i)
-            strengths = self._strengths(doc, q.stems if self._prune else None)
+            strengths = self._strengths(doc, q.stems)
             unpacked = (
                 doc, doc.spaced(), strengths, frozenset(strengths),
                 self._phrasings(doc), self._bound_words(doc),
             )
-            if not self._prune:
-                self._unpacked[i] = unpacked
         doc, spaced, strengths, held, phrasings, bound = unpacked
         coverage = question = answer = 0.0
         matched: list[dict[str, Any]] = []
