@@ -38,6 +38,7 @@ LIGHT_WORDS = frozenset(
     """
     make makes made making get gets got getting need needs want wants feel feels felt
     keep keeps thing things way ways lot lots go goes going went use used try tried
+    took taken came gone kept
     like likely good best better bad worse worst general generally usually often
     always sometimes anything something everything someone people person
     stop start look looks looking come comes know think see seem seems happen happens
@@ -126,7 +127,10 @@ IRREGULAR = {
     "chose": "choose", "chosen": "choose", "forgot": "forget", "forgotten": "forget",
     "hid": "hide", "hidden": "hide", "rode": "ride", "ridden": "ride", "shook": "shake",
     "shaken": "shake", "stuck": "stick", "struck": "strike", "swung": "swing",
-    "understood": "understand",
+    "understood": "understand", "took": "take", "taken": "take", "gave": "give",
+    "given": "give", "came": "come", "went": "go", "gone": "go", "kept": "keep",
+    "grew": "grow", "grown": "grow", "told": "tell", "said": "say", "knew": "know",
+    "known": "know", "felt": "feel", "got": "get", "gotten": "get", "made": "make",
 }
 
 

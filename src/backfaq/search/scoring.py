@@ -86,9 +86,10 @@ class _Query:
         # The weight of a word found in one entry: the unit of the decision's
         # absolute evidence, so that it reads the same on any store's size.
         self.unit = unit
-        # The concepts no entry holds a word of: evidence of another subject.
+        # The concepts no entry holds a word of: evidence of another subject
+        # (a number is not: "I'm 50" says nothing about what is asked).
         unheld = [c for c, r in zip(range(len(concepts)), reach)
-                  if all(a.related for a, _ in r)]
+                  if all(a.related for a, _ in r) and not concepts[c].typed.isdigit()]
         self.unknown = sum(weights[c] for c in unheld) / unit
         self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
