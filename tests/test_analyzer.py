@@ -62,6 +62,7 @@ def test_words_keep_stop_words() -> None:
         ("sleep", "slept", "sleeping"),
         ("lose", "lost", "losing"),
         ("pay", "paid", "paying"),
+        ("take", "took", "taken", "taking"),
     ],
 )
 def test_stem_joins_forms(forms: tuple[str, ...]) -> None:

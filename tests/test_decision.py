@@ -57,3 +57,9 @@ def test_more_unknown_words_never_raise_the_confidence(
 
 def test_every_input_has_a_weight() -> None:
     assert set(WEIGHTS) == set(Evidence._fields) - {"unknown_words"}
+
+
+def test_a_number_is_not_a_word_of_another_subject() -> None:
+    result = Index(load_store()).search("I'm 50, stretch for pain between shoulder blades")
+    assert result.decision is not None
+    assert "50" not in result.decision.evidence.unknown_words
