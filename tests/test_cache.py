@@ -409,6 +409,32 @@ def test_a_payload_of_the_wrong_shape_is_a_miss(faq: Path, payload: Any) -> None
     assert answers(index) == answers(Index(load_store(faq)))
 
 
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [("_scan", lambda rows: [1] * len(rows)),
+     ("_scan", lambda rows: [row[:3] for row in rows]),
+     ("_scan", lambda rows: [(row[0], list(row[1]), *row[2:]) for row in rows])],
+    ids=["numbers", "short-rows", "strengths-as-list"],
+)
+def test_saved_entries_of_the_wrong_shape_are_a_miss(
+    faq: Path, name: str, bad: Any,
+) -> None:
+    # A scanned store's entries are read at its first query, after the cache
+    # was loaded: their shape must be checked when it is, or a damaged file
+    # with a good checksum would be a traceback instead of a rebuild.
+    built = Index(load_store(faq))
+    payload = list(cache._pack(built))
+    saved = dict(payload[-1])
+    saved[name] = bad(saved[name])
+    payload[-1] = saved
+    path, header = slot_of(faq)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(payload_file(header, marshal.dumps(tuple(payload))))
+    index, loads = open_counting(faq)
+    assert loads == 1
+    assert answers(index) == answers(built)
+
+
 def test_the_saved_state_is_exactly_what_an_index_holds(store: Store) -> None:
     index = Index(store)
     # Cached properties are worked out again when needed, so they are not saved.

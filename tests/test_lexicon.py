@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from backfaq import lexicon
 from backfaq.analyzer import stem
 from backfaq.model import Entry, Source, Store, Topic
+from backfaq.render.plain import describe_term
 from backfaq.search import Index
 from backfaq.vocabulary import Vocabulary
 
@@ -108,3 +109,10 @@ def test_warning_signs_are_matched_without_relations() -> None:
     signs = Vocabulary(["chest pain in a child"], ())
     assert signs.related == ""
     assert all(not a.related for c in signs.concepts("kid") for a in c.alternatives)
+
+
+def test_explain_names_a_related_word_as_such() -> None:
+    term = {"query": "kid", "corrected": None, "matched": "child", "synonym": True,
+            "related": True, "weight": 1.0, "strength": 0.6}
+    assert "child (related word)" in describe_term(term)
+    assert "(synonym)" in describe_term({**term, "related": False})

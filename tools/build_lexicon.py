@@ -17,8 +17,8 @@ A sense is kept when it is the word's first or is tagged in WordNet's sense
 corpus at least half as often as its first: "kid" is a child and a
 tease, not a young goat. Stems are backfaq's own (``analyzer.stem``), so the
 table joins the forms a store and a query use. A line starts with the stem a
-store may hold, which is how the index looks it up. Lines are sorted (a
-binary search needs them so) and stable, so a rebuild is diffable.
+store may hold, which is how the index picks the lines it keeps. Lines are
+sorted and stable, so a rebuild is diffable.
 """
 
 from __future__ import annotations

@@ -77,8 +77,9 @@ def cache_dir() -> str | None:
     return os.path.join(home, ".cache", "backfaq")
 
 
-# Where the code that builds an index lives: the top of the package, and the
-# search package (its modules are named ``search/NAME.py`` in the stamp).
+# Where the code that builds an index lives: the top of the package, the
+# search package (its modules are named ``search/NAME.py`` in the stamp) and
+# the data it is built from (the related-words table).
 CODE_DIRS = ("", "search", "data")
 # What the index is built from: the modules, and the related-words table.
 CODE_SUFFIXES = (".py", ".tsv")
@@ -436,6 +437,15 @@ def _pack(index: Index) -> tuple[Any, ...]:
     )
 
 
+_SCAN_ROW = (str, dict, frozenset, tuple, frozenset)
+
+
+def _scan_row(row: Any) -> bool:
+    """Whether ``row`` has the shape of an entry unpacked for a full scan."""
+    return (isinstance(row, tuple) and len(row) == len(_SCAN_ROW)
+            and all(isinstance(v, kind) for v, kind in zip(row, _SCAN_ROW)))
+
+
 def _unpack(payload: Any, path: str) -> Index | None:
     """An Index from ``_pack``'s output, or None when it is not of that shape."""
     version, topics, sources, columns, synonyms, red_flags, saved = payload
@@ -448,6 +458,8 @@ def _unpack(payload: Any, path: str) -> Index | None:
         or any(len(column) != len(columns[0]) for column in columns)
         or len(state["_offsets"]) != len(state["_terms"]) + 1
         or len(state["_scan"]) not in (0, len(columns[0]))
+        or not all(map(_scan_row, state["_scan"]))
+        or not isinstance(getattr(state["vocabulary"], "related", None), str)
         or not state["_offsets"][-1] == len(state["_posting_docs"])
         == len(state["_posting_strengths"]) == len(state["_posting_asked"])
     ):

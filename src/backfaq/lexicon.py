@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from backfaq.analyzer import stem
+from backfaq.analyzer import LIGHT_WORDS, stem
 
 # How much a related word counts, against the query's own word (1.0), by the
 # kind of relation: same sense, same word in another part of speech, a
@@ -51,12 +51,14 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
     leading = dict(line.split("\t", 1) for line in text.splitlines() if line[:1] != "#")
     shown = _shown_words(counts)
     found: dict[str, list[str]] = {}
-    for target in sorted(stems & leading.keys()):
+    # A generic word ("get", "make") is no better a match for being related.
+    generic = {stem(w) for w in LIGHT_WORDS}
+    for target in sorted((stems & leading.keys()) - generic):
         word = shown.get(target, target)
         for kind, sources in zip(KINDS, leading[target].split("\t")):
             for source in sources.split():
                 found.setdefault(source, []).append(f"{target} {word} {FACTORS[kind]}")
-    return "\n".join(sorted(source + "\t" + "\t".join(r) for source, r in found.items()))
+    return "\n".join(source + "\t" + "\t".join(r) for source, r in sorted(found.items()))
 
 
 def lookup(relations: str, key: str) -> tuple[Related, ...]:

@@ -143,6 +143,10 @@ class Vocabulary:
         """The store word closest to ``word`` within the allowed edits (or ``word``)."""
         if not word.isalpha() or word in LIGHT_WORDS or stem(word) in self.stems:
             return word, 0
+        if lexicon.lookup(self.related, stem(word)):
+            # An English word related to the store's words is no typo of
+            # one: "cause" is not "case", "card" is not "care".
+            return word, 0
         limit = allowed_edits(word)
         if not limit:
             return word, 0

@@ -112,7 +112,8 @@ def describe_term(term: dict[str, Any]) -> str:
     if term["corrected"]:
         text += f" -> {term['corrected']} (typo)"
     if term["synonym"]:
-        text += f" ~ {term['matched']} (synonym)"
+        kind = "related word" if term.get("related") else "synonym"
+        text += f" ~ {term['matched']} ({kind})"
     return f"{text}, weight {term['weight']:.2f}, strength {term['strength']:.2f}"
 
 

@@ -134,7 +134,7 @@ class Postings:
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def rarity(self, term: str) -> float:
-        """The idf of ``term``, worked out once per process: the phrase part
+        """The idf of ``term``, worked out once per index: the phrase part
         weighs every question word by it, and a long message on a large store
         bounds thousands of entries' questions."""
         found = self._rarities.get(term)

@@ -89,7 +89,8 @@ class _Query:
         # The concepts no entry holds a word of: evidence of another subject
         # (a number is not: "I'm 50" says nothing about what is asked).
         unheld = [c for c, r in zip(range(len(concepts)), reach)
-                  if all(a.related for a, _ in r) and not concepts[c].typed.isdigit()]
+                  if all(a.related for a, _ in r)
+                  and not any(ch.isdigit() for ch in concepts[c].typed)]
         self.unknown = sum(weights[c] for c in unheld) / unit
         self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
