@@ -25,7 +25,7 @@ FLOORS = {
         "ood": 0.91, "ood_long": 0.97,
     },
     "no-synonyms": {
-        "keyword": 0.85, "layman": 0.38, "longform": 0.63, "medical": 0.33, "near": 0.79,
+        "keyword": 0.85, "layman": 0.38, "longform": 0.6, "medical": 0.33, "near": 0.79,
         "paraphrase": 0.84, "question_form": 0.8, "typo": 0.96, "in-domain": 0.69,
         "ood": 0.89, "ood_long": 0.97,
     },
@@ -34,7 +34,7 @@ FLOORS = {
         "question_form": 0.66, "typo": 0.66, "in-domain": 0.53, "ood": 0.58, "ood_long": 0.5,
     },
 }
-MRR_FLOORS = {"bundled": 0.88, "no-synonyms": 0.72, "library": 0.56}
+MRR_FLOORS = {"bundled": 0.88, "no-synonyms": 0.71, "library": 0.56}
 
 
 def measure(setup: quality.Setup) -> dict[str, dict[str, float]]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backfaq.model import Entry, Source, Store, Topic
 from backfaq.search import Index
+from backfaq.search import index as search_index
+from backfaq.store import load_store
 
 SYNONYMS = (("shoulder blade", "scapula"),)
 
@@ -43,3 +47,27 @@ def test_a_word_used_only_inside_a_synonym_phrase_counts_a_quarter() -> None:
 def test_the_same_word_also_used_alone_counts_fully() -> None:
     found = strengths(tiny_store(STORE), "shoulder")
     assert found["both"] > 2 * found["blade"]
+
+
+
+ROWS = ("Just started doing rows and pull ups three times a week because I want a stronger "
+        "back. Im 22 and totally new to lifting. How long till my back muscles should "
+        "actually start getting stronger?")
+
+
+def test_a_message_is_ranked_by_its_best_sentence_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # By the whole text, the message is about muscle definition (lifting,
+    # stronger back); its last sentence asks how long strengthening takes.
+    index = Index(load_store())
+    result = index.search(ROWS)
+    top = (result.hits or result.closest)[0]
+    assert top.entry.id == "time-to-strengthen-back-muscles"
+    assert top.explain["sentence"] > top.explain["coverage"] * 100
+    monkeypatch.setattr(search_index, "SENTENCE_SHARE", 0.0)
+    whole = index.search(ROWS)
+    assert (whole.hits or whole.closest)[0].entry.id != "time-to-strengthen-back-muscles"
+
+
+def test_a_one_sentence_query_has_no_sentence_points() -> None:
+    result = Index(load_store()).search("how long does it take to strengthen my back")
+    assert "sentence" not in (result.hits or result.closest)[0].explain

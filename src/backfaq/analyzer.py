@@ -192,6 +192,7 @@ _CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s(?:-|\u2013|\u2014)+\s")
 # "not" only contrasts at the start of a clause; inside one ("I can not
 # sleep") it is part of what is asked.
 CONTRASTS = (("rather", "than"), ("instead", "of"))
+_SENTENCE = re.compile(r"[.?!;]+")
 CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
 
 
@@ -218,6 +219,13 @@ class Query:
         if self._asked is None:
             self._asked = _kept(self.clauses)
         return self._asked
+
+    def sentences(self) -> list[Query]:
+        """The sentences of a message of two or more (each of three words or
+        more), as queries of their own: a long message's question is often
+        one sentence after several of situation."""
+        parts = [p for p in _SENTENCE.split(self.text) if len(words(p)) >= 3]
+        return [Query(p) for p in parts] if len(parts) > 1 else []
 
     def denied_view(self) -> list[str]:
         """``asked`` as read for warning signs: "no" and "without" deny what

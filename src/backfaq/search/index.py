@@ -29,6 +29,13 @@ from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evid
 from backfaq.vocabulary import Vocabulary
 
 
+# A message of several sentences: its RERANK best entries by the whole text
+# are reordered by their score for its best sentence, which counts this share
+# (chosen on backfaq's labelled long messages; see benchmarks/quality.py).
+RERANK = 10
+SENTENCE_SHARE = 0.3
+
+
 class SearchResult(NamedTuple):
     """Ranked hits; when there are none, ``closest`` holds the nearest misses.
     ``decision`` says why the query was answered or not."""
@@ -102,23 +109,41 @@ class Index(Documents, Postings, Scoring, Pruning):
         if q is None:
             return SearchResult(query, (), decision=decide(_NOTHING))
         wanted = max(limit, 3)
-        if self._prune:
-            best = self._top(q, 3 if topic else wanted, None)
-        else:
-            best = self._ranked(q, None, 3 if topic else wanted)
+        sentences = [s for s in map(self._prepare, analysed.sentences()) if s is not None]
+        depth = RERANK if sentences else 0
+        best = self._by_sentence(self._best(q, max(3 if topic else wanted, depth), None),
+                                 sentences)
         verdict = decide(_evidence(q, best[0]))
         if not verdict.answer:
             return SearchResult(query, (), tuple(best[:3]), verdict)
         if topic is None:
             in_scope = best
-        elif self._prune:
-            in_scope = self._top(q, wanted, topic)
         else:
-            in_scope = self._ranked(q, topic, wanted)
+            in_scope = self._by_sentence(self._best(q, max(wanted, depth), topic), sentences)
         # The best entry has passed already; each other hit must pass too.
         hits = tuple(h for h in in_scope
                      if h is best[0] or decide(_evidence(q, h)).answer)[:limit]
         return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
+
+    def _best(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
+        """The ``k`` best entries (of ``topic``): pruned or by a full scan."""
+        return self._top(q, k, topic) if self._prune else self._ranked(q, topic, k)
+
+    def _by_sentence(self, hits: list[Hit], sentences: list[_Query]) -> list[Hit]:
+        """``hits`` reordered with their best sentence's score (SENTENCE_SHARE
+        of the blend), for a message of several sentences; as they are else.
+        The whole text's explanation stays, with the sentence's points."""
+        if not sentences:
+            return hits
+        blended = []
+        for hit in hits:
+            i = self._positions[hit.entry.id]
+            sentence = max(self._score(i, s, explain=False).score for s in sentences)
+            score = (hit.score + SENTENCE_SHARE * sentence) / (1 + SENTENCE_SHARE)
+            blended.append(Hit(hit.entry, round(score, 2),
+                               {**(hit.explain or {}), "sentence": round(sentence, 2)}))
+        blended.sort(key=lambda h: (-h.score, h.entry.id))
+        return blended
 
     @cached_property
     def _positions(self) -> dict[str, int]:
