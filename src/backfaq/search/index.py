@@ -32,7 +32,7 @@ from backfaq.vocabulary import Vocabulary
 # A message of several sentences: its RERANK best entries by the whole text
 # are reordered by their score for its best sentence, which counts this share
 # (chosen on backfaq's labelled long messages; see benchmarks/quality.py).
-RERANK = 10
+RERANK = 3
 SENTENCE_SHARE = 0.3
 
 
