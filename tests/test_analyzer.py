@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backfaq.analyzer import STOP_WORDS, fold, stem, terms, words
+from backfaq.analyzer import STOP_WORDS, Query, fold, stem, terms, words
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,15 @@ def test_terms() -> None:
         "back", "hurt", "under", "shoulder", stem("blade")
     ]
     assert terms("Pain below shoulder blades") == ["pain", "below", "shoulder", stem("blades")]
+
+
+def test_a_message_knows_the_sentence_of_each_word() -> None:
+    query = Query("I sit at a desk all day. How can I fix my posture? Thanks!")
+    first, second = query.sentences()  # "Thanks" is under three words: left out
+    assert [query.asked[p] for p in first] == "i sit at a desk all day".split()
+    assert [query.asked[p] for p in second] == "how can i fix my posture".split()
+
+
+def test_one_sentence_is_no_message_of_sentences() -> None:
+    assert Query("how can I fix my posture at a desk").sentences() == []
+    assert Query("posture. desk").sentences() == []

@@ -5,6 +5,7 @@ The same function must see both sides, or a query can never match its entry.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -192,7 +193,7 @@ _CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s(?:-|\u2013|\u2014)+\s")
 # "not" only contrasts at the start of a clause; inside one ("I can not
 # sleep") it is part of what is asked.
 CONTRASTS = (("rather", "than"), ("instead", "of"))
-_SENTENCE = re.compile(r"[.?!;]+")
+_SENTENCE_ENDS = frozenset(".?!;")
 CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
 
 
@@ -206,26 +207,41 @@ class Query:
     (A plain class: a NamedTuple costs every start-up its definition.)
     """
 
-    __slots__ = ("text", "clauses", "_asked")
+    __slots__ = ("text", "clauses", "_asked", "_sentence_of")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.clauses = tuple(tuple(words(c)) for c in _CLAUSE.split(text))
         self._asked: list[str] | None = None
+        self._sentence_of: list[int] = []
 
     @property
     def asked(self) -> list[str]:
         """The folded words of the query minus the ones it contrasts away."""
         if self._asked is None:
-            self._asked = _kept(self.clauses)
+            self._asked, self._sentence_of = _kept_by_sentence(
+                self.clauses, _clause_sentences(self.text, len(self.clauses)))
         return self._asked
 
-    def sentences(self) -> list[Query]:
-        """The sentences of a message of two or more (each of three words or
-        more), as queries of their own: a long message's question is often
-        one sentence after several of situation."""
-        parts = [p for p in _SENTENCE.split(self.text) if len(words(p)) >= 3]
-        return [Query(p) for p in parts] if len(parts) > 1 else []
+    def sentences(self) -> list[list[int]]:
+        """For a message of two sentences or more (of three words or more
+        each), the positions in ``asked`` of each sentence's words: a long
+        message's question is often one sentence after several of situation."""
+        found: dict[int, list[int]] = {}
+        _ = self.asked  # which works out the sentence of each word
+        for position, sentence in enumerate(self._sentence_of):
+            found.setdefault(sentence, []).append(position)
+        per_sentence = self._words_per_sentence()
+        kept = [positions for sentence, positions in found.items()
+                if per_sentence.get(sentence, 0) >= 3]
+        return kept if len(kept) > 1 else []
+
+    def _words_per_sentence(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for clause, sentence in zip(self.clauses,
+                                    _clause_sentences(self.text, len(self.clauses))):
+            counts[sentence] = counts.get(sentence, 0) + len(clause)
+        return counts
 
     def denied_view(self) -> list[str]:
         """``asked`` as read for warning signs: "no" and "without" deny what
@@ -245,15 +261,36 @@ def asked_words(query: str) -> list[str]:
 
 
 def _kept(clauses: Iterable[Sequence[str]]) -> list[str]:
+    return _kept_by_sentence(clauses, itertools.repeat(0))[0]
+
+
+def _kept_by_sentence(
+    clauses: Iterable[Sequence[str]], sentence_of: Iterable[int],
+) -> tuple[list[str], list[int]]:
+    """The words kept (see ``asked``), and the sentence each comes from."""
     kept: list[str] = []
-    for clause_words in clauses:
+    sentences: list[int] = []
+    for clause_words, sentence in zip(clauses, sentence_of):
         for i in range(len(clause_words)):
             rest = tuple(clause_words[i:])
             starts = CONTRASTS + (CLAUSE_NEGATIONS if i == 0 else ())
             if any(rest[: len(c)] == c and len(rest) > len(c) for c in starts):
                 break  # the rest of the clause is what the query does not want
             kept.append(clause_words[i])
-    return kept
+            sentences.append(sentence)
+    return kept, sentences
+
+
+def _clause_sentences(text: str, count: int) -> list[int]:
+    """Each clause's sentence: a full stop, question or exclamation mark or
+    semicolon after a clause ends its sentence."""
+    out, sentence = [], 0
+    ends = (m.group() for m in _CLAUSE.finditer(text))
+    for _ in range(count):
+        out.append(sentence)
+        if next(ends, "").strip() in _SENTENCE_ENDS:
+            sentence += 1
+    return out
 
 
 # "No longer", "for no reason" and "without trying" deny nothing; "not sure

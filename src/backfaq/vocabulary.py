@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from functools import cached_property
 from collections.abc import Iterator
+from functools import cached_property
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -48,6 +48,7 @@ class Concept(NamedTuple):
     corrected: str | None
     alternatives: tuple[Alternative, ...]
     light: bool = False
+    positions: tuple[int, ...] = ()  # where in the query's words it starts
 
 
 class Token(NamedTuple):
@@ -243,7 +244,7 @@ class Vocabulary:
     def concepts(self, query: str | Query) -> list[Concept]:
         """Group the query's words into concepts, expanding synonym phrases."""
         concepts: list[Concept] = []
-        seen: set[tuple[tuple[str, ...], ...]] = set()
+        seen: dict[tuple[tuple[str, ...], ...], int] = {}  # a concept's index
         for match in self._matches(self.tokens(query)):
             span, groups, exact = match.span, match.groups, match.exact
             if not span:
@@ -270,11 +271,16 @@ class Vocabulary:
             if not alternatives:
                 continue
             key = tuple(sorted({a.stems for a in alternatives}))
-            if key not in seen:
-                seen.add(key)
-                typed = " ".join(t.typed for t in span)
-                corrected = span_text if edits else None
-                light = not groups and all(t.word in LIGHT_WORDS for t in span)
-                concepts.append(Concept(typed, corrected, tuple(alternatives), light))
+            if key in seen:  # said again: one concept, found in both places
+                c = seen[key]
+                concepts[c] = concepts[c]._replace(
+                    positions=(*concepts[c].positions, match.start))
+                continue
+            seen[key] = len(concepts)
+            typed = " ".join(t.typed for t in span)
+            corrected = span_text if edits else None
+            light = not groups and all(t.word in LIGHT_WORDS for t in span)
+            concepts.append(
+                Concept(typed, corrected, tuple(alternatives), light, (match.start,)))
         return concepts
 

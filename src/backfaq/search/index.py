@@ -28,7 +28,6 @@ from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
 from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
 from backfaq.vocabulary import Vocabulary
 
-
 # A message of several sentences: its RERANK best entries by the whole text
 # are reordered by their score for its best sentence, which counts this share
 # (chosen on backfaq's labelled long messages; see benchmarks/quality.py).
@@ -109,7 +108,7 @@ class Index(Documents, Postings, Scoring, Pruning):
         if q is None:
             return SearchResult(query, (), decision=decide(_NOTHING))
         wanted = max(limit, 3)
-        sentences = [s for s in map(self._prepare, analysed.sentences()) if s is not None]
+        sentences = [s for s in map(q.part, analysed.sentences()) if s is not None]
         depth = RERANK if sentences else 0
         best = self._by_sentence(self._best(q, max(3 if topic else wanted, depth), None),
                                  sentences)

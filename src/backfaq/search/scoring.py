@@ -94,6 +94,24 @@ class _Query:
         self.unknown = sum(weights[c] for c in unheld) / unit
         self.unknown_words = tuple(concepts[c].typed for c in unheld)
 
+    def part(self, positions: list[int]) -> _Query | None:
+        """The query made of the concepts found at ``positions`` (a sentence's
+        words, see ``analyzer.Query.sentences``), with the weights they have
+        in the whole: a sentence is not analysed again. None when it holds no
+        concept."""
+        held = set(positions)
+        inside = [i for i, c in enumerate(self.concepts) if not held.isdisjoint(c.positions)]
+        if not inside:
+            return None
+        concepts = [self.concepts[i] for i in inside]
+        weights = [self.weights[i] for i in inside]
+        return _Query(
+            concepts, weights, sum(weights),
+            " ".join(s for c in concepts for s in c.alternatives[0].stems),
+            {s for c in concepts for a in c.alternatives for s in a.stems},
+            [self.reach[i] for i in inside], self.unit,
+        )
+
 
 class Scoring:
     """The part of the index that scores an entry for a prepared query: the
