@@ -131,3 +131,7 @@ def test_a_message_knows_the_sentence_of_each_word() -> None:
 def test_one_sentence_is_no_message_of_sentences() -> None:
     assert Query("how can I fix my posture at a desk").sentences() == []
     assert Query("posture. desk").sentences() == []
+
+
+def test_a_decimal_point_ends_no_sentence() -> None:
+    assert Query("I take 2.5 mg of ibuprofen daily for my upper back").sentences() == []

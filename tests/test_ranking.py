@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from backfaq.analyzer import Query
 from backfaq.model import Entry, Source, Store, Topic
 from backfaq.search import Index
 from backfaq.search import index as search_index
@@ -71,3 +75,15 @@ def test_a_message_is_ranked_by_its_best_sentence_too(monkeypatch: pytest.Monkey
 def test_a_one_sentence_query_has_no_sentence_points() -> None:
     result = Index(load_store()).search("how long does it take to strengthen my back")
     assert "sentence" not in (result.hits or result.closest)[0].explain
+
+
+def test_the_first_answers_of_a_message_do_not_depend_on_the_limit() -> None:
+    index = Index(load_store())
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "queries.jsonl"
+    queries = [json.loads(line)["q"] for line in path.read_text("utf-8").splitlines()]
+    messages = [q for q in queries if Query(q).sentences()]
+    assert len(messages) > 50
+    for message in messages:
+        three, five = index.search(message, limit=3), index.search(message, limit=5)
+        assert [h.entry.id for h in (five.hits or five.closest)][:3] == [
+            h.entry.id for h in (three.hits or three.closest)], message

@@ -285,12 +285,23 @@ def _clause_sentences(text: str, count: int) -> list[int]:
     """Each clause's sentence: a full stop, question or exclamation mark or
     semicolon after a clause ends its sentence."""
     out, sentence = [], 0
-    ends = (m.group() for m in _CLAUSE.finditer(text))
+    ends = iter(list(_CLAUSE.finditer(text)))
     for _ in range(count):
         out.append(sentence)
-        if next(ends, "").strip() in _SENTENCE_ENDS:
+        end = next(ends, None)
+        if end is not None and _ends_sentence(text, end):
             sentence += 1
     return out
+
+
+def _ends_sentence(text: str, delimiter: re.Match[str]) -> bool:
+    """Whether a clause delimiter ends a sentence: "?", "!" and ";" do, and a
+    full stop followed by a space or the end ("2.5 mg" is one sentence)."""
+    mark = delimiter.group().strip()
+    if mark != ".":
+        return mark in _SENTENCE_ENDS
+    following = text[delimiter.end() : delimiter.end() + 1]
+    return not following or following.isspace()
 
 
 # "No longer", "for no reason" and "without trying" deny nothing; "not sure

@@ -29,9 +29,11 @@ from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evid
 from backfaq.vocabulary import Vocabulary
 
 # A message of several sentences: its RERANK best entries by the whole text
-# are reordered by their score for its best sentence, which counts this share
-# (chosen on backfaq's labelled long messages; see benchmarks/quality.py).
-RERANK = 3
+# (or as many as asked for, if more) are reordered by their score for its
+# best sentence, which counts this share (chosen on backfaq's labelled long
+# messages; see benchmarks/quality.py). A fixed depth keeps the first answers
+# the same whatever ``limit`` asks for, up to RERANK.
+RERANK = 5
 SENTENCE_SHARE = 0.3
 
 
