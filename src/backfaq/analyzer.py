@@ -207,11 +207,13 @@ class Query:
     (A plain class: a NamedTuple costs every start-up its definition.)
     """
 
-    __slots__ = ("text", "clauses", "_asked", "_sentence_of")
+    __slots__ = ("text", "clauses", "clause_sentences", "_asked", "_sentence_of")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.clauses = tuple(tuple(words(c)) for c in _CLAUSE.split(text))
+        # Each clause's sentence (numbered from 0).
+        self.clause_sentences = _clause_sentences(text, len(self.clauses))
         self._asked: list[str] | None = None
         self._sentence_of: list[int] = []
 
@@ -219,29 +221,23 @@ class Query:
     def asked(self) -> list[str]:
         """The folded words of the query minus the ones it contrasts away."""
         if self._asked is None:
-            self._asked, self._sentence_of = _kept_by_sentence(
-                self.clauses, _clause_sentences(self.text, len(self.clauses)))
+            self._asked, self._sentence_of = _kept_by_sentence(self.clauses,
+                                                               self.clause_sentences)
         return self._asked
 
     def sentences(self) -> list[list[int]]:
         """For a message of two sentences or more (of three words or more
         each), the positions in ``asked`` of each sentence's words: a long
         message's question is often one sentence after several of situation."""
+        size: dict[int, int] = {}
+        for clause, sentence in zip(self.clauses, self.clause_sentences):
+            size[sentence] = size.get(sentence, 0) + len(clause)
         found: dict[int, list[int]] = {}
         _ = self.asked  # which works out the sentence of each word
         for position, sentence in enumerate(self._sentence_of):
-            found.setdefault(sentence, []).append(position)
-        per_sentence = self._words_per_sentence()
-        kept = [positions for sentence, positions in found.items()
-                if per_sentence.get(sentence, 0) >= 3]
-        return kept if len(kept) > 1 else []
-
-    def _words_per_sentence(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for clause, sentence in zip(self.clauses,
-                                    _clause_sentences(self.text, len(self.clauses))):
-            counts[sentence] = counts.get(sentence, 0) + len(clause)
-        return counts
+            if size[sentence] >= 3:
+                found.setdefault(sentence, []).append(position)
+        return list(found.values()) if len(found) > 1 else []
 
     def denied_view(self) -> list[str]:
         """``asked`` as read for warning signs: "no" and "without" deny what
@@ -253,11 +249,6 @@ class Query:
 def analyse(text: str | Query) -> Query:
     """``text`` as a Query (a Query is passed through, already analysed)."""
     return text if isinstance(text, Query) else Query(text)
-
-
-def asked_words(query: str) -> list[str]:
-    """The folded words of a query minus the ones it contrasts away."""
-    return Query(query).asked
 
 
 def _kept(clauses: Iterable[Sequence[str]]) -> list[str]:
@@ -285,7 +276,7 @@ def _clause_sentences(text: str, count: int) -> list[int]:
     """Each clause's sentence: a full stop, question or exclamation mark or
     semicolon after a clause ends its sentence."""
     out, sentence = [], 0
-    ends = iter(list(_CLAUSE.finditer(text)))
+    ends = _CLAUSE.finditer(text)
     for _ in range(count):
         out.append(sentence)
         end = next(ends, None)

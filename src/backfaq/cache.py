@@ -390,7 +390,6 @@ def _save(value: Any) -> Any:
         return (value.typecode, value.tobytes())
     if isinstance(value, Vocabulary):
         fields = dict(vars(value))
-        fields.pop("_corrections", None)  # a memo of this process's queries
         fields["word_counts"] = dict(fields["word_counts"])
         return fields
     return value

@@ -10,7 +10,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
-from functools import cached_property
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -19,7 +18,6 @@ from rapidfuzz.distance import OSA
 from backfaq import lexicon
 from backfaq.analyzer import LIGHT_WORDS, STOP_WORDS, Query, analyse, stem, words
 
-MEMO_SIZE = 4096  # corrections kept at most, then forgotten all at once
 SYNONYM_FACTOR = 0.8  # a synonym is good evidence, but less than the word itself
 CORRECTION_FACTOR = {1: 0.85, 2: 0.7}  # by edit distance
 
@@ -142,22 +140,8 @@ class Vocabulary:
         # General English relations to the store's words (see lexicon).
         self.related = lexicon.relations_for(self.stems, counts) if general else ""
 
-    @cached_property
-    def _corrections(self) -> dict[str, tuple[str, int]]:
-        """Corrections already worked out: a message and its sentences, or a
-        batch of queries, ask for the same words again (never saved)."""
-        return {}
-
     def correct(self, word: str) -> tuple[str, int]:
         """The store word closest to ``word`` within the allowed edits (or ``word``)."""
-        found = self._corrections.get(word)
-        if found is None:
-            if len(self._corrections) >= MEMO_SIZE:
-                self._corrections.clear()
-            found = self._corrections[word] = self._correct(word)
-        return found
-
-    def _correct(self, word: str) -> tuple[str, int]:
         if not word.isalpha() or word in LIGHT_WORDS or stem(word) in self.stems:
             return word, 0
         if lexicon.lookup(self.related, stem(word)):
