@@ -46,3 +46,17 @@ def test_typos_are_corrected_towards_the_store() -> None:
     vocabulary = Vocabulary(TEXTS, GROUPS)
     [concept] = vocabulary.concepts("workuots")
     assert (concept.typed, concept.corrected) == ("workuots", "workouts")
+
+
+def test_a_typo_in_a_form_the_store_never_uses_is_corrected_by_its_stem() -> None:
+    vocabulary = Vocabulary(["Why won't my milk foam?"], ())
+    # "foaming" is not in the store, so "fomaing" is too far from every
+    # store word; its stem "foma" is one transposition from "foam".
+    assert vocabulary.correct("fomaing") == ("foam", 1)
+
+
+def test_a_word_without_an_ending_is_not_corrected_by_its_stem() -> None:
+    # "three" stems to "thre", one edit from "tire"; the stem pass is only
+    # for endings the store does not use, not a looser word comparison.
+    vocabulary = Vocabulary(["Feeling tired all day."], ())
+    assert vocabulary.correct("three") == ("three", 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -95,6 +95,23 @@ def _chunks(texts: list[str], size: int = 1 << 16) -> Iterator[str]:
         yield "\n".join(piece)
 
 
+def _closest(word: str, sorted_words: list[str], limit: int,
+             counts: Mapping[str, int]) -> tuple[str, int] | None:
+    """The most used of the closest words within ``limit`` edits that start
+    like ``word``: a correction keeps the first letter, so only a slice of the
+    sorted words is compared, a twentieth of a large store's (whose long
+    messages hold many unknown words)."""
+    first = word[0]
+    same_start = sorted_words[
+        bisect_left(sorted_words, first) : bisect_left(sorted_words, chr(ord(first) + 1))
+    ]
+    candidates = process.extract(
+        word, same_start, scorer=OSA.distance, score_cutoff=limit, limit=None
+    )
+    best = min(((dist, -counts[cand], cand) for cand, dist, _ in candidates), default=None)
+    return None if best is None else (best[2], int(best[0]))
+
+
 class Vocabulary:
     """The store's words and synonym groups, ready to interpret a query."""
 
@@ -135,6 +152,14 @@ class Vocabulary:
         self.word_counts = counts
         self.words = sorted(counts)
         self.stems = frozenset(stem(w) for w in counts)
+        # Each stem's most used word, to correct a typo by its stem.
+        self.stem_words: dict[str, str] = {}
+        self.stem_counts: dict[str, int] = {}  # a plain dict, as the cache saves it
+        for word, count in counts.most_common():
+            base = stem(word)
+            self.stem_words.setdefault(base, word)
+            self.stem_counts[base] = self.stem_counts.get(base, 0) + count
+        self.sorted_stems = sorted(self.stem_words)
         self.longest_phrase = max((len(p) for p in self.phrase_groups), default=1)
         self.longest_exact = max((len(p) for p in self.exact_groups), default=1)
         # General English relations to the store's words (see lexicon).
@@ -151,23 +176,17 @@ class Vocabulary:
         limit = allowed_edits(word)
         if not limit:
             return word, 0
-        # A correction keeps the first letter, so only the words that start
-        # with it are compared: a slice of the sorted words, a twentieth of
-        # a large store's (whose long messages hold many unknown words).
-        first = word[0]
-        same_start = self.words[
-            bisect_left(self.words, first) : bisect_left(self.words, chr(ord(first) + 1))
-        ]
-        candidates = process.extract(
-            word, same_start, scorer=OSA.distance, score_cutoff=limit, limit=None
-        )
-        best = min(
-            ((dist, -self.word_counts[cand], cand) for cand, dist, _ in candidates),
-            default=None,
-        )
-        if best is None:
-            return word, 0
-        return best[2], int(best[0])
+        best = _closest(word, self.words, limit, self.word_counts)
+        typed_stem = stem(word)
+        if best is None and len(word) - len(typed_stem) >= 2:
+            # A typo in a form the store never uses ("fomaing" where the
+            # store says "foam"): the stem left after an ending is compared
+            # with the store's stems.
+            found = _closest(typed_stem, self.sorted_stems, allowed_edits(typed_stem),
+                             self.stem_counts)
+            if found is not None:
+                return self.stem_words[found[0]], found[1]
+        return best or (word, 0)
 
     def tokens(self, query: str | Query, max_terms: int = 64) -> list[Token]:
         """The query's words; content words corrected towards the store's vocabulary."""
