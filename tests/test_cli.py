@@ -439,6 +439,11 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, name: str) ->
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert "backfaq " + name in result.stdout
+    # Every example is one command line: an escape in a docstring ("\\n"
+    # written as "\n") would split it across lines.
+    examples = result.stdout.split("Example", 1)[1].split("Options:", 1)[0]
+    for line in examples.strip().splitlines()[1:]:
+        assert "backfaq " in line, line
 
 
 def test_group_help_lists_every_command(runner: CliRunner) -> None:

@@ -224,7 +224,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
       backfaq ask "pain between shoulder blades"
       backfaq ask sholder blade sqeeze -n 1
       backfaq ask "is walking good" --topic exercises --format json
-      printf 'chin tucks\nrhomboids\n' | backfaq ask -
+      printf 'chin tucks\\nrhomboids\\n' | backfaq ask -
     """
     if query == ("-",):
         ask_each_line(app, limit=limit, topic=topic, explain=explain, fmt=fmt)
