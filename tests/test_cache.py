@@ -22,13 +22,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from backfaq import cache
+from backfaq import cache, snapshot
 from backfaq.cli import App, cli
 from backfaq.model import Store
 from backfaq.search import Index
 from backfaq.store import bundled_path, load_store
 
 QUERIES = ["pain between shoulder blades", "sholder blade sqeeze", "how do I back up my laptop"]
+LIBRARY = Path(__file__).parent.parent / "benchmarks" / "stores" / "library.json"
 
 
 class Loads:
@@ -112,14 +113,6 @@ def test_without_a_home_nothing_is_cached(faq: Path, monkeypatch: pytest.MonkeyP
     assert answers(first) == answers(Index(load_store(faq)))
 
 
-@pytest.fixture(params=["read", "mapped"])
-def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cache files read whole (a small store's) and mapped (a large store's)."""
-    if request.param == "mapped":
-        monkeypatch.setattr(cache, "MAP_FROM", 0)
-
-
-@pytest.mark.usefixtures("reading")
 def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
     built, first_loads = open_counting(faq)
     cached, second_loads = open_counting(faq)
@@ -241,9 +234,9 @@ def test_a_store_edited_while_it_is_hashed_is_not_cached_under_the_old_hash(
     doc["entries"][0]["answer"] += " Zanzibar."
     real_read_cache = cache.read_cache
 
-    def edit_on_a_miss(slot: Any, path: str) -> Any:
+    def edit_on_a_miss(slot: Any, path: str, size: int) -> Any:
         faq.write_text(json.dumps(doc), encoding="utf-8")  # in place, as an editor may
-        return real_read_cache(slot, path)
+        return real_read_cache(slot, path, size)
 
     monkeypatch.setattr(cache, "read_cache", edit_on_a_miss)
     index, loads = open_counting(faq)
@@ -376,7 +369,6 @@ def test_a_file_without_the_right_header_is_never_unmarshalled(
     ],
     ids=["truncated", "zeroed-tail", "flipped"],
 )
-@pytest.mark.usefixtures("reading")
 def test_a_corrupt_cache_is_rebuilt_and_replaced(faq: Path, damage: Any) -> None:
     open_counting(faq)
     [path] = cache_files()
@@ -423,7 +415,7 @@ def test_saved_entries_of_the_wrong_shape_are_a_miss(
     # was loaded: their shape must be checked when it is, or a damaged file
     # with a good checksum would be a traceback instead of a rebuild.
     built = Index(load_store(faq))
-    payload = list(cache._pack(built))
+    payload = list(snapshot.pack(built))
     saved = dict(payload[-1])
     saved[name] = bad(saved[name])
     payload[-1] = saved
@@ -435,20 +427,23 @@ def test_saved_entries_of_the_wrong_shape_are_a_miss(
     assert answers(index) == answers(built)
 
 
-def test_the_saved_state_is_exactly_what_an_index_holds(store: Store) -> None:
-    index = Index(store)
+@pytest.mark.parametrize("prune", [False, True], ids=["scanned", "pruned"])
+@pytest.mark.parametrize("path", [bundled_path(), LIBRARY], ids=["bundled", "library"])
+def test_the_saved_state_is_exactly_what_an_index_holds(path: Path, prune: bool) -> None:
+    index = Index(load_store(path), prune=prune)
     # Cached properties are worked out again when needed, so they are not saved.
     state = {name: value for name, value in vars(index).items()
              if name != "store" and not isinstance(getattr(Index, name, None), cached_property)}
-    assert {name: type(value) for name, value in state.items()} == cache.STATE
+    assert set(state) == set(snapshot.STATE)
+    assert snapshot.fits(snapshot.pack(index), snapshot.PAYLOAD)
 
 
 def test_a_loaded_index_has_the_state_of_a_built_one(faq: Path) -> None:
     built, _ = open_counting(faq)
     loaded, loads = open_counting(faq)
     assert loads == 0
-    for name, kind in cache.STATE.items():
-        assert type(vars(loaded)[name]) is kind, name
+    for name in snapshot.STATE:
+        assert type(vars(loaded)[name]) is type(vars(built)[name]), name
         if name != "vocabulary":
             assert vars(loaded)[name] == vars(built)[name], name
     assert vars(loaded.vocabulary) == vars(built.vocabulary)

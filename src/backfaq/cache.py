@@ -28,16 +28,14 @@ import os
 import stat
 import sys
 import zlib
-from array import array
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from backfaq import __version__
-from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.model import Store
 from backfaq.search import Index
+from backfaq.snapshot import pack, unpack
 from backfaq.store import collector_paused
-from backfaq.vocabulary import Vocabulary
 
 CACHE_FORMAT = 6  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
@@ -47,7 +45,11 @@ CACHE_FORMAT = 6  # bump when the saved Index changes shape
 SHA256_FROM = 8 * 2**20
 CHUNK = 2**20  # a store file is hashed a chunk at a time: never copied whole
 MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
-MAP_FROM = 2**20  # a cache file this large is mapped rather than read
+# The largest cache file read for a store of a given size: an index takes
+# about twice its store's bytes (eight times for a small store, whose share of
+# the related-words table weighs more), so this is a generous bound.
+CACHE_PER_STORE_BYTE = 16
+CACHE_SLACK = 16 * 2**20
 KEEP = 4  # cache files kept; the least recently used (old versions of a store) go
 USED_AFTER = 24 * 3600  # a cache file read this long after its last use is marked used
 ORPHAN_AFTER = 3600  # a temporary file this old was left by a writer that was killed
@@ -220,7 +222,7 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
         try:
             key = _key(stream, size)
             slot = _slot(key) if key is not None else None
-            cached = read_cache(slot, path) if slot is not None else None
+            cached = read_cache(slot, path, size) if slot is not None else None
             if cached is not None:
                 return cached
             stream.seek(0)
@@ -235,28 +237,38 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     return index
 
 
-def read_cache(slot: _Slot, path: str) -> Index | None:
+def read_cache(slot: _Slot, path: str, store_size: int) -> Index | None:
     """The index cached in ``slot``, named ``path``, or None on any doubt.
 
-    Nothing is unmarshalled unless the header names this exact store, backfaq,
-    code, cache format, Python and kind of machine, and the payload's CRC-32
-    (in the trailer) holds: a damaged file is rebuilt, never half-trusted.
+    Only a regular file is opened, without waiting (a named pipe put there is
+    not waited on), and only if its size is one an index of a store of
+    ``store_size`` bytes can have (a sparse file claiming gigabytes is not
+    read). It is read, not memory-mapped: a file rewritten in place while it
+    is read makes the read come up short, where a mapping would kill the
+    process. Nothing is unmarshalled unless the header names this exact
+    store, backfaq, code, cache format, Python and kind of machine, and the
+    payload's length and CRC-32 (in the trailer) hold; the loaded snapshot's
+    shape is checked in full (``snapshot.unpack``).
     """
     file, header = slot
     try:
-        with open(file, "rb") as stream, collector_paused():
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        with open(fd, "rb") as stream, collector_paused():
+            info = os.fstat(fd)
+            size = info.st_size
+            if not stat.S_ISREG(info.st_mode) or not len(header) + _TRAILER < size <= (
+                CACHE_PER_STORE_BYTE * store_size + CACHE_SLACK
+            ):
+                return None
             if stream.read(len(header)) != header:
                 return None
-            info = os.fstat(stream.fileno())
-            if info.st_size < MAP_FROM:
-                index = _load(stream.read(), path)
-            else:
-                import mmap  # half a millisecond: only for a large store's cache
-
-                # Mapped, not read: a large store's cache is not copied into memory.
-                with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                    with memoryview(mapped) as whole, whole[len(header):] as body:
-                        index = _load(body, path)
+            body = stream.read(size - len(header) + 1)
+            if len(body) != size - len(header):  # changed while it was read
+                return None
+            index = _load(body, path)
     except Exception:  # a cache is only a shortcut: any failure means rebuild
         return None
     if index is not None:
@@ -277,13 +289,16 @@ def _mark_used(file: str, modified: float) -> None:
             pass
 
 
-def _load(content: bytes | memoryview, path: str) -> Index | None:
-    """The index in a cache file's payload and trailer, if its checksum holds."""
+def _load(content: bytes, path: str) -> Index | None:
+    """The index in a cache file's payload and trailer, if its length and
+    checksum hold (the length first: it costs nothing)."""
     with memoryview(content) as view, view[:-_TRAILER] as payload:
-        if not payload or view[-_TRAILER:] != _trailer(zlib.crc32(payload), len(payload)):
+        if not payload or int.from_bytes(view[-8:], "big") != len(payload):
+            return None
+        if view[-_TRAILER:] != _trailer(zlib.crc32(payload), len(payload)):
             return None
         loaded = marshal.loads(payload)
-    return _unpack(loaded, path)
+    return unpack(loaded, path)
 
 
 _TRAILER = 16
@@ -302,7 +317,7 @@ def write_cache(slot: _Slot, index: Index) -> None:
     temp = os.path.join(directory, f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}")
     created = False
     try:
-        payload = marshal.dumps(_pack(index))
+        payload = marshal.dumps(pack(index))
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         created = True
@@ -357,123 +372,3 @@ def _forget_old(directory: str) -> None:
             os.unlink(old)
         except OSError:
             pass
-
-
-# What an Index holds besides its store, and the type of each: a loaded cache
-# must have exactly this shape (tests check it against a freshly built Index).
-STATE = {
-    "_text": str,
-    "_text_starts": array,
-    "avg_question_len": float,
-    "avg_answer_len": float,
-    "_full": float,
-    "_terms": dict,
-    "_offsets": array,
-    "_posting_docs": array,
-    "_posting_strengths": array,
-    "_posting_asked": bytearray,
-    "_strength_sums": array,
-    "vocabulary": Vocabulary,
-    "_wording": str,
-    "_phrasing_owner": array,
-    "_most_phrasings": int,
-    "_shortest": array,
-    "_longest": array,
-    "_prune": bool,
-    "_scan": list,
-}
-
-
-def _save(value: Any) -> Any:
-    """One piece of index state as marshal can write it."""
-    if isinstance(value, array):
-        return (value.typecode, value.tobytes())
-    if isinstance(value, Vocabulary):
-        fields = dict(vars(value))
-        fields["word_counts"] = dict(fields["word_counts"])
-        return fields
-    return value
-
-
-def _restore(kind: type, value: Any) -> Any:
-    """``_save``'s output back as ``kind``; TypeError or ValueError when it is not one."""
-    if kind is array:
-        typecode, raw = value
-        return array(typecode, raw)
-    if kind is bytearray:
-        return bytearray(value)
-    if kind is Vocabulary:
-        vocabulary = Vocabulary.__new__(Vocabulary)
-        vars(vocabulary).update(value)
-        vocabulary.word_counts = Counter(value["word_counts"])
-        return vocabulary
-    if not isinstance(value, kind):
-        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _pack(index: Index) -> tuple[Any, ...]:
-    """The index as builtins and flat columns: loading 100,000 entries' worth of
-    record objects one by one would take most of a second."""
-    store = index.store
-    entries = store.entries
-    columns = (
-        [e.id for e in entries],
-        [e.question for e in entries],
-        [e.also_asked for e in entries],
-        [e.answer for e in entries],
-        [e.topic for e in entries],
-        [e.sources for e in entries],
-        [e.urgent for e in entries],
-    )
-    return (
-        store.version,
-        [tuple(t) for t in store.topics],
-        [tuple(s) for s in store.sources],
-        columns,
-        store.synonyms,
-        [tuple(f) for f in store.red_flags],
-        {name: _save(vars(index)[name]) for name in STATE},
-    )
-
-
-_SCAN_ROW = (str, dict, frozenset, tuple, frozenset)
-
-
-def _scan_row(row: Any) -> bool:
-    """Whether ``row`` has the shape of an entry unpacked for a full scan."""
-    return (isinstance(row, tuple) and len(row) == len(_SCAN_ROW)
-            and all(isinstance(v, kind) for v, kind in zip(row, _SCAN_ROW)))
-
-
-def _unpack(payload: Any, path: str) -> Index | None:
-    """An Index from ``_pack``'s output, or None when it is not of that shape."""
-    version, topics, sources, columns, synonyms, red_flags, saved = payload
-    if not isinstance(saved, dict) or set(saved) != set(STATE):
-        return None
-    state = {name: _restore(kind, saved[name]) for name, kind in STATE.items()}
-    if (
-        len(columns) != 7
-        or not len(state["_text_starts"]) - 1 == len(columns[0]) > 0
-        or any(len(column) != len(columns[0]) for column in columns)
-        or len(state["_offsets"]) != len(state["_terms"]) + 1
-        or len(state["_scan"]) not in (0, len(columns[0]))
-        or not all(map(_scan_row, state["_scan"]))
-        or not isinstance(getattr(state["vocabulary"], "related", None), str)
-        or not state["_offsets"][-1] == len(state["_posting_docs"])
-        == len(state["_posting_strengths"]) == len(state["_posting_asked"])
-    ):
-        return None
-    store = Store(
-        path,
-        version,
-        tuple(Topic(*t) for t in topics),
-        tuple(Source(*s) for s in sources),
-        tuple(map(Entry, *columns)),
-        synonyms,
-        tuple(RedFlag(*f) for f in red_flags),
-    )
-    index = Index.__new__(Index)
-    vars(index).update(state)
-    index.store = store
-    return index
