@@ -694,3 +694,39 @@ def test_the_format_option_offers_every_page_format() -> None:
 
     [option] = [p for p in import_.params if p.name == "page_format"]
     assert list(option.type.choices) == ["auto", *PAGE_FORMATS]  # type: ignore[attr-defined]
+
+
+# --- single-line fields --------------------------------------------------------------
+
+
+def test_tabs_breaks_and_bidi_controls_are_tidied_and_reported(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    page = tmp_path / "odd\tname.md"
+    page.write_text("# Odd\tFAQ\n\n## Why\tis my sink \u202eslow?\n\n"
+                    "Check\tthe trap \u2066first\u2069.\n\n## Is it fine?\n\nYes.\n",
+                    encoding="utf-8")
+    store = tmp_path / "store.json"
+    result = invoke(runner, "import", str(page), "--into", str(store))
+    assert result.exit_code == 0, result.stderr
+    assert ("  4 texts held tabs, line breaks or bidirectional controls: tabs and breaks"
+            " became spaces, controls were dropped") in result.stdout.splitlines()
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert check_document(doc) == []
+    [entry] = [e for e in doc["entries"] if e["question"].startswith("Why")]
+    assert entry["question"] == "Why is my sink slow?"
+    assert entry["answer"] == "Check the trap first."
+    assert doc["sources"][0]["title"] == "Odd FAQ"
+    assert doc["sources"][0]["file"] == "odd name.md"
+    rows = invoke(runner, "--data", str(store), "list", "--format", "plain").stdout
+    assert all(len(row.split("\t")) == 3 for row in rows.splitlines())
+
+
+def test_a_page_without_odd_characters_reports_no_tidying(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    page = tmp_path / "plain.md"
+    page.write_text("# FAQ\n\n## Is it fine?\n\nYes.\n", encoding="utf-8")
+    result = invoke(runner, "import", str(page), "--into", str(tmp_path / "store.json"))
+    assert result.exit_code == 0
+    assert "held tabs" not in result.stdout

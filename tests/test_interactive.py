@@ -33,13 +33,14 @@ class Terminal:
     The waits only stop a hung prompt from stalling the suite; nothing asserts on time.
     """
 
-    def __init__(self, *args: str, tmp_path: Path) -> None:
+    def __init__(self, *args: str, tmp_path: Path, env: dict[str, str] | None = None) -> None:
         pty = pytest.importorskip("pty")
         pytest.importorskip("termios")
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen(
             [*MODULE, *args], stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path,
-            env=environment(TERM="dumb", COLUMNS="100"), preexec_fn=_take_terminal,
+            env=environment(TERM="dumb", COLUMNS="100", **(env or {})),
+            preexec_fn=_take_terminal,
         )
         os.close(slave)
         self.seen = b""

@@ -122,7 +122,6 @@ def test_validate_json_report(runner: Any, tmp_path: Path) -> None:
     ("change", "location"),
     [
         (lambda d: d["entries"][0].update(question="Why\x1b[31m?"), "entries[0].question"),
-        (lambda d: d["entries"][0].update(question="Two\nlines?"), "entries[0].question"),
         (lambda d: d["entries"][1].update(answer="Bell\x07"), "entries[1].answer"),
         (lambda d: d["entries"][0].update(also_asked=["Title\x1b]0;x\x07"]),
          "entries[0].also_asked[0]"),
@@ -132,6 +131,41 @@ def test_validate_json_report(runner: Any, tmp_path: Path) -> None:
 def test_control_characters_in_store_text_are_refused(change: Any, location: str) -> None:
     problems = [str(p) for p in check_document(broken(change))]
     assert f"{location}: contains control characters" in problems
+
+
+@pytest.mark.parametrize(
+    ("change", "location", "message"),
+    [
+        (lambda d: d["entries"][0].update(question="Two\nlines?"), "entries[0].question",
+         "contains a line break (U+000A)"),
+        (lambda d: d["entries"][0].update(question="Tab\tbed?"), "entries[0].question",
+         "contains a tab"),
+        (lambda d: d["entries"][0].update(also_asked=["One\u2028two"]),
+         "entries[0].also_asked[0]", "contains a line break (U+2028)"),
+        (lambda d: d["topics"][0].update(title="Para\u2029graph"), "topics[0].title",
+         "contains a line break (U+2029)"),
+        (lambda d: d["sources"][0].update(title="evil \u202egnp.exe"), "sources[0].title",
+         "contains a bidirectional control character (U+202E)"),
+        (lambda d: d["entries"][1].update(answer="Isolate \u2066this\u2069."),
+         "entries[1].answer", "contains a bidirectional control character (U+2066)"),
+        (lambda d: d["entries"][1].update(answer="Step\tone."), "entries[1].answer",
+         "contains a tab"),
+        (lambda d: d["entries"][1].update(answer="Step one.\u2028Step two."),
+         "entries[1].answer", "contains a line break (U+2028)"),
+    ],
+    ids=["newline-question", "tab-question", "ls-also-asked", "ps-topic", "bidi-source",
+         "bidi-answer", "tab-answer", "ls-answer"],
+)
+def test_single_line_fields_hold_no_tab_break_or_bidi_control(
+    change: Any, location: str, message: str
+) -> None:
+    problems = [str(p) for p in check_document(broken(change))]
+    assert f"{location}: {message}" in problems
+
+
+def test_an_answer_keeps_its_line_breaks() -> None:
+    doc = broken(lambda d: d["entries"][1].update(answer="Step one.\nStep two."))
+    assert check_document(doc) == []
 
 
 def test_red_flags_and_urgent_are_optional() -> None:

@@ -195,6 +195,9 @@ _CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s(?:-|\u2013|\u2014)+\s")
 CONTRASTS = (("rather", "than"), ("instead", "of"))
 _SENTENCE_ENDS = frozenset(".?!;")
 CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
+MAX_QUERY_WORDS = 1000  # words of a query read; the README says so
+_WORD_ENDS = re.compile(r"\S+")
+_LONGEST_CONTRAST = max(len(c) for c in CONTRASTS + CLAUSE_NEGATIONS)
 
 
 class Query:
@@ -207,10 +210,13 @@ class Query:
     (A plain class: a NamedTuple costs every start-up its definition.)
     """
 
-    __slots__ = ("text", "clauses", "clause_sentences", "_asked", "_sentence_of")
+    __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_sentence_of")
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
+        # rest is not read (a question is never that long; a pasted file is).
+        self.text = _first_words(text, MAX_QUERY_WORDS)
+        self.truncated = len(self.text) < len(text)
         self.clauses = tuple(tuple(words(c)) for c in _CLAUSE.split(text))
         # Each clause's sentence (numbered from 0).
         self.clause_sentences = _clause_sentences(text, len(self.clauses))
@@ -246,6 +252,15 @@ class Query:
         return _kept(_denial_clauses(self.clauses))
 
 
+def _first_words(text: str, count: int) -> str:
+    """``text`` up to the end of its ``count``-th word (separated by
+    whitespace), or all of it when it has no more words than that."""
+    for end in itertools.islice(_WORD_ENDS.finditer(text), count - 1, count):
+        if text[end.end():].strip():
+            return text[: end.end()]
+    return text
+
+
 def analyse(text: str | Query) -> Query:
     """``text`` as a Query (a Query is passed through, already analysed)."""
     return text if isinstance(text, Query) else Query(text)
@@ -263,7 +278,9 @@ def _kept_by_sentence(
     sentences: list[int] = []
     for clause_words, sentence in zip(clauses, sentence_of):
         for i in range(len(clause_words)):
-            rest = tuple(clause_words[i:])
+            # Only as many words as a contrast has, and one more: a clause
+            # of any length costs its length, not its length squared.
+            rest = tuple(clause_words[i : i + _LONGEST_CONTRAST + 1])
             starts = CONTRASTS + (CLAUSE_NEGATIONS if i == 0 else ())
             if any(rest[: len(c)] == c and len(rest) > len(c) for c in starts):
                 break  # the rest of the clause is what the query does not want

@@ -18,6 +18,7 @@ import click
 
 from backfaq import __version__, views
 from backfaq.completion import (
+    COMPLETE_VAR,
     SHELLS,
     complete_ids,
     complete_paths,
@@ -43,6 +44,19 @@ class DataError(click.ClickException):
     """A store that cannot be used: exit 2, like a usage error."""
 
     exit_code = 2
+
+
+class InputError(click.ClickException):
+    """Standard input that cannot be read: exit 2."""
+
+    exit_code = 2
+
+
+def readable_stdin() -> Any:
+    """Standard input, or an InputError when it is closed (started with ``<&-``)."""
+    if sys.stdin is None:
+        raise InputError("cannot read input: standard input is closed")
+    return sys.stdin
 
 
 class NotFound(click.ClickException):
@@ -111,7 +125,7 @@ class App:
 
     def answer(self, text: str, *, limit: int, topic: str | None, explain: bool = True) -> Answer:
         """Analyse the query once, search, look for warning signs, compose."""
-        from backfaq.analyzer import analyse
+        from backfaq.analyzer import MAX_QUERY_WORDS, analyse
         from backfaq.answer import compose
 
         query = analyse(text)
@@ -121,6 +135,9 @@ class App:
         elsewhere = None
         if topic and not result.hits and result.decision and result.decision.answer:
             elsewhere = result.best
+        if query.truncated:
+            _warn(f"the query is longer than {MAX_QUERY_WORDS:,} words; only the first"
+                  f" {MAX_QUERY_WORDS:,} were read")
         return compose(self.store, text, result.hits, signs, limit=limit,
                        closest=result.closest, decision=result.decision, elsewhere=elsewhere)
 
@@ -191,7 +208,13 @@ def _interact(app: App, *, fmt: str, quiet: bool) -> int:
     # A store that cannot be used is reported before the prompt opens, and the
     # index comes with it: the file read once, however it is edited later.
     _ = app.index
-    if _is_terminal(sys.stdin):
+    stdin = readable_stdin()
+    if isinstance(stdin, io.TextIOWrapper):
+        # A byte that is not text in the input's encoding (a pipe of another
+        # encoding, "é" typed under an ASCII locale) reads as U+FFFD, at a
+        # terminal too: input() decodes what readline gives it the same way.
+        stdin.reconfigure(errors="replace")
+    if _is_terminal(stdin):
         enable_line_editing()
     return Session(app, fmt=fmt, quiet=quiet).run()
 
@@ -227,6 +250,8 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
       printf 'chin tucks\\nrhomboids\\n' | backfaq ask -
     """
     if query == ("-",):
+        from backfaq.batch import ask_each_line
+
         ask_each_line(app, limit=limit, topic=topic, explain=explain, fmt=fmt)
         return
     text = " ".join(query)
@@ -240,39 +265,8 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     if answer.answered or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
     if not answer.answered:
-        click.echo(views.no_answer_message(app.store, answer, topic=topic, explain=explain),
-                   err=True)
+        _say(views.no_answer_message(app.store, answer, topic=topic, explain=explain))
         raise SystemExit(1)
-
-
-def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
-                  fmt: str | None) -> None:
-    """Batch mode: one query per input line, one JSON line out per query.
-
-    Every input line gets exactly one output line (an empty ``results`` when
-    nothing fits, or the line is blank), so a caller can pair them up. Each
-    line is the object ``ask --format json`` writes, warning notice included.
-    """
-    if fmt not in (None, "json", "jsonl"):
-        raise click.UsageError("`ask -` writes one JSON object per line; use json or jsonl")
-    app.index  # first: a large store comes from the cache, with its index
-    app.check_topic(topic)
-    from backfaq.render.machine import JsonRenderer
-
-    store = app.store
-    out = JsonRenderer(sys.stdout, lines=True)
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        sys.stdin.reconfigure(errors="replace")  # one bad byte must not end the stream
-    try:
-        for line in sys.stdin:
-            text = line.rstrip("\r\n")
-            answer = app.answer(text, limit=limit, topic=topic, explain=explain)
-            out.answer(views.ask_dict(store, answer, explain=explain))
-            sys.stdout.flush()
-    except KeyboardInterrupt:
-        # Stop here, before Click writes its newline to stderr: a program
-        # reading backfaq's streams sees nothing but the answers.
-        raise SystemExit(130) from None
 
 
 @cli.command()
@@ -358,7 +352,7 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
     get_renderer(resolve_format(fmt), sys.stdout).report(views.report_dict(target, problems))
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        click.echo(printable(f"{target}: {count}", limit=MESSAGE_LIMIT), err=True)
+        _say(printable(f"{target}: {count}", limit=MESSAGE_LIMIT))
         raise SystemExit(1)
 
 
@@ -511,6 +505,11 @@ def main() -> None:
         code = _run()
     except KeyboardInterrupt:
         sys.exit(130)
+    except MemoryError:
+        # Unwound, the half-built store is freed: there is memory for one line.
+        _discard_stdout()
+        _fail("out of memory: the store (or the query) is too large for the memory"
+              " this process may use")
     except BrokenPipeError:
         _discard_stdout()
         sys.exit(1)
@@ -533,11 +532,21 @@ def _run() -> int:
     except click.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):
             raise KeyboardInterrupt from None
-        click.echo("Error: aborted", err=True)
+        _say("Error: aborted")
         code = 1
     except click.ClickException as exc:
-        exc.show()
+        try:
+            exc.show()
+        except OSError:  # the exit code says it all the same
+            _discard(sys.stderr)
         code = exc.exit_code
+    except Exception:
+        if os.environ.get(COMPLETE_VAR):
+            # Click's completion read a shell line it cannot make sense of
+            # (COMP_WORDS missing, COMP_CWORD not a number): offer nothing,
+            # and write nothing into the shell.
+            return 1
+        raise
     sys.stdout.flush()
     if code is None:
         return 0
@@ -557,18 +566,22 @@ def _discard(stream: Any) -> None:
         pass
 
 
-def _warn(message: str) -> None:
-    """One warning line on stderr, if stderr can take it."""
+def _say(message: str) -> None:
+    """``message`` on stderr, if stderr can take it. When it cannot (a full
+    disk), the rest goes nowhere, so neither this write nor Python's last
+    flush turns the command's own exit status into another."""
     try:
-        click.echo(f"Warning: {printable(message, limit=MESSAGE_LIMIT)}", err=True)
+        click.echo(message, err=True)
     except OSError:
         _discard(sys.stderr)
 
 
+def _warn(message: str) -> None:
+    """One warning line on stderr, if stderr can take it."""
+    _say(f"Warning: {printable(message, limit=MESSAGE_LIMIT)}")
+
+
 def _fail(message: str) -> NoReturn:
     """Write one error line, if stderr can take it, and exit 2."""
-    try:
-        click.echo(f"Error: {printable(message, limit=MESSAGE_LIMIT)}", err=True)
-    except OSError:
-        pass
+    _say(f"Error: {printable(message, limit=MESSAGE_LIMIT)}")
     sys.exit(2)

@@ -17,13 +17,15 @@ from typing import Any
 
 from backfaq.analyzer import STOP_WORDS, fold, terms
 from backfaq.errors import PageError, UnknownTopic
-from backfaq.pages import Page, fold_words, parse_page
+from backfaq.pages import Page, Pair, fold_words, parse_page
 from backfaq.store import (
     FORMAT_VERSION,
     SLUG,
     build_store,
     load_document,
     read_bounded,
+    tidy_answer,
+    tidy_line,
 )
 
 GENERAL = "general"
@@ -48,6 +50,7 @@ class PageReport:
     source_title: str
     new_source: bool
     actions: tuple[Action, ...]
+    tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +132,11 @@ def plan_import(
     ids = {e["id"] for e in doc["entries"]}
     reports: list[PageReport] = []
     new_topics: list[str] = []
-    for name, page in pages:
-        source, new_source = _source_for(doc, name, page, source_title)
+    for name, untidy in pages:
+        page, tidied = _tidied(untidy)
+        file = tidy_line(Path(name).name)
+        tidied += file != Path(name).name
+        source, new_source = _source_for(doc, file, page, source_title)
         actions: list[Action] = []
         for pair in page.pairs:
             if not pair.answer:
@@ -160,8 +166,20 @@ def plan_import(
             by_answer[_fold(pair.answer)] = entry
             actions.append(Action("added", pair.question, entry["id"], chosen))
         reports.append(PageReport(name, page.format, source["id"], source["title"], new_source,
-                                  tuple(actions)))
+                                  tuple(actions), tidied))
     return ImportPlan(doc, tuple(reports), tuple(new_topics), doc != document)
+
+
+def _tidied(page: Page) -> tuple[Page, int]:
+    """The page with every text made fit for its field (see ``store.tidy_line``),
+    and how many texts that changed."""
+    title = tidy_line(page.title) if page.title is not None else None
+    pairs = tuple(Pair(tidy_line(p.question), tidy_answer(p.answer)) for p in page.pairs)
+    changed = (title != page.title) + sum(
+        (new.question != old.question) + (new.answer != old.answer)
+        for new, old in zip(pairs, page.pairs)
+    )
+    return Page(title, page.format, pairs), changed
 
 
 def slugify(text: str) -> str:
@@ -213,10 +231,10 @@ def _merge(entry: dict[str, Any], question: str, source_id: str) -> bool:
 
 
 def _source_for(
-    doc: dict[str, Any], name: str, page: Page, title: str | None
+    doc: dict[str, Any], file: str, page: Page, title: str | None
 ) -> tuple[dict[str, str], bool]:
-    """The store's source for this page file, added when the store does not have one yet."""
-    file = Path(name).name
+    """The store's source for the page file named ``file``, added when the
+    store does not have one yet."""
     for source in doc["sources"]:
         if source["file"] == file:
             return source, False

@@ -22,12 +22,21 @@ FORMAT_VERSION = 1
 MAX_BYTES = 64 * 2**20  # far above any real FAQ; a bound for endless input
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Text a terminal would act on (escape sequences, bells, carriage returns):
-# never served. An answer may hold newlines (its steps) and tabs.
+# never served. An answer may hold newlines (its steps).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What a store's text may not hold: control characters, and lone surrogates
 # (a JSON escape such as "\ud800" alone), which no UTF-8 file can hold.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Bidirectional controls reorder what a terminal shows around them; no field
+# may hold one. A single-line field (an id, a question, a title) holds no tab
+# or line break either: `list` and `topics` print it in a tab-separated row.
+# An answer keeps its line breaks ("\n") and holds no tab.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_LINE_BREAKS = "\n\u2028\u2029"  # the others (\r, \v, \f, \x85) are control characters
+_NOT_IN_A_LINE = re.compile(f"[\t{_LINE_BREAKS}{_BIDI}]")
+_NOT_IN_AN_ANSWER = re.compile(f"[\t\u2028\u2029{_BIDI}]")
+_BIDI_CHARS = re.compile(f"[{_BIDI}]")
 
 # Each record kind: required string fields, optional list-of-string fields.
 _TOPIC = ("id", "title", "description")
@@ -246,11 +255,32 @@ def _check_string(record: dict[str, Any], name: str, where: str, problems: list[
 
 
 def _unsafe(text: str, *, newlines: bool) -> str | None:
-    """Why ``text`` cannot be served or written back, or None when it can."""
+    """Why ``text`` cannot be served or written back, or None when it can;
+    ``newlines``: it is an answer, which may hold line breaks."""
     found = _UNSAFE.search(text)
+    if found is not None:
+        return _surrogate(found.group()) or "contains control characters"
+    found = (_NOT_IN_AN_ANSWER if newlines else _NOT_IN_A_LINE).search(text)
     if found is None:
-        return None if newlines or "\n" not in text else "contains control characters"
-    return _surrogate(found.group()) or "contains control characters"
+        return None
+    char = found.group()
+    if char == "\t":
+        return "contains a tab"
+    if char in _LINE_BREAKS:
+        return f"contains a line break (U+{ord(char):04X})"
+    return f"contains a bidirectional control character (U+{ord(char):04X})"
+
+
+def tidy_line(text: str) -> str:
+    """``text`` made fit for a single-line field: tabs and line breaks become
+    spaces, bidirectional controls are dropped (what ``import`` does)."""
+    return _BIDI_CHARS.sub("", re.sub(f"[\t{_LINE_BREAKS}]", " ", text))
+
+
+def tidy_answer(text: str) -> str:
+    """``text`` made fit for an answer: tabs become spaces, U+2028 and U+2029
+    line breaks, bidirectional controls are dropped."""
+    return _BIDI_CHARS.sub("", re.sub("[\u2028\u2029]", "\n", text.replace("\t", " ")))
 
 
 def _surrogate(text: str) -> str | None:

@@ -155,6 +155,10 @@ def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
                      f'"{page.source_title}"{new}')
         for action in page.actions:
             lines.append("  " + _action_line(action))
+        if page.tidied:
+            texts = "text" if page.tidied == 1 else "texts"
+            lines.append(f"  {page.tidied} {texts} held tabs, line breaks or bidirectional"
+                         " controls: tabs and breaks became spaces, controls were dropped")
     lines += [f"new topic: {topic}" for topic in plan.new_topics]
     counts = ", ".join(f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS)
     lines.append(f"{store}: {counts}; {outcome}")

@@ -1,0 +1,147 @@
+"""Streams that fail: stderr on a full disk, stdin closed or not text, and
+shell completion called with a line it cannot read. Real processes: each
+keeps the exit status its command would have had, and never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from processes import MODULE, assert_no_crash, environment, one_error_line
+from test_interactive import PROMPT_BYTES, Terminal
+
+POSIX = os.name == "posix"
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+needs_posix = pytest.mark.skipif(not POSIX, reason="needs POSIX file descriptors")
+
+
+def run_with(args: list[str], **streams: object) -> subprocess.CompletedProcess[bytes]:
+    options: dict[str, object] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE,
+                                  "stderr": subprocess.PIPE}
+    options.update(streams)
+    return subprocess.run([*MODULE, *args], env=environment(), timeout=60,
+                          **options)  # type: ignore[call-overload, no-any-return]
+
+
+# --- stderr on a full disk ---------------------------------------------------------
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["ask", "how do I back up my laptop"], 1),  # the no-answer message is on stderr
+        (["ask", "chin tucks"], 0),
+        (["show", "no-such-entry"], 1),
+        (["ask", "--limit", "many", "chin tucks"], 2),  # a usage error
+        (["no-such-command"], 2),
+        (["--data", "/no/such/store.json", "ask", "chin tucks"], 2),
+        (["validate", "/no/such/store.json"], 1),
+        (["import", "/no/such/page.md", "--into", "store.json"], 2),
+        (["list", "--topic", "no-such-topic"], 2),
+    ],
+    ids=["no-answer", "answer", "show-unknown", "usage", "command", "bad-store", "validate",
+         "import", "topic"],
+)
+def test_a_full_stderr_keeps_the_exit_status(
+    args: list[str], code: int, tmp_path: Path
+) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = run_with(args, stderr=full, cwd=tmp_path)
+    assert proc.returncode == code, proc.stdout[-300:]
+
+
+@needs_dev_full
+def test_full_stdout_and_stderr_still_exit_2() -> None:
+    with open("/dev/full", "wb") as full:
+        proc = run_with(["list"], stdout=full, stderr=full)
+    assert proc.returncode == 2
+
+
+@needs_dev_full
+def test_a_full_stderr_in_batch_mode_keeps_answering() -> None:
+    with open("/dev/full", "wb") as full:
+        proc = run_with(["ask", "-"], input=b"chin tucks\n" + b"w " * 1500 + b"\n",
+                        stdin=None, stderr=full)
+    # The second line is over the word limit: its warning cannot be written,
+    # and the answers go on all the same.
+    assert proc.returncode == 0
+    assert len(proc.stdout.splitlines()) == 2
+
+
+# --- standard input closed or not text ---------------------------------------------
+
+
+@needs_posix
+@pytest.mark.parametrize("args", [["ask", "-"], ["interactive"]], ids=["batch", "prompt"])
+def test_a_closed_stdin_is_one_error_line(args: list[str]) -> None:
+    proc = subprocess.run([*MODULE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=environment(), preexec_fn=lambda: os.close(0), timeout=60)
+    assert proc.returncode == 2
+    assert one_error_line(proc.stderr) == "Error: cannot read input: standard input is closed"
+    assert proc.stdout == b""
+
+
+@pytest.mark.parametrize("encoding", [None, "ascii"], ids=["utf8", "ascii"])
+def test_the_prompt_reads_a_pipe_that_is_not_text(encoding: str | None) -> None:
+    env = environment() if encoding is None else environment(PYTHONIOENCODING=encoding)
+    proc = subprocess.run([*MODULE, "interactive", "--format", "plain"],
+                          input=b"\xff\xfe caf\xc3\xa9 chin tucks\nrhomboids\n:quit\n",
+                          capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 0
+    assert_no_crash(proc.stderr)
+    # Every line was read: a prompt after each, and "rhomboids" answered.
+    assert proc.stdout.count(PROMPT_BYTES) == 3
+    assert b"id: upper-back-strengthening-exercises" in proc.stdout
+
+
+@needs_posix
+def test_the_prompt_takes_a_letter_its_locale_cannot_encode(tmp_path: Path) -> None:
+    terminal = Terminal("interactive", "--format", "plain", tmp_path=tmp_path,
+                        env={"PYTHONIOENCODING": "ascii"})
+    try:
+        terminal.expect(PROMPT_BYTES)
+        terminal.type("café chin tucks\r".encode())
+        out = terminal.expect(PROMPT_BYTES)
+        assert b"Traceback" not in out
+        terminal.type(b"rhomboids\r")
+        out = terminal.expect(PROMPT_BYTES)
+        assert b"id: " in out
+        terminal.type(b":quit\r")
+        assert terminal.wait() == 0
+    finally:
+        terminal.close()
+
+
+# --- completion with a line it cannot read -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"COMP_CWORD": "1"},  # no COMP_WORDS
+        {"COMP_WORDS": "backfaq ask"},  # no COMP_CWORD
+        {"COMP_WORDS": "backfaq ask", "COMP_CWORD": ""},
+        {"COMP_WORDS": "backfaq ask", "COMP_CWORD": "two"},
+        {"COMP_WORDS": "backfaq ask", "COMP_CWORD": "99"},
+        {"COMP_WORDS": "backfaq ask", "COMP_CWORD": "-5"},
+        {"COMP_WORDS": 'backfaq "unclosed', "COMP_CWORD": "1"},
+        {"COMP_WORDS": "", "COMP_CWORD": "0"},
+    ],
+    ids=["no-words", "no-cword", "empty-cword", "word-cword", "past-end", "negative",
+         "unclosed-quote", "empty-words"],
+)
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_with_a_malformed_line_prints_nothing(
+    shell: str, settings: dict[str, str]
+) -> None:
+    env = {k: v for k, v in environment().items() if k not in ("COMP_WORDS", "COMP_CWORD")}
+    env.update(settings, _BACKFAQ_COMPLETE=f"{shell}_complete")
+    proc = subprocess.run([*MODULE], stdin=subprocess.DEVNULL, capture_output=True, env=env,
+                          timeout=60)
+    assert proc.returncode in (0, 1)
+    assert proc.stderr == b""
+    assert_no_crash(proc.stdout)
