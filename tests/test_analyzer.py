@@ -135,3 +135,22 @@ def test_one_sentence_is_no_message_of_sentences() -> None:
 
 def test_a_decimal_point_ends_no_sentence() -> None:
     assert Query("I take 2.5 mg of ibuprofen daily for my upper back").sentences() == []
+
+
+def test_full_width_marks_end_clauses_and_sentences() -> None:
+    query = Query("I sit at a desk all day。How can I fix my posture？")
+    first, second = query.sentences()
+    assert [query.asked[p] for p in first] == "i sit at a desk all day".split()
+    assert [query.asked[p] for p in second] == "how can i fix my posture".split()
+    # A clause opened by "not" after a full-width comma is contrasted away,
+    # as after a comma.
+    assert Query("pain under the shoulder blade，not between").asked == (
+        "pain under the shoulder blade".split()
+    )
+
+
+def test_a_cut_query_is_analysed_only_as_far_as_it_is_read() -> None:
+    query = Query("chin tucks. " * 1000)  # 2,000 words
+    assert query.truncated
+    assert sum(map(len, query.clauses)) == 1000
+    assert len(query.clause_sentences) == len(query.clauses)

@@ -193,7 +193,19 @@ _CLAUSE = re.compile(r"[,.;:!?()\[\]]|\s(?:-|\u2013|\u2014)+\s")
 # "not" only contrasts at the start of a clause; inside one ("I can not
 # sleep") it is part of what is asked.
 CONTRASTS = (("rather", "than"), ("instead", "of"))
-_SENTENCE_ENDS = frozenset(".?!;")
+_SENTENCE_ENDS = frozenset(".?!;\u3002\uff01\uff1f\uff1b\u2026")
+
+
+@lru_cache(maxsize=1)
+def _wide_clause() -> re.Pattern[str]:
+    """``_CLAUSE`` with the full-width marks of East Asian input methods
+    (，、；：！？。) and the ellipsis (…): compiled only for a query that is not
+    ASCII, so that no start-up pays for it."""
+    return re.compile(_CLAUSE.pattern + "|[\uff0c\u3001\uff1b\uff1a\uff01\uff1f\u3002\u2026]")
+
+
+def _clause_marks(text: str) -> re.Pattern[str]:
+    return _CLAUSE if text.isascii() else _wide_clause()
 CLAUSE_NEGATIONS = (("not",), ("without",), ("except",))
 MAX_QUERY_WORDS = 1000  # words of a query read; the README says so
 _WORD_ENDS = re.compile(r"\S+")
@@ -217,9 +229,9 @@ class Query:
         # rest is not read (a question is never that long; a pasted file is).
         self.text = _first_words(text, MAX_QUERY_WORDS)
         self.truncated = len(self.text) < len(text)
-        self.clauses = tuple(tuple(words(c)) for c in _CLAUSE.split(text))
+        self.clauses = tuple(tuple(words(c)) for c in _clause_marks(self.text).split(self.text))
         # Each clause's sentence (numbered from 0).
-        self.clause_sentences = _clause_sentences(text, len(self.clauses))
+        self.clause_sentences = _clause_sentences(self.text, len(self.clauses))
         self._asked: list[str] | None = None
         self._sentence_of: list[int] = []
 
@@ -293,7 +305,7 @@ def _clause_sentences(text: str, count: int) -> list[int]:
     """Each clause's sentence: a full stop, question or exclamation mark or
     semicolon after a clause ends its sentence."""
     out, sentence = [], 0
-    ends = _CLAUSE.finditer(text)
+    ends = _clause_marks(text).finditer(text)
     for _ in range(count):
         out.append(sentence)
         end = next(ends, None)
