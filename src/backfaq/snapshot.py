@@ -14,81 +14,78 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
-from typing import Any, NamedTuple
+from typing import Any
 
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
 from backfaq.search import Index
 from backfaq.vocabulary import Vocabulary
 
 
-class ListOf(NamedTuple):
-    item: Any
+# A shape is a type (matched exactly, so a bool is no int), a tuple of types,
+# or a tagged tuple from one of the functions below. Plain tuples: a class per
+# kind of shape would cost every start-up its definition.
+def list_of(item: Any) -> tuple[str, Any]:
+    return ("list", item)
 
 
-class TupleOf(NamedTuple):
+def tuple_of(item: Any) -> tuple[str, Any]:
     """A tuple of any length whose items all have one shape."""
+    return ("tuple", item)
 
-    item: Any
+
+def set_of(item: Any) -> tuple[str, Any]:
+    return ("frozenset", item)
 
 
-class Fixed(NamedTuple):
+def fixed(*items: Any) -> tuple[str, tuple[Any, ...]]:
     """A tuple of exactly these shapes, in order."""
-
-    items: tuple[Any, ...]
-
-
-class DictOf(NamedTuple):
-    key: Any
-    value: Any
+    return ("fixed", items)
 
 
-class SetOf(NamedTuple):
-    item: Any
+def dict_of(key: Any, value: Any) -> tuple[str, Any, Any]:
+    return ("dict", key, value)
 
 
-class ArrayOf(NamedTuple):
-    typecode: str
+def array_of(typecode: str) -> tuple[str, str]:
+    """An array as saved: its typecode and its bytes."""
+    return ("array", typecode)
 
 
-class Fields(NamedTuple):
+def fields(shapes: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """A dict with exactly these keys, each value of its shape."""
-
-    shapes: dict[str, Any]
+    return ("fields", shapes)
 
 
 NUMBER = (int, float)  # a float that happens to be whole may be saved as either
+_CONTAINERS = {"list": list, "tuple": tuple, "frozenset": frozenset}
 
 
 def fits(value: Any, shape: Any) -> bool:
-    """Whether ``value`` has ``shape``: a type (matched exactly, so a bool is
-    no int), a tuple of types, or one of the shape classes above."""
+    """Whether ``value`` has ``shape``."""
     if isinstance(shape, type):
         return type(value) is shape
-    if isinstance(shape, tuple) and not hasattr(shape, "_fields"):
+    tag = shape[0]
+    if not isinstance(tag, str):  # a tuple of types
         return type(value) in shape
-    if isinstance(shape, ListOf):
-        return type(value) is list and _all_fit(value, shape.item)
-    if isinstance(shape, TupleOf):
-        return type(value) is tuple and _all_fit(value, shape.item)
-    if isinstance(shape, SetOf):
-        return type(value) is frozenset and _all_fit(value, shape.item)
-    if isinstance(shape, Fixed):
-        return (type(value) is tuple and len(value) == len(shape.items)
-                and all(fits(v, s) for v, s in zip(value, shape.items)))
-    if isinstance(shape, DictOf):
-        return (type(value) is dict and _all_fit(value.keys(), shape.key)
-                and _all_fit(value.values(), shape.value))
-    if isinstance(shape, Fields):
-        return (type(value) is dict and value.keys() == shape.shapes.keys()
-                and all(fits(value[k], s) for k, s in shape.shapes.items()))
-    if isinstance(shape, ArrayOf):  # as saved: its typecode and its bytes
-        return (type(value) is tuple and len(value) == 2 and value[0] == shape.typecode
+    container = _CONTAINERS.get(tag)
+    if container is not None:
+        return type(value) is container and _all_fit(value, shape[1])
+    if tag == "fixed":
+        items = shape[1]
+        return (type(value) is tuple and len(value) == len(items)
+                and all(fits(v, s) for v, s in zip(value, items)))
+    if tag == "dict":
+        return (type(value) is dict and _all_fit(value.keys(), shape[1])
+                and _all_fit(value.values(), shape[2]))
+    if tag == "fields":
+        shapes = shape[1]
+        return (type(value) is dict and value.keys() == shapes.keys()
+                and all(fits(value[k], s) for k, s in shapes.items()))
+    if tag == "array":
+        return (type(value) is tuple and len(value) == 2 and value[0] == shape[1]
                 and type(value[1]) is bytes
-                and len(value[1]) % array(shape.typecode).itemsize == 0)
+                and len(value[1]) % array(shape[1]).itemsize == 0)
     raise TypeError(f"not a shape: {shape!r}")
-
-
-_CONTAINERS = {ListOf: list, TupleOf: tuple, SetOf: frozenset}
 
 
 def _only(values: Iterable[Any], kind: type) -> bool:
@@ -102,66 +99,66 @@ def _all_fit(values: Any, shape: Any) -> bool:
     (a column of tuples of strings), without a Python call per item."""
     if isinstance(shape, type):
         return _only(values, shape)
-    container = _CONTAINERS.get(type(shape))
-    if container is not None and isinstance(shape.item, type):
-        return _only(values, container) and _only(chain.from_iterable(values), shape.item)
+    container = _CONTAINERS.get(shape[0])
+    if container is not None and isinstance(shape[1], type):
+        return _only(values, container) and _only(chain.from_iterable(values), shape[1])
     return all(fits(v, shape) for v in values)
 
 
-STRS = TupleOf(str)
-VOCABULARY = Fields({
-    "groups": ListOf(DictOf(STRS, str)),
-    "phrase_groups": DictOf(STRS, ListOf(int)),
-    "exact_groups": DictOf(STRS, ListOf(int)),
-    "word_counts": DictOf(str, int),
-    "words": ListOf(str),
-    "stems": SetOf(str),
-    "stem_words": DictOf(str, str),
-    "stem_counts": DictOf(str, int),
-    "sorted_stems": ListOf(str),
+STRS = tuple_of(str)
+VOCABULARY = fields({
+    "groups": list_of(dict_of(STRS, str)),
+    "phrase_groups": dict_of(STRS, list_of(int)),
+    "exact_groups": dict_of(STRS, list_of(int)),
+    "word_counts": dict_of(str, int),
+    "words": list_of(str),
+    "stems": set_of(str),
+    "stem_words": dict_of(str, str),
+    "stem_counts": dict_of(str, int),
+    "sorted_stems": list_of(str),
     "longest_phrase": int,
     "longest_exact": int,
     "related": str,
 })
 # An entry unpacked for a full scan (scoring._ScanRow).
-SCAN_ROW = Fixed((
+SCAN_ROW = fixed(
     str,
-    DictOf(str, Fixed((NUMBER, NUMBER, NUMBER))),
-    SetOf(str),
-    TupleOf(Fixed((str, STRS, TupleOf(NUMBER), NUMBER))),
-    SetOf(str),
-))
+    dict_of(str, fixed(NUMBER, NUMBER, NUMBER)),
+    set_of(str),
+    tuple_of(fixed(str, STRS, tuple_of(NUMBER), NUMBER)),
+    set_of(str),
+)
 
 # What an Index holds besides its store, as saved: a loaded snapshot must
 # have exactly this shape (tests check it against freshly built indexes).
 STATE: dict[str, Any] = {
     "_text": str,
-    "_text_starts": ArrayOf("Q"),
+    "_text_starts": array_of("Q"),
     "avg_question_len": NUMBER,
     "avg_answer_len": NUMBER,
     "_full": NUMBER,
-    "_terms": DictOf(str, int),
-    "_offsets": ArrayOf("Q"),
-    "_posting_docs": ArrayOf("I"),
-    "_posting_strengths": ArrayOf("f"),
+    "_terms": dict_of(str, int),
+    "_offsets": array_of("Q"),
+    "_posting_docs": array_of("I"),
+    "_posting_strengths": array_of("f"),
     "_posting_asked": bytes,
-    "_strength_sums": ArrayOf("d"),
+    "_strength_sums": array_of("d"),
     "vocabulary": VOCABULARY,
     "_wording": str,
-    "_phrasing_owner": ArrayOf("I"),
+    "_phrasing_owner": array_of("I"),
     "_most_phrasings": int,
-    "_shortest": ArrayOf("I"),
-    "_longest": ArrayOf("I"),
+    "_shortest": array_of("I"),
+    "_longest": array_of("I"),
     "_prune": bool,
-    "_scan": ListOf(SCAN_ROW),
+    "_scan": list_of(SCAN_ROW),
 }
-TOPIC = Fixed((str, str, str))
-SOURCE = Fixed((str, str, str))
-COLUMNS = Fixed((ListOf(str), ListOf(str), ListOf(STRS), ListOf(str), ListOf(str),
-                 ListOf(STRS), ListOf(bool)))
-RED_FLAG = Fixed((str, str, STRS, STRS))
-PAYLOAD = Fixed((int, ListOf(TOPIC), ListOf(SOURCE), COLUMNS, TupleOf(STRS),
-                 ListOf(RED_FLAG), Fields(STATE)))
+TOPIC = fixed(str, str, str)
+SOURCE = fixed(str, str, str)
+COLUMNS = fixed(list_of(str), list_of(str), list_of(STRS), list_of(str), list_of(str),
+                list_of(STRS), list_of(bool))
+RED_FLAG = fixed(str, str, STRS, STRS)
+PAYLOAD = fixed(int, list_of(TOPIC), list_of(SOURCE), COLUMNS, tuple_of(STRS),
+                list_of(RED_FLAG), fields(STATE))
 
 
 def _save(value: Any) -> Any:
@@ -171,16 +168,15 @@ def _save(value: Any) -> Any:
     if isinstance(value, bytearray):
         return bytes(value)
     if isinstance(value, Vocabulary):
-        fields = dict(vars(value))
-        fields["word_counts"] = dict(fields["word_counts"])
-        return fields
+        saved = dict(vars(value))
+        saved["word_counts"] = dict(saved["word_counts"])
+        return saved
     return value
 
 
 def _restore(name: str, value: Any) -> Any:
     """``_save``'s output of state ``name`` back as an index holds it."""
-    shape = STATE[name]
-    if isinstance(shape, ArrayOf):
+    if STATE[name] == array_of(value[0] if type(value) is tuple else ""):
         return array(*value)
     if name == "_posting_asked":
         return bytearray(value)
