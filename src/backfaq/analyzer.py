@@ -222,7 +222,7 @@ class Query:
     (A plain class: a NamedTuple costs every start-up its definition.)
     """
 
-    __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_sentence_of")
+    __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of")
 
     def __init__(self, text: str) -> None:
         # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
@@ -233,26 +233,35 @@ class Query:
         # Each clause's sentence (numbered from 0).
         self.clause_sentences = _clause_sentences(self.text, len(self.clauses))
         self._asked: list[str] | None = None
-        self._sentence_of: list[int] = []
+        self._clause_of: list[int] = []  # the clause of each word of ``asked``
 
     @property
     def asked(self) -> list[str]:
         """The folded words of the query minus the ones it contrasts away."""
         if self._asked is None:
-            self._asked, self._sentence_of = _kept_by_sentence(self.clauses,
-                                                               self.clause_sentences)
+            self._asked, self._clause_of = _kept_by_clause(self.clauses)
         return self._asked
+
+    def clause_positions(self) -> list[list[int]]:
+        """The positions in ``asked`` of each clause's words, for the clauses
+        that keep any."""
+        _ = self.asked  # which works out the clause of each word
+        found: dict[int, list[int]] = {}
+        for position, clause in enumerate(self._clause_of):
+            found.setdefault(clause, []).append(position)
+        return list(found.values())
 
     def sentences(self) -> list[list[int]]:
         """For a message of two sentences or more (of three words or more
         each), the positions in ``asked`` of each sentence's words: a long
         message's question is often one sentence after several of situation."""
         size: dict[int, int] = {}
-        for clause, sentence in zip(self.clauses, self.clause_sentences):
-            size[sentence] = size.get(sentence, 0) + len(clause)
+        for clause_words, sentence in zip(self.clauses, self.clause_sentences):
+            size[sentence] = size.get(sentence, 0) + len(clause_words)
         found: dict[int, list[int]] = {}
-        _ = self.asked  # which works out the sentence of each word
-        for position, sentence in enumerate(self._sentence_of):
+        _ = self.asked  # which works out the clause of each word
+        for position, clause in enumerate(self._clause_of):
+            sentence = self.clause_sentences[clause]
             if size[sentence] >= 3:
                 found.setdefault(sentence, []).append(position)
         return list(found.values()) if len(found) > 1 else []
@@ -279,16 +288,14 @@ def analyse(text: str | Query) -> Query:
 
 
 def _kept(clauses: Iterable[Sequence[str]]) -> list[str]:
-    return _kept_by_sentence(clauses, itertools.repeat(0))[0]
+    return _kept_by_clause(clauses)[0]
 
 
-def _kept_by_sentence(
-    clauses: Iterable[Sequence[str]], sentence_of: Iterable[int],
-) -> tuple[list[str], list[int]]:
-    """The words kept (see ``asked``), and the sentence each comes from."""
+def _kept_by_clause(clauses: Iterable[Sequence[str]]) -> tuple[list[str], list[int]]:
+    """The words kept (see ``asked``), and the clause each comes from."""
     kept: list[str] = []
-    sentences: list[int] = []
-    for clause_words, sentence in zip(clauses, sentence_of):
+    clause_of: list[int] = []
+    for number, clause_words in enumerate(clauses):
         for i in range(len(clause_words)):
             # Only as many words as a contrast has, and one more: a clause
             # of any length costs its length, not its length squared.
@@ -297,8 +304,8 @@ def _kept_by_sentence(
             if any(rest[: len(c)] == c and len(rest) > len(c) for c in starts):
                 break  # the rest of the clause is what the query does not want
             kept.append(clause_words[i])
-            sentences.append(sentence)
-    return kept, sentences
+            clause_of.append(number)
+    return kept, clause_of
 
 
 def _clause_sentences(text: str, count: int) -> list[int]:

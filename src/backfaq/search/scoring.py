@@ -385,12 +385,12 @@ def _clause_concepts(
     query: analyzer.Query, concepts: list[Concept],
 ) -> tuple[tuple[int, ...], ...]:
     """For each clause of ``query`` holding a concept, the indexes of the
-    concepts whose words it holds (a one-clause query's is all of it)."""
-    words = [c.typed.split() for c in concepts]
+    concepts that start in it (a one-clause query's is all of it): by
+    position, as ``_Query.part`` reads a sentence."""
     out = []
-    for clause in query.clauses:
-        held = set(clause)
-        inside = tuple(i for i, w in enumerate(words) if held.issuperset(w))
+    for positions in query.clause_positions():
+        held = set(positions)
+        inside = tuple(i for i, c in enumerate(concepts) if not held.isdisjoint(c.positions))
         if inside:
             out.append(inside)
     return tuple(out)
