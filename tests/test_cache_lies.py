@@ -283,6 +283,23 @@ TAMPERED = {
     "scan-phrasing-short": _set(_state, "_scan", lambda rows: [
         (*r[:3], tuple(p[:3] for p in r[3]), r[4]) for r in rows]),
     "float-as-text": _set(_state, "avg_question_len", str),
+    # The right types, values the code reading them cannot use.
+    "entry-without-sources": _column(5, lambda _: ()),
+    "unknown-source": _column(5, lambda _: ("no-such-source",)),
+    "unknown-topic": _column(4, lambda _: "no-such-topic"),
+    "no-sources-at-all": _top(2, lambda _: []),
+    "average-zero": _set(_state, "avg_answer_len", lambda _: 0.0),
+    "average-nan": _set(_state, "avg_question_len", lambda _: float("nan")),
+    "full-infinite": _set(_state, "_full", lambda _: float("inf")),
+    "text-starts-backwards": _set(_state, "_text_starts", lambda saved: (
+        saved[0], saved[1][8:16] + saved[1][:8] + saved[1][16:])),
+    "scan-without-phrasings": _set(_state, "_scan", lambda rows: [
+        (*r[:3], (), r[4]) for r in rows]),
+    "scan-weight-nan": _set(_state, "_scan", lambda rows: [
+        (*r[:3], tuple((p[0], p[1], p[2], float("nan")) for p in r[3]), r[4]) for r in rows]),
+    "scan-strength-infinite": _set(_state, "_scan", lambda rows: [
+        (r[0], {k: (float("inf"), 0.0, 1.0) for k in r[1]}, *r[2:]) for r in rows]),
+    "groups-emptied": _set(_vocabulary, "groups", lambda _: []),
     "flag-as-number": _set(_state, "_prune", int),
 }
 

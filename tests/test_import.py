@@ -23,7 +23,7 @@ from processes import one_error_line, run
 
 from backfaq.cli import cli
 from backfaq.errors import WriteError
-from backfaq.importer import empty_document, plan_import
+from backfaq.importer import empty_document, plan_import, tidy_page
 from backfaq.pages import Page, Pair, parse_page
 from backfaq.store import bundled_path, check_document
 from backfaq.writer import serialize, write_store
@@ -650,7 +650,7 @@ PAGE_TEXT = st.tuples(st.lists(LINE, max_size=12), st.sampled_from(["\n", "\r\n"
 def test_any_page_imports_into_a_valid_store_or_is_refused(
     text: str, fmt: str, into_curated: bool
 ) -> None:
-    page = parse_page(text, name="p.txt", fmt=fmt)
+    page = tidy_page(parse_page(text, name="p.txt", fmt=fmt), "p.txt")  # as load_pages does
     if not any(pair.answer for pair in page.pairs):
         return  # load_pages refuses such a page
     start = json.loads(json.dumps(CURATED)) if into_curated else empty_document()
@@ -730,3 +730,29 @@ def test_a_page_without_odd_characters_reports_no_tidying(
     result = invoke(runner, "import", str(page), "--into", str(tmp_path / "store.json"))
     assert result.exit_code == 0
     assert "held tabs" not in result.stdout
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs POSIX file names")
+@pytest.mark.parametrize("name", ["pa\x1bge.md", "pa\rge.md", "pa\x85ge.md"],
+                         ids=["escape", "carriage-return", "next-line"])
+def test_a_page_whose_name_holds_control_characters_is_refused(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    page = tmp_path / name
+    page.write_text("## How do I sit?\n\nSit up straight.\n", encoding="utf-8")
+    store = tmp_path / "store.json"
+    for dry_run in (["--dry-run"], []):
+        result = invoke(runner, "import", str(page), "--into", str(store), *dry_run)
+        assert result.exit_code == 2
+        assert "the file name holds control characters; rename the page" in result.stderr
+    assert not store.exists()
+
+
+def test_an_answer_of_bidi_controls_alone_is_no_answer(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "bidi.md"
+    page.write_text("## Why does it hurt?\n\n\u202e\u2066\n", encoding="utf-8")
+    store = tmp_path / "store.json"
+    result = invoke(runner, "import", str(page), "--into", str(store))
+    assert result.exit_code == 2
+    assert "no question with an answer found" in result.stderr
+    assert not store.exists()

@@ -8,6 +8,7 @@ it, and gives up with one clear line when it cannot have it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -179,3 +180,22 @@ def test_lock_timeout_values() -> None:
     assert lock_timeout(None) == lock_timeout("") == lock_timeout(" ") == DEFAULT_TIMEOUT == 10
     assert lock_timeout("0") == 0
     assert lock_timeout("2.5") == 2.5
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_lock_file_that_is_a_named_pipe_is_one_error_not_a_wait(
+    store: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.txt"
+    write_page(page, "page")
+    before = store.read_bytes()
+    lock = lock_path(store)
+    lock.unlink()
+    os.mkfifo(lock)
+    proc = start_import(page, store)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert one_error_line(err) == (
+        f"Error: {store}: the lock file {lock.name} is not a regular file; remove it"
+    )
+    assert store.read_bytes() == before

@@ -145,3 +145,24 @@ def test_completion_with_a_malformed_line_prints_nothing(
     assert proc.returncode in (0, 1)
     assert proc.stderr == b""
     assert_no_crash(proc.stdout)
+
+
+@needs_posix
+def test_the_prompt_with_stderr_closed_still_answers() -> None:
+    proc = subprocess.run([*MODULE, "interactive", "--format", "plain"],
+                          input=b"chin tucks\n", stdout=subprocess.PIPE, env=environment(),
+                          preexec_fn=lambda: os.close(2), timeout=60)
+    assert proc.returncode == 0
+    assert b"id: " in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_completion_never_waits_on_a_named_pipe_given_as_the_store(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    env = environment(_BACKFAQ_COMPLETE="bash_complete",
+                      COMP_WORDS=f"backfaq --data {fifo} show ", COMP_CWORD="4")
+    proc = subprocess.run([*MODULE], stdin=subprocess.DEVNULL, capture_output=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 0
+    assert proc.stderr == b""

@@ -189,3 +189,16 @@ def test_id_with_a_trailing_newline_is_not_a_slug() -> None:
     problems = [str(p) for p in check_document(broken(lambda d: d["entries"][0].update(
         id=d["entries"][0]["id"] + "\n")))]
     assert any(p.startswith("entries[0].id: must be a lowercase slug") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [("zorbex\x1b[31m", "contains control characters"), ("two\twords", "contains a tab"),
+     ("two\nlines", "contains a line break (U+000A)"),
+     ("gnik\u202e", "contains a bidirectional control character (U+202E)")],
+    ids=["escape", "tab", "newline", "bidi"],
+)
+def test_synonyms_follow_the_rules_of_single_line_fields(phrase: str, message: str) -> None:
+    doc = broken(lambda d: d["synonyms"].append([phrase, "rhomboids"]))
+    where = f"synonyms[{len(doc['synonyms']) - 1}][0]"
+    assert f"{where}: {message}" in [str(p) for p in check_document(doc)]

@@ -500,6 +500,9 @@ def main() -> None:
     make_streams_safe()
     if sys.stdout is None:  # started with standard output closed
         _fail("cannot write output: standard output is closed")
+    if sys.stderr is None:  # started with stderr closed: messages go nowhere,
+        sys.stderr = open(os.devnull, "w")  # and input() still has a stderr
+
     App.whole_process = True
     try:
         code = _run()

@@ -7,6 +7,8 @@ can and never prints a traceback into the shell.
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Any
 
 import click
@@ -33,6 +35,8 @@ def _completion_store(ctx: click.Context) -> Store | None:
 
     data = ctx.find_root().params.get("data")
     try:
+        if data and not stat.S_ISREG(os.stat(data).st_mode):
+            return None  # a pipe or a device: a Tab must never wait on one
         return load_store(data or None)
     except Exception:  # a half-typed path or a broken store: offer nothing, never a traceback
         return None

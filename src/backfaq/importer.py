@@ -19,6 +19,7 @@ from backfaq.analyzer import STOP_WORDS, fold, terms
 from backfaq.errors import PageError, UnknownTopic
 from backfaq.pages import Page, Pair, fold_words, parse_page
 from backfaq.store import (
+    CONTROL,
     FORMAT_VERSION,
     SLUG,
     build_store,
@@ -50,7 +51,7 @@ class PageReport:
     source_title: str
     new_source: bool
     actions: tuple[Action, ...]
-    tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed
+    tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed (Page.tidied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,10 @@ def load_pages(paths: list[Path], *, fmt: str | None) -> list[tuple[str, Page]]:
         if not _is_text(path.name):
             # Its name would be the source's "file": a store holds only text.
             raise PageError(str(path), "the file name is not UTF-8 text; rename the page")
-        page = parse_page(read_page(path), name=str(path), fmt=fmt)
+        if CONTROL.search(path.name):
+            raise PageError(str(path), "the file name holds control characters; rename the page")
+        # Tidied before it is judged: an answer of bidi controls alone is none.
+        page = tidy_page(parse_page(read_page(path), name=str(path), fmt=fmt), path.name)
         if not any(pair.answer for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
             raise PageError(str(path), f"{found} found (as {page.format})")
@@ -117,7 +121,8 @@ def plan_import(
     topic: str | None = None,
     source_title: str | None = None,
 ) -> ImportPlan:
-    """The document with the pages merged in; ``document`` itself is left unchanged."""
+    """The document with the pages merged in; ``document`` itself is left unchanged.
+    The pages are as ``load_pages`` gives them: tidied (``tidy_page``)."""
     doc = copy.deepcopy(document)
     topic_ids = [t["id"] for t in doc["topics"]]
     if topic is not None and topic not in topic_ids:
@@ -132,11 +137,8 @@ def plan_import(
     ids = {e["id"] for e in doc["entries"]}
     reports: list[PageReport] = []
     new_topics: list[str] = []
-    for name, untidy in pages:
-        page, tidied = _tidied(untidy)
-        file = tidy_line(Path(name).name)
-        tidied += file != Path(name).name
-        source, new_source = _source_for(doc, file, page, source_title)
+    for name, page in pages:
+        source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title)
         actions: list[Action] = []
         for pair in page.pairs:
             if not pair.answer:
@@ -166,20 +168,21 @@ def plan_import(
             by_answer[_fold(pair.answer)] = entry
             actions.append(Action("added", pair.question, entry["id"], chosen))
         reports.append(PageReport(name, page.format, source["id"], source["title"], new_source,
-                                  tuple(actions), tidied))
+                                  tuple(actions), page.tidied))
     return ImportPlan(doc, tuple(reports), tuple(new_topics), doc != document)
 
 
-def _tidied(page: Page) -> tuple[Page, int]:
+def tidy_page(page: Page, file: str) -> Page:
     """The page with every text made fit for its field (see ``store.tidy_line``),
-    and how many texts that changed."""
-    title = tidy_line(page.title) if page.title is not None else None
-    pairs = tuple(Pair(tidy_line(p.question), tidy_answer(p.answer)) for p in page.pairs)
-    changed = (title != page.title) + sum(
+    counting the texts that changed, its file name (the source's ``file``) among them."""
+    title = tidy_line(page.title).strip() if page.title is not None else None
+    pairs = tuple(Pair(tidy_line(p.question).strip(), tidy_answer(p.answer).strip())
+                  for p in page.pairs)
+    changed = (title != page.title) + (tidy_line(file) != file) + sum(
         (new.question != old.question) + (new.answer != old.answer)
         for new, old in zip(pairs, page.pairs)
     )
-    return Page(title, page.format, pairs), changed
+    return Page(title or None, page.format, pairs, changed)
 
 
 def slugify(text: str) -> str:

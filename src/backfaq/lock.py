@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -52,13 +53,18 @@ def store_lock(store: Path, target: Path, *, timeout: float) -> Iterator[None]:
     """
     path = lock_path(target)
     # Read-only is enough to lock, and lets anyone who can read the file lock it.
-    flags = os.O_RDONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    # Non-blocking, so that a named pipe put in its place is not waited on.
+    flags = (os.O_RDONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
         fd = os.open(path, flags, 0o666)
     except OSError as exc:
         raise WriteError(str(store), f"cannot create the lock file {path.name}: "
                                      f"{exc.strerror or exc}") from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WriteError(str(store), f"the lock file {path.name} is not a regular file;"
+                                         " remove it")
         _same_owner(fd, target)
         deadline = time.monotonic() + timeout
         delay = 0.002

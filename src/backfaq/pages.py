@@ -50,6 +50,7 @@ class Page:
     title: str | None
     format: str
     pairs: tuple[Pair, ...]
+    tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed
 
 
 def detect_format(name: str, text: str) -> str:

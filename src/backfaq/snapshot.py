@@ -10,6 +10,7 @@ query or an answer from data the store never held.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -235,6 +236,38 @@ def _consistent(state: dict[str, Any], entries: int) -> bool:
     )
 
 
+def _sound(topics: list[Any], sources: list[Any], columns: tuple[Any, ...],
+           state: dict[str, Any]) -> bool:
+    """Whether the values hold what the code that reads them relies on,
+    where that is cheap to see: entries of known topics and with known
+    sources, positive finite averages, entry texts in order, scanned entries
+    with questions and finite scores, synonym groups that exist. (What only
+    a pass over every text or posting could catch, a control character in
+    an answer or a posting past the last entry, is left to the checksum:
+    see TESTING.md.)"""
+    entry_topics, entry_sources = columns[4], columns[5]
+    starts = state["_text_starts"]
+    vocabulary = state["vocabulary"]
+    groups = len(vocabulary.groups)
+    return (
+        set(entry_topics) <= {t[0] for t in topics}
+        and all(entry_sources)
+        and set(chain.from_iterable(entry_sources)) <= {s[0] for s in sources}
+        and all(math.isfinite(v) and v > 0
+                for v in (state["avg_question_len"], state["avg_answer_len"], state["_full"]))
+        and all(a <= b for a, b in zip(starts, starts[1:]))
+        and all(row[3] and _finite_row(row) for row in state["_scan"])
+        and all(0 <= g < groups for found in (vocabulary.phrase_groups, vocabulary.exact_groups)
+                for indexes in found.values() for g in indexes)
+    )
+
+
+def _finite_row(row: tuple[Any, ...]) -> bool:
+    strengths = chain.from_iterable(row[1].values())
+    weights = chain.from_iterable((*p[2], p[3]) for p in row[3])
+    return all(map(math.isfinite, chain(strengths, weights)))
+
+
 def unpack(payload: Any, path: str) -> Index | None:
     """An Index from ``pack``'s output, or None when it is not of that shape."""
     if not fits(payload, PAYLOAD):
@@ -243,7 +276,7 @@ def unpack(payload: Any, path: str) -> Index | None:
     if any(len(column) != len(columns[0]) for column in columns):
         return None
     state = {name: _restore(name, value) for name, value in saved.items()}
-    if not _consistent(state, len(columns[0])):
+    if not _consistent(state, len(columns[0])) or not _sound(topics, sources, columns, state):
         return None
     store = Store(
         path,
