@@ -166,3 +166,13 @@ def test_completion_never_waits_on_a_named_pipe_given_as_the_store(tmp_path: Pat
                           timeout=60)
     assert proc.returncode == 0
     assert proc.stderr == b""
+
+
+@needs_posix
+def test_a_stdin_open_only_for_writing_is_an_input_error(tmp_path: Path) -> None:
+    target = tmp_path / "written-to"
+    with open(target, "wb") as write_only:
+        proc = subprocess.run([*MODULE, "ask", "-"], stdin=write_only, capture_output=True,
+                              env=environment(), timeout=60)
+    assert proc.returncode == 2
+    assert one_error_line(proc.stderr) == "Error: cannot read input: Bad file descriptor"

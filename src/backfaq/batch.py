@@ -65,16 +65,17 @@ def _input_lines() -> Iterator[str | _TooLong]:
     as a _TooLong, then skipped to its end a piece at a time, never held
     whole. Bytes that are not text in the input's encoding are replaced, so
     one bad byte does not end the stream."""
-    from backfaq.cli import readable_stdin
+    from backfaq.cli import InputError, readable_stdin
 
     stdin = readable_stdin()
     encoding = getattr(stdin, "encoding", None) or "utf-8"
     raw = getattr(stdin, "buffer", None)
     while True:
-        if raw is None:  # a text stream only (an embedding program's)
-            line: bytes | str = stdin.readline(MAX_LINE_BYTES + 1)
-        else:
-            line = raw.readline(MAX_LINE_BYTES + 1)
+        try:
+            # A text stream only (an embedding program's) has no buffer.
+            line: bytes | str = (stdin if raw is None else raw).readline(MAX_LINE_BYTES + 1)
+        except OSError as exc:  # not an output problem: say which stream failed
+            raise InputError(f"cannot read input: {exc.strerror or exc}") from None
         if not line:
             return
         text = line if isinstance(line, str) else line.decode(encoding, "replace")
