@@ -103,7 +103,22 @@ def _all_fit(values: Any, shape: Any) -> bool:
     container = _CONTAINERS.get(shape[0])
     if container is not None and isinstance(shape[1], type):
         return _only(values, container) and _only(chain.from_iterable(values), shape[1])
+    if shape[0] == "fixed" and _plain_record(shape[1]):
+        # Tuples of one plain kind (a scanned entry's strengths): their
+        # lengths, then all their items at once.
+        values = list(values)
+        kinds = set(shape[1][0]) if isinstance(shape[1][0], tuple) else {shape[1][0]}
+        return (_only(values, tuple) and set(map(len, values)) <= {len(shape[1])}
+                and set(map(type, chain.from_iterable(values))) <= kinds)
     return all(fits(v, shape) for v in values)
+
+
+def _plain_record(items: tuple[Any, ...]) -> bool:
+    """Whether every item of a fixed shape is the same type, or tuple of types."""
+    first = items[0] if items else None
+    return (all(item == first for item in items)
+            and (isinstance(first, type)
+                 or (isinstance(first, tuple) and all(isinstance(t, type) for t in first))))
 
 
 STRS = tuple_of(str)
