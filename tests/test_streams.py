@@ -176,3 +176,14 @@ def test_a_stdin_open_only_for_writing_is_an_input_error(tmp_path: Path) -> None
                               env=environment(), timeout=60)
     assert proc.returncode == 2
     assert one_error_line(proc.stderr) == "Error: cannot read input: Bad file descriptor"
+
+
+def test_batch_mode_reads_under_an_encoding_that_cannot_replace() -> None:
+    # The punycode codec raises on bad input even when told to replace.
+    proc = subprocess.run([*MODULE, "ask", "-"], input="é chin tucks\nrhomboids\n".encode(),
+                          capture_output=True, env=environment(PYTHONIOENCODING="punycode"),
+                          timeout=60)
+    assert proc.returncode == 0
+    assert_no_crash(proc.stderr)
+    # Each line answered (what punycode makes of the JSON is its own affair).
+    assert proc.stdout.count(b'"query": ') == 2

@@ -78,7 +78,7 @@ def _input_lines() -> Iterator[str | _TooLong]:
             raise InputError(f"cannot read input: {exc.strerror or exc}") from None
         if not line:
             return
-        text = line if isinstance(line, str) else line.decode(encoding, "replace")
+        text = line if isinstance(line, str) else _decoded(line, encoding)
         if len(line) > MAX_LINE_BYTES and not text.endswith("\n"):
             # Answered at once (a line from /dev/zero never ends), then
             # skipped to its end.
@@ -90,3 +90,12 @@ def _input_lines() -> Iterator[str | _TooLong]:
                 pass
             continue
         yield text.rstrip("\r\n")
+
+
+def _decoded(line: bytes, encoding: str) -> str:
+    """``line`` as text in the input's encoding, bad bytes replaced; in UTF-8
+    when that codec refuses to replace (punycode and other exotic ones raise)."""
+    try:
+        return line.decode(encoding, "replace")
+    except (UnicodeError, LookupError):
+        return line.decode("utf-8", "replace")
