@@ -187,3 +187,13 @@ def test_batch_mode_reads_under_an_encoding_that_cannot_replace() -> None:
     assert_no_crash(proc.stderr)
     # Each line answered (what punycode makes of the JSON is its own affair).
     assert proc.stdout.count(b'"query": ') == 2
+
+
+def test_the_prompt_under_a_codec_that_cannot_read_the_input_is_one_error_line() -> None:
+    proc = subprocess.run([*MODULE, "interactive", "--format", "plain"], input=b"chin tucks\n",
+                          capture_output=True, env=environment(PYTHONIOENCODING="utf-16"),
+                          timeout=60)
+    assert proc.returncode == 2
+    assert one_error_line(proc.stderr.decode("utf-16")) == (  # stderr in utf-16 too
+        "Error: cannot read input: it is not text in its encoding"
+    )

@@ -72,6 +72,11 @@ class Session:
             except EOFError:
                 self.say("")
                 return 0
+            except UnicodeError:  # a codec that cannot replace (utf-16 without its mark)
+                from backfaq.cli import InputError
+
+                self.say("")
+                raise InputError("cannot read input: it is not text in its encoding") from None
             except KeyboardInterrupt:
                 interrupts += 1
                 if interrupts > 1:
