@@ -756,3 +756,12 @@ def test_an_answer_of_bidi_controls_alone_is_no_answer(runner: CliRunner, tmp_pa
     assert result.exit_code == 2
     assert "no question with an answer found" in result.stderr
     assert not store.exists()
+
+
+def test_a_question_of_bidi_controls_alone_is_dropped() -> None:
+    page = Page(None, "markdown", (Pair("\u202e\u2066", "An answer."), Pair("Is it fine?", "Yes.")))
+    tidied = tidy_page(page, "odd.md")
+    assert tidied.pairs == (Pair("Is it fine?", "Yes."),)
+    assert tidied.tidied == 1
+    plan = plan_import(empty_document(), [("odd.md", tidied)])
+    assert check_document(plan.document) == []

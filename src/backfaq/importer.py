@@ -182,7 +182,9 @@ def tidy_page(page: Page, file: str) -> Page:
         (new.question != old.question) + (new.answer != old.answer)
         for new, old in zip(pairs, page.pairs)
     )
-    return Page(title or None, page.format, pairs, changed)
+    # A question of bidi controls alone is no question.
+    kept = tuple(pair for pair in pairs if pair.question)
+    return Page(title or None, page.format, kept, changed)
 
 
 def slugify(text: str) -> str:
