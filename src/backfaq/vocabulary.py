@@ -151,7 +151,6 @@ class Vocabulary:
             self.groups.append(phrases)
         self.word_counts = counts
         self.words = sorted(counts)
-        self.stems = frozenset(stem(w) for w in counts)
         # Each stem's most used word, to correct a typo by its stem.
         self.stem_words: dict[str, str] = {}
         self.stem_counts: dict[str, int] = {}  # a plain dict, as the cache saves it
@@ -159,6 +158,7 @@ class Vocabulary:
             base = stem(word)
             self.stem_words.setdefault(base, word)
             self.stem_counts[base] = self.stem_counts.get(base, 0) + count
+        self.stems = frozenset(self.stem_words)
         self.sorted_stems = sorted(self.stem_words)
         self.longest_phrase = max((len(p) for p in self.phrase_groups), default=1)
         self.longest_exact = max((len(p) for p in self.exact_groups), default=1)
