@@ -78,6 +78,13 @@ def payload_file(header: bytes, payload: bytes) -> bytes:
     return header + payload + cache._trailer(zlib.crc32(payload), len(payload))
 
 
+def cache_holding(faq: Path, payload: list[Any]) -> None:
+    """The cache file of ``faq`` made to hold ``payload``, framed and checksummed."""
+    path, header = slot_of(faq)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(payload_file(header, marshal.dumps(tuple(payload))))
+
+
 @pytest.fixture
 def faq(tmp_path: Path) -> Path:
     """A copy of the bundled store."""
@@ -419,9 +426,7 @@ def test_saved_entries_of_the_wrong_shape_are_a_miss(
     saved = dict(payload[-1])
     saved[name] = bad(saved[name])
     payload[-1] = saved
-    path, header = slot_of(faq)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(payload_file(header, marshal.dumps(tuple(payload))))
+    cache_holding(faq, payload)
     index, loads = open_counting(faq)
     assert loads == 1
     assert answers(index) == answers(built)

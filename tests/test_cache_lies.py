@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from processes import assert_no_crash, run
-from test_cache import answers, open_counting, payload_file, slot_of
+from test_cache import answers, cache_holding, open_counting, slot_of
 
 from backfaq import cache, snapshot
 from backfaq.search import Index
@@ -311,9 +311,7 @@ def test_a_payload_of_the_wrong_types_is_a_miss(
     built = Index(load_store(faq))
     payload = list(marshal.loads(marshal.dumps(snapshot.pack(built))))
     change(payload)
-    path, header = slot_of(faq)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(payload_file(header, marshal.dumps(tuple(payload))))
+    cache_holding(faq, payload)
     index, loads = open_counting(faq)
     assert loads == 1
     assert answers(index) == answers(built)
@@ -325,9 +323,7 @@ def test_a_tampered_cache_never_reaches_a_real_answer(faq: Path) -> None:
     columns = list(payload[3])
     columns[3] = [0] * len(columns[3])  # every answer a number
     payload[3] = tuple(columns)
-    path, header = slot_of(faq)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(payload_file(header, marshal.dumps(tuple(payload))))
+    cache_holding(faq, payload)
     result = ask(faq, "pain between shoulder blades")
     assert result.returncode == 0
     assert_no_crash(result.stderr)
