@@ -50,6 +50,10 @@ MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
 # the related-words table weighs more), so this is a generous bound.
 CACHE_PER_STORE_BYTE = 16
 CACHE_SLACK = 16 * 2**20
+# How the store and a cache file are opened: non-blocking, so that a named
+# pipe without a writer is not waited on; binary, so that Windows hands over
+# the bytes as they are.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 KEEP = 4  # cache files kept; the least recently used (old versions of a store) go
 USED_AFTER = 24 * 3600  # a cache file read this long after its last use is marked used
 ORPHAN_AFTER = 3600  # a temporary file this old was left by a writer that was killed
@@ -188,10 +192,7 @@ def _open_store(path: str) -> tuple[io.BufferedReader, int] | None:
     empty file, one too large to be a store, one that cannot be opened.
     """
     try:
-        # Non-blocking, so that a named pipe without a writer is not waited on;
-        # binary, so that Windows hands over the bytes as they are.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags)
+        fd = os.open(path, _READ_FLAGS)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     try:
@@ -252,7 +253,7 @@ def read_cache(slot: _Slot, path: str, store_size: int) -> Index | None:
     """
     file, header = slot
     try:
-        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(file, _READ_FLAGS)
     except (OSError, ValueError):
         return None
     try:
