@@ -11,9 +11,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from backfaq import __version__
-from backfaq.answer import DISCLAIMER
 from backfaq.cli import cli
 from backfaq.model import Entry, Store
+from backfaq.store import load_store
+
+DISCLAIMER = load_store().disclaimer  # the bundled store speaks for itself
 
 FORMATS = ("rich", "plain", "json", "jsonl")
 QUERY = "pain between shoulder blades"
@@ -40,10 +42,10 @@ def ask_json(runner: CliRunner, *args: str) -> dict[str, Any]:
     return data
 
 
-def source_json(store: Store, source_id: str) -> dict[str, str]:
+def source_json(store: Store, source_id: str) -> dict[str, str | None]:
     source = store.source(source_id)
     assert source is not None
-    return {"id": source.id, "title": source.title, "file": source.file}
+    return {"id": source.id, "title": source.title, "file": source.file, "url": source.url}
 
 
 def topic_counts(store: Store) -> dict[str, int]:
@@ -496,7 +498,8 @@ def test_data_option_serves_another_store(runner: CliRunner, tiny: Path) -> None
     top = json.loads(result.stdout)["results"][0]
     assert top["id"] == "cactus"
     assert top["answer"] == "Repot a cactus every few years."
-    assert top["source"] == {"id": "notes", "title": "Garden notes", "file": "notes.txt"}
+    assert top["source"] == {"id": "notes", "title": "Garden notes", "file": "notes.txt",
+                             "url": None}
 
 
 def test_data_env_var_serves_another_store(runner: CliRunner, tiny: Path) -> None:

@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from backfaq.answer import DISCLAIMER, compose, notice_text
+from backfaq.answer import compose, notice_text
 from backfaq.cli import cli
 from backfaq.model import Hit, Store
 from backfaq.red_flags import RedFlags
 from backfaq.search import Index
+from backfaq.store import load_store
 
 FORMATS = ("rich", "plain", "json", "jsonl")
 URGENT = "when-to-worry-about-shoulder-blade-pain"
+DISCLAIMER = load_store().disclaimer
 
 # query -> the sign ids it must raise
 ALARMING = {
@@ -120,7 +122,7 @@ def test_compose_puts_the_urgent_entry_under_the_notice(store: Store, red_flags:
     assert ranked[0].entry.id != URGENT
     signs = red_flags.find("pins and needles")
     answer = compose(store, "pins and needles", ranked, signs, limit=1)
-    assert answer.notice == notice_text(signs)
+    assert answer.notice == notice_text(signs, store.notice)
     assert [e.id for e in answer.urgent] == [URGENT]
     assert answer.hits == (ranked[0],)  # ranked as it would be without the warning
 
@@ -218,7 +220,7 @@ def test_warning_comes_first_with_the_urgent_entry(
     notice = notice_shown(fmt, out)
     assert notice is not None, out
     signs = [f for f in store.red_flags if f.id in ALARMING[query]]
-    assert notice == notice_text(signs)
+    assert notice == notice_text(signs, store.notice)
     assert urgent_under_notice(fmt, out) == [URGENT]
 
 

@@ -58,6 +58,13 @@ BREAKAGES = {
     "red flag term a number": lambda d: d["red_flags"][0].update(terms=[3]),
     "red flag except not a list": lambda d: d["red_flags"][0].update(**{"except": "fell"}),
     "unknown red flag field": lambda d: d["red_flags"][0].update(terms_=["x"]),
+    "store title empty": lambda d: d.update(title=""),
+    "disclaimer a list": lambda d: d.update(disclaimer=["General information"]),
+    "notice null": lambda d: d.update(notice=None),
+    "source url a number": lambda d: d["sources"][0].update(url=7),
+    "source url not an address": lambda d: d["sources"][0].update(url="support page"),
+    "source url another scheme": lambda d: d["sources"][0].update(url="javascript:alert(1)"),
+    "source url with a space": lambda d: d["sources"][0].update(url="https://a.example/x y"),
 }
 
 
@@ -172,6 +179,32 @@ def test_red_flags_and_urgent_are_optional() -> None:
     doc = broken(lambda d: (d.pop("red_flags"), [e.pop("urgent", None) for e in d["entries"]]))
     assert schema_errors(doc) == []
     assert check_document(doc) == []
+
+
+def test_the_store_texts_and_source_urls_are_optional() -> None:
+    def strip(d: dict[str, Any]) -> None:
+        for name in ("title", "disclaimer", "notice"):
+            d.pop(name)
+    doc = broken(strip)
+    assert schema_errors(doc) == [] and check_document(doc) == []
+    doc = broken(lambda d: d["sources"][0].update(url="https://support.example/faq?x=1#top"))
+    assert schema_errors(doc) == [] and check_document(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.update(disclaimer="Two\nlines"), "disclaimer: contains a line break (U+000A)"),
+        (lambda d: d.update(notice="\u202eevil"),
+         "notice: contains a bidirectional control character (U+202E)"),
+        (lambda d: d.update(title=3), "title: expected a string, got a number"),
+        (lambda d: d["sources"][1].update(url="ftp://files.example/faq"),
+         "sources[1].url: expected an http:// or https:// address"),
+    ],
+    ids=["disclaimer-break", "notice-bidi", "title-number", "url-scheme"],
+)
+def test_store_texts_and_urls_are_checked_where_they_are(change: Any, problem: str) -> None:
+    assert problem in [str(p) for p in check_document(broken(change))]
 
 
 def test_duplicate_red_flag_ids_are_refused() -> None:

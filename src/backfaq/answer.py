@@ -16,10 +16,6 @@ from typing import NamedTuple
 from backfaq.decision import Decision
 from backfaq.model import Entry, Hit, RedFlag, Store
 
-DISCLAIMER = (
-    "General information, not medical advice. For severe, sudden or worrying pain, see a doctor."
-)
-
 
 class Answer(NamedTuple):
     """The composed reply to one query.
@@ -39,11 +35,8 @@ class Answer(NamedTuple):
     closest: tuple[Hit, ...] = ()
     decision: Decision | None = None
     elsewhere: Hit | None = None  # with a topic that has no answer: the best outside it
-
-    @property
-    def notice(self) -> str | None:
-        """The warning to show before anything else, when the query names a sign."""
-        return notice_text(self.signs) if self.signs else None
+    # The warning to show before anything else, when the query names a sign.
+    notice: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -51,13 +44,12 @@ class Answer(NamedTuple):
         return bool(self.hits or self.urgent)
 
 
-def notice_text(signs: Sequence[RedFlag]) -> str:
+def notice_text(signs: Sequence[RedFlag], advice: str | None) -> str:
+    """The warning for ``signs``: their names, then the store's own ``advice``
+    (its ``notice``: what to do, in the words of the people who wrote it)."""
     names = "; ".join(s.sign for s in signs)
     label = "Warning signs" if len(signs) > 1 else "Warning sign"
-    return (
-        f"{label}: {names}. With upper back pain this can be serious: see a doctor"
-        " today, and call emergency services if it is severe or came on suddenly."
-    )
+    return f"{label}: {names}." + (f" {advice}" if advice else "")
 
 
 def compose(
@@ -81,5 +73,6 @@ def compose(
     """
     urgent = store.urgent_entries if signs else ()
     hits = tuple(ranked[:limit])
+    notice = notice_text(signs, store.notice) if signs else None
     return Answer(query, hits, tuple(signs), urgent, () if hits or urgent else tuple(closest),
-                  decision, elsewhere)
+                  decision, elsewhere, notice)

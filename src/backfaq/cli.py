@@ -262,7 +262,8 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
     app.check_topic(topic)
     answer = app.answer(text, limit=limit, topic=topic, explain=explain or fmt == "rich")
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
-    if answer.answered or fmt in ("json", "jsonl"):
+    # A warning sign is shown even when nothing answers: never lost with the answer.
+    if answer.answered or answer.signs or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
     if not answer.answered:
         _say(views.no_answer_message(app.store, answer, topic=topic, explain=explain))
@@ -369,12 +370,16 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
 @click.option("--format", "page_format", type=click.Choice(("auto", "text", "markdown")),
               default="auto", show_default=True,
               help="How to read the pages (auto: from the file name and content).")
+@click.option("--disclaimer", metavar="TEXT",
+              help="The store's disclaimer, printed under every answer (a store has none "
+                   "unless given one).")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--force", is_flag=True,
               help="Replace the store even when it is read-only (its mode is kept).")
 @click.pass_obj
 def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
-            topic: str | None, page_format: str, dry_run: bool, force: bool) -> None:
+            topic: str | None, page_format: str, disclaimer: str | None, dry_run: bool,
+            force: bool) -> None:
     """Add the questions and answers of FAQ pages (text or Markdown) to a store.
 
     An answer the store already has becomes another phrasing and source of its
@@ -398,7 +403,8 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     target = into or app.data
     if not target:
         raise click.UsageError("name the store to write with --into STORE")
-    for name, value in (("--source-title", source_title), ("--topic", topic)):
+    for name, value in (("--source-title", source_title), ("--topic", topic),
+                        ("--disclaimer", disclaimer)):
         if value is not None and (not value.strip() or not value.isprintable()):
             raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
     try:
@@ -420,7 +426,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             # Read under the lock: what another import wrote meanwhile is kept.
             document = load_target(store_path)
             plan = plan_import(document or empty_document(), parsed, topic=topic,
-                               source_title=source_title)
+                               source_title=source_title, disclaimer=disclaimer)
             if dry_run:
                 outcome = "dry run, nothing written"
             elif not plan.changed:

@@ -22,6 +22,7 @@ from backfaq.store import (
     CONTROL,
     FORMAT_VERSION,
     SLUG,
+    STORE_TEXTS,
     build_store,
     load_document,
     read_bounded,
@@ -62,6 +63,7 @@ class ImportPlan:
     pages: tuple[PageReport, ...]
     new_topics: tuple[str, ...]
     changed: bool
+    texts_set: tuple[str, ...] = ()  # store-level texts given new wording (STORE_TEXTS)
 
     def count(self, kind: str) -> int:
         return sum(a.kind == kind for p in self.pages for a in p.actions)
@@ -120,10 +122,16 @@ def plan_import(
     *,
     topic: str | None = None,
     source_title: str | None = None,
+    disclaimer: str | None = None,
 ) -> ImportPlan:
     """The document with the pages merged in; ``document`` itself is left unchanged.
-    The pages are as ``load_pages`` gives them: tidied (``tidy_page``)."""
+    The pages are as ``load_pages`` gives them: tidied (``tidy_page``).
+    ``disclaimer`` becomes the store's own (``Store.disclaimer``)."""
     doc = copy.deepcopy(document)
+    texts_set = []
+    if disclaimer is not None and doc.get("disclaimer") != tidy_line(disclaimer).strip():
+        doc = _with_text(doc, "disclaimer", tidy_line(disclaimer).strip())
+        texts_set.append("disclaimer")
     topic_ids = [t["id"] for t in doc["topics"]]
     if topic is not None and topic not in topic_ids:
         if topic_ids:
@@ -169,7 +177,22 @@ def plan_import(
             actions.append(Action("added", pair.question, entry["id"], chosen))
         reports.append(PageReport(name, page.format, source["id"], source["title"], new_source,
                                   tuple(actions), page.tidied))
-    return ImportPlan(doc, tuple(reports), tuple(new_topics), doc != document)
+    return ImportPlan(doc, tuple(reports), tuple(new_topics), doc != document, tuple(texts_set))
+
+
+def _with_text(doc: dict[str, Any], name: str, text: str) -> dict[str, Any]:
+    """``doc`` with its store-level ``name`` (``STORE_TEXTS``) set to ``text``,
+    kept in the format's field order: after ``version`` and the texts before it."""
+    order = ("version", *STORE_TEXTS)
+    rank = order.index(name)
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if name not in out and (key not in order or order.index(key) > rank):
+            out[name] = text
+        if key != name:
+            out[key] = value
+    out.setdefault(name, text)
+    return out
 
 
 def tidy_page(page: Page, file: str) -> Page:

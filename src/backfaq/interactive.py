@@ -29,7 +29,10 @@ Type a question and press Enter, for example: pain between shoulder blades
   :quit       leave (or Ctrl-D)
 Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
 
-GREETING = "Ask about upper back pain. :help for commands, :quit or Ctrl-D to leave."
+def greeting(title: str | None) -> str:
+    """The first line of a session: what the store is about, in its own words."""
+    about = f"{title}: ask a question." if title else "Ask a question."
+    return f"{about} :help for commands, :quit or Ctrl-D to leave."
 
 
 def enable_line_editing() -> None:
@@ -64,7 +67,7 @@ class Session:
 
     def run(self) -> int:
         """Read and answer until :quit or Ctrl-D (0), or two Ctrl-C in a row (130)."""
-        self.say(GREETING)
+        self.say(greeting(self.app.store.title))
         interrupts = 0
         while True:
             try:
@@ -116,10 +119,10 @@ class Session:
 
     def ask(self, text: str) -> None:
         answer = self.app.answer(text, limit=3, topic=None)
-        if answer.answered:
+        if answer.answered or answer.signs:  # a warning is shown, answer or not
             data = views.ask_dict(self.app.store, answer, explain=self.fmt == "rich")
             self.renderer().ask(data)
-        else:
+        if not answer.answered:
             self.say(views.no_answer_message(self.app.store, answer))
 
     def show(self, entry_id: str) -> None:

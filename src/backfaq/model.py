@@ -25,6 +25,7 @@ class Source(NamedTuple):
     id: str
     title: str
     file: str
+    url: str | None = None  # the page's address, when known: where a reader can check
 
 
 class Entry(NamedTuple):
@@ -58,11 +59,14 @@ class RedFlag(NamedTuple):
 class Store:
     """A validated FAQ store; ``path`` names where it came from, for messages.
 
-    Read-only once built, with its records looked up by id.
+    Read-only once built, with its records looked up by id. What the store says
+    about itself is its own, not backfaq's: ``title`` (the prompt greets with
+    it), ``disclaimer`` (printed under every answer; a store without one
+    prints none) and ``notice`` (what a warning sign's notice advises).
     """
 
     __slots__ = ("path", "version", "topics", "sources", "entries", "synonyms", "red_flags",
-                 "_topics", "_sources", "_entries")
+                 "title", "disclaimer", "notice", "_topics", "_sources", "_entries")
 
     path: str
     version: int
@@ -71,6 +75,9 @@ class Store:
     entries: tuple[Entry, ...]
     synonyms: tuple[tuple[str, ...], ...]
     red_flags: tuple[RedFlag, ...]
+    title: str | None
+    disclaimer: str | None
+    notice: str | None
     _topics: dict[str, Topic]
     _sources: dict[str, Source]
     _entries: dict[str, Entry]
@@ -84,10 +91,15 @@ class Store:
         entries: tuple[Entry, ...],
         synonyms: tuple[tuple[str, ...], ...] = (),
         red_flags: tuple[RedFlag, ...] = (),
+        *,
+        title: str | None = None,
+        disclaimer: str | None = None,
+        notice: str | None = None,
     ) -> None:
         fields = {
             "path": path, "version": version, "topics": topics, "sources": sources,
             "entries": entries, "synonyms": synonyms, "red_flags": red_flags,
+            "title": title, "disclaimer": disclaimer, "notice": notice,
             "_topics": {t.id: t for t in topics},
             "_sources": {s.id: s for s in sources},
             "_entries": {e.id: e for e in entries},
@@ -100,6 +112,11 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.path!r}, {len(self.entries)} entries)"
+
+    @property
+    def texts(self) -> dict[str, str | None]:
+        """What the store says about itself, by field name (as the format spells it)."""
+        return {"title": self.title, "disclaimer": self.disclaimer, "notice": self.notice}
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._topics.get(topic_id)

@@ -173,12 +173,13 @@ STATE: dict[str, Any] = {
     "_scan": list_of(SCAN_ROW),
 }
 TOPIC = fixed(str, str, str)
-SOURCE = fixed(str, str, str)
+SOURCE = fixed(str, str, str, (str, type(None)))
+TEXTS = fixed((str, type(None)), (str, type(None)), (str, type(None)))  # Store.texts
 COLUMNS = fixed(list_of(str), list_of(str), list_of(STRS), list_of(str), list_of(str),
                 list_of(STRS), list_of(bool))
 RED_FLAG = fixed(str, str, STRS, STRS)
 PAYLOAD = fixed(int, list_of(TOPIC), list_of(SOURCE), COLUMNS, tuple_of(STRS),
-                list_of(RED_FLAG), fields(STATE))
+                list_of(RED_FLAG), TEXTS, fields(STATE))
 
 
 def _save(value: Any) -> Any:
@@ -229,6 +230,7 @@ def pack(index: Index) -> tuple[Any, ...]:
         columns,
         store.synonyms,
         [tuple(f) for f in store.red_flags],
+        (store.title, store.disclaimer, store.notice),
         {name: _save(vars(index)[name]) for name in STATE},
     )
 
@@ -291,7 +293,7 @@ def unpack(payload: Any, path: str) -> Index | None:
     """An Index from ``pack``'s output, or None when it is not of that shape."""
     if not fits(payload, PAYLOAD):
         return None
-    version, topics, sources, columns, synonyms, red_flags, saved = payload
+    version, topics, sources, columns, synonyms, red_flags, texts, saved = payload
     if any(len(column) != len(columns[0]) for column in columns):
         return None
     state = {name: _restore(name, value) for name, value in saved.items()}
@@ -305,6 +307,7 @@ def unpack(payload: Any, path: str) -> Index | None:
         tuple(map(Entry, *columns)),
         synonyms,
         tuple(RedFlag(*f) for f in red_flags),
+        title=texts[0], disclaimer=texts[1], notice=texts[2],
     )
     index = Index.__new__(Index)
     vars(index).update(state)

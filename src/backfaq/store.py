@@ -44,12 +44,17 @@ _BIDI_CHARS = f"[{_BIDI}]"
 # Each record kind: required string fields, optional list-of-string fields.
 _TOPIC = ("id", "title", "description")
 _SOURCE = ("id", "title", "file")
+_SOURCE_OPTIONAL = ("url",)
 _ENTRY = ("id", "question", "answer", "topic")
 _ENTRY_LISTS = ("also_asked", "sources")
 _ENTRY_FLAGS = ("urgent",)
 _RED_FLAG = ("id", "sign")
 _RED_FLAG_LISTS = ("terms", "except")
-_TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms", "red_flags"}
+# What a store says about itself (``Store.texts``): optional, one line each.
+STORE_TEXTS = ("title", "disclaimer", "notice")
+_TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms", "red_flags", *STORE_TEXTS}
+# A source's address: one a reader can open.
+_URL = r"(?i)https?://[^\s/?#]+\S*"
 
 
 class Problem(NamedTuple):
@@ -156,8 +161,16 @@ def check_document(doc: Any) -> list[Problem]:
         problems.append(
             Problem("version", f"unsupported version {version} (expected {FORMAT_VERSION})")
         )
+    for name in STORE_TEXTS:
+        if name in doc:
+            _check_string(doc, name, "", problems)
     topics, topic_list = _check_records(doc, "topics", _TOPIC, (), problems)
-    sources, source_list = _check_records(doc, "sources", _SOURCE, (), problems)
+    sources, source_list = _check_records(doc, "sources", _SOURCE, (), problems,
+                                          optional=_SOURCE_OPTIONAL)
+    for i, source in source_list:
+        url = source.get("url")
+        if isinstance(url, str) and url.strip() and not re.fullmatch(_URL, url):
+            problems.append(Problem(f"sources[{i}].url", "expected an http:// or https:// address"))
     _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems, _ENTRY_FLAGS)
     for key, records in (("topics", topic_list), ("sources", source_list), ("entries", entries)):
         # Ids are typed on command lines (--topic, show): slugs only.
@@ -195,8 +208,11 @@ def _check_records(
     string_lists: tuple[str, ...],
     problems: list[Problem],
     booleans: tuple[str, ...] = (),
+    *,
+    optional: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
-    """Check a list of records; return them by id, and every object with its index."""
+    """Check a list of records (``optional`` strings may be left out); return
+    them by id, and every object with its index."""
     if key not in doc:
         problems.append(Problem(key, "missing"))
         return {}, []
@@ -213,7 +229,8 @@ def _check_records(
         if not isinstance(record, dict):
             problems.append(Problem(where, f"expected an object, got {_kind(record)}"))
             continue
-        for extra in sorted(set(record) - set(strings) - set(string_lists) - set(booleans)):
+        known = {*strings, *string_lists, *booleans, *optional}
+        for extra in sorted(set(record) - known):
             problems.append(Problem(f"{where}.{extra}", "unknown field"))
         for name in booleans:
             if name in record and not isinstance(record[name], bool):
@@ -222,6 +239,9 @@ def _check_records(
                 )
         for name in strings:
             _check_string(record, name, where, problems)
+        for name in optional:
+            if name in record:
+                _check_string(record, name, where, problems)
         for name in string_lists:
             value = record.get(name, [])
             if not isinstance(value, list):
@@ -247,14 +267,15 @@ def _check_records(
 
 
 def _check_string(record: dict[str, Any], name: str, where: str, problems: list[Problem]) -> None:
+    location = f"{where}.{name}" if where else name
     if name not in record:
-        problems.append(Problem(f"{where}.{name}", "missing"))
+        problems.append(Problem(location, "missing"))
     elif not isinstance(record[name], str):
-        problems.append(Problem(f"{where}.{name}", f"expected a string, got {_kind(record[name])}"))
+        problems.append(Problem(location, f"expected a string, got {_kind(record[name])}"))
     elif not record[name].strip():
-        problems.append(Problem(f"{where}.{name}", "empty"))
+        problems.append(Problem(location, "empty"))
     elif (unsafe := _unsafe(record[name], newlines=name == "answer")) is not None:
-        problems.append(Problem(f"{where}.{name}", unsafe))
+        problems.append(Problem(location, unsafe))
 
 
 def _unsafe(text: str, *, newlines: bool) -> str | None:
@@ -345,7 +366,8 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
         path=path,
         version=doc["version"],
         topics=tuple(Topic(t["id"], t["title"], t["description"]) for t in doc["topics"]),
-        sources=tuple(Source(s["id"], s["title"], s["file"]) for s in doc["sources"]),
+        sources=tuple(Source(s["id"], s["title"], s["file"], s.get("url"))
+                      for s in doc["sources"]),
         entries=tuple(
             Entry(
                 id=e["id"],
@@ -363,6 +385,9 @@ def build_store(doc: dict[str, Any], path: str) -> Store:
             RedFlag(f["id"], f["sign"], tuple(f["terms"]), tuple(f.get("except", ())))
             for f in doc.get("red_flags", ())
         ),
+        title=doc.get("title"),
+        disclaimer=doc.get("disclaimer"),
+        notice=doc.get("notice"),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from backfaq.answer import DISCLAIMER, Answer
+from backfaq.answer import Answer
 from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.text import printable
 
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from backfaq.store import Problem
 
 
-def source_dict(source: Source) -> dict[str, str]:
-    return {"id": source.id, "title": source.title, "file": source.file}
+def source_dict(source: Source) -> dict[str, str | None]:
+    return {"id": source.id, "title": source.title, "file": source.file, "url": source.url}
 
 
 def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
         "notice": answer.notice,
         "urgent": [entry_dict(store, e) for e in answer.urgent],
         "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
-        "disclaimer": DISCLAIMER,
+        "disclaimer": store.disclaimer,
     }
     if explain and answer.decision is not None:
         data["decision"] = decision_dict(answer.decision)
@@ -160,6 +160,7 @@ def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
             lines.append(f"  {page.tidied} {texts} held tabs, line breaks or bidirectional"
                          " controls: tabs and breaks became spaces, controls were dropped")
     lines += [f"new topic: {topic}" for topic in plan.new_topics]
+    lines += [f"{name} set: {plan.document[name]}" for name in plan.texts_set]
     counts = ", ".join(f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS)
     lines.append(f"{store}: {counts}; {outcome}")
     return lines

@@ -30,7 +30,7 @@ class PlainRenderer:
             self.out.write(f"also asked: {phrasing}\n")
         self.out.write(f"topic: {data['topic']}\n")
         for source in data["sources"]:
-            self.out.write(f"source: {source['title']} ({source['file']})\n")
+            self.out.write(f"source: {source_line(source)}\n")
         self.out.write("answer:\n")
         # Every answer line is indented, even an empty one, so that the only
         # truly blank lines are the separators between answers.
@@ -85,7 +85,14 @@ class PlainRenderer:
 
     def sources(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            self._line(row["id"], row["entries"], row["file"], row["title"])
+            url = (row["url"],) if row.get("url") else ()
+            self._line(row["id"], row["entries"], row["file"], row["title"], *url)
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """A source as an answer's footer names it: title, file and address if known."""
+    url = f" {source['url']}" if source.get("url") else ""
+    return f"{source['title']} ({source['file']}){url}"
 
 
 def _explain(out: TextIO, explain: dict[str, Any]) -> None:

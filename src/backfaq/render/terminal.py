@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from backfaq.analyzer import fold, stem
-from backfaq.render.plain import explain_lines, report_lines
+from backfaq.render.plain import explain_lines, report_lines, source_line
 
 # Alternations rather than character classes: a class holding a character past
 # U+00FF takes the regex compiler three times as long (about 0.3 ms each).
@@ -150,7 +150,8 @@ class RichRenderer:
     def sources(self, rows: list[dict[str, Any]]) -> None:
         self._table(
             ["Source", "Entries", "File"],
-            [[f"{r['title']} ({r['id']})", str(r["entries"]), r["file"]] for r in rows],
+            [[f"{r['title']} ({r['id']})", str(r["entries"]),
+              r["file"] + (f"\n{r['url']}" if r.get("url") else "")] for r in rows],
         )
 
 
@@ -239,7 +240,7 @@ def highlighted(line: str, matched: set[str]) -> Text:
 def _footer(data: dict[str, Any]) -> Text:
     """Topic, every source and the id, below the answer."""
     lines = [f"Topic: {data['topic_title']}  ·  id: {data['id']}"]
-    lines += [f"Source: {s['title']} ({s['file']})" for s in data["sources"]]
+    lines += [f"Source: {source_line(s)}" for s in data["sources"]]
     return Text("\n" + "\n".join(lines), style="dim")
 
 
