@@ -212,7 +212,14 @@ def test_markdown_indented_answer_is_dedented_keeping_nesting() -> None:
         ("faq.txt", "## Why?\nBecause.", "markdown"),
         ("faq", "# Title\n\n## Why?\nBecause.", "markdown"),
         ("faq.txt", "Why?\nBecause.", "text"),
-        ("faq.html", "#hashtag is not a heading?\nBecause.", "text"),
+        ("faq.page", "#hashtag is not a heading?\nBecause.", "text"),
+        ("faq.html", "Why?\nBecause.", "html"),
+        ("saved", "<!-- saved -->\n<!DOCTYPE html><html><body>", "html"),
+        ("export.CSV", "question,answer", "csv"),
+        ("export.tsv", "question\tanswer", "csv"),
+        ("export.json", "{}", "json"),
+        ("export", "  [{\"question\": \"Why?\"}]", "json"),
+        ("faq.txt", "<p>Why?</p>", "text"),
     ],
 )
 def test_detect_format(name: str, text: str, expected: str) -> None:
@@ -233,8 +240,8 @@ def test_control_characters_are_refused_with_their_line(bad: str) -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    with pytest.raises(PageError, match="unknown page format 'html'"):
-        parse_page("Why?\nBecause.", name="p.txt", fmt="html")
+    with pytest.raises(PageError, match="unknown page format 'pdf'"):
+        parse_page("Why?\nBecause.", name="p.txt", fmt="pdf")
 
 
 def test_statement_headings_at_the_question_level_are_questions() -> None:

@@ -36,7 +36,9 @@ SLUG_MAX = 60  # characters of a generated id
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """What happened to one question: ``added``, ``merged``, ``unchanged`` or ``skipped``."""
+    """What happened to one question: ``added``, ``merged``, ``unchanged``,
+    ``updated`` (a new answer), ``skipped`` (no answer), or with ``--sync``
+    ``removed`` or ``unsourced`` (the page no longer has it)."""
 
     kind: str
     question: str
@@ -53,6 +55,7 @@ class PageReport:
     new_source: bool
     actions: tuple[Action, ...]
     tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed (Page.tidied)
+    gone: int = 0  # entries of its source no longer on the page, left in place (no --sync)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,22 +77,62 @@ def empty_document() -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "topics": [], "sources": [], "entries": [], "synonyms": []}
 
 
-def read_page(path: Path) -> str:
-    """A page's text, or PageError naming why it cannot be imported."""
+def read_page(path: Path, *, encoding: str | None = None) -> str:
+    """A page's text, or PageError naming why it cannot be imported.
+
+    UTF-8 with or without a byte-order mark, UTF-16 with one, an HTML page in
+    the charset its ``<meta>`` declares, or ``encoding`` when given.
+    """
     name = str(path)
     raw = read_bounded(path, noun="a page", error=PageError)
-    if b"\x00" in raw:
+    chosen = encoding or _marked_encoding(raw)
+    if chosen is None and b"\x00" in raw:  # only UTF-16 and its kin hold zero bytes
         raise PageError(name, "binary file, not a text page")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(chosen) if chosen else _utf8_or_declared(raw)
     except UnicodeDecodeError as exc:
-        raise PageError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+        label = chosen or "UTF-8"
+        raise PageError(name, f"not {label} text (bad byte at offset {exc.start}); "
+                              "name its encoding with --encoding") from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise PageError(name, "binary file, not a text page")
     if not text.strip():
         raise PageError(name, "empty page")
     return text
 
 
-def load_pages(paths: list[Path], *, fmt: str | None) -> list[tuple[str, Page]]:
+def _marked_encoding(raw: bytes) -> str | None:
+    """UTF-16 when the bytes start with its byte-order mark (a spreadsheet's
+    "Unicode text" export); else None."""
+    return "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+
+
+_META_CHARSET = rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})"""
+
+
+def _utf8_or_declared(raw: bytes) -> str:
+    """UTF-8 text, or a page in the charset its ``<meta>`` declares."""
+    import codecs
+    import re
+
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        declared = re.search(_META_CHARSET, raw[:4096], re.IGNORECASE)
+        try:
+            codec = codecs.lookup(declared.group(1).decode("ascii")) if declared else None
+        except LookupError:
+            codec = None
+        if codec is None or codec.name == "utf-8":
+            raise  # the UTF-8 error, with its offset
+        return raw.decode(codec.name)
+
+
+def load_pages(
+    paths: list[Path], *, fmt: str | None, encoding: str | None = None,
+    question_column: str | None = None, answer_column: str | None = None,
+) -> list[tuple[str, Page]]:
     """Read and parse every page; any page without an answered question is an error."""
     pages: list[tuple[str, Page]] = []
     for path in paths:
@@ -98,8 +141,11 @@ def load_pages(paths: list[Path], *, fmt: str | None) -> list[tuple[str, Page]]:
             raise PageError(str(path), "the file name is not UTF-8 text; rename the page")
         if CONTROL.search(path.name):
             raise PageError(str(path), "the file name holds control characters; rename the page")
+        text = read_page(path, encoding=encoding)
+        parsed = parse_page(text, name=str(path), fmt=fmt, question_column=question_column,
+                            answer_column=answer_column)
         # Tidied before it is judged: an answer of bidi controls alone is none.
-        page = tidy_page(parse_page(read_page(path), name=str(path), fmt=fmt), path.name)
+        page = tidy_page(parsed, path.name)
         if not any(pair.answer for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
             raise PageError(str(path), f"{found} found (as {page.format})")
@@ -121,32 +167,40 @@ def plan_import(
     pages: list[tuple[str, Page]],
     *,
     topic: str | None = None,
+    topic_title: str | None = None,
     source_title: str | None = None,
+    source_url: str | None = None,
     disclaimer: str | None = None,
+    sync: bool = False,
 ) -> ImportPlan:
     """The document with the pages merged in; ``document`` itself is left unchanged.
     The pages are as ``load_pages`` gives them: tidied (``tidy_page``).
-    ``disclaimer`` becomes the store's own (``Store.disclaimer``)."""
+
+    A new entry's topic is ``topic`` (created, titled ``topic_title``, when
+    the store lacks it), else the page's own heading or category for it
+    (created when new), else the best-matching topic. An entry of the page's
+    source whose question the page answers differently now is updated; with
+    ``sync``, the entries of that source the page no longer has lose it (and
+    go, when it was their only source). ``disclaimer`` becomes the store's own.
+    """
     doc = copy.deepcopy(document)
     texts_set = []
     if disclaimer is not None and doc.get("disclaimer") != tidy_line(disclaimer).strip():
         doc = _with_text(doc, "disclaimer", tidy_line(disclaimer).strip())
         texts_set.append("disclaimer")
-    topic_ids = [t["id"] for t in doc["topics"]]
-    if topic is not None and topic not in topic_ids:
-        if topic_ids:
-            raise UnknownTopic(f"unknown topic '{topic}'; choose one of: {', '.join(topic_ids)}")
-        if not SLUG.fullmatch(topic):
-            raise UnknownTopic(
-                f"a new topic needs a lowercase slug like 'neck-pain', not '{topic}'"
-            )
-    chooser = _TopicChooser(document) if topic is None else None
+    topics = _Topics(doc, document)
+    if topic is not None:
+        topics.require(topic, topic_title)
+    elif topic_title is not None:
+        raise UnknownTopic("--topic-title names a new topic: give its id with --topic")
     by_answer = {_fold(e["answer"]): e for e in doc["entries"]}
     ids = {e["id"] for e in doc["entries"]}
     reports: list[PageReport] = []
-    new_topics: list[str] = []
     for name, page in pages:
-        source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title)
+        source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title,
+                                         source_url)
+        by_question = _questions_of(doc, source["id"])
+        seen: set[str] = set()
         actions: list[Action] = []
         for pair in page.pairs:
             if not pair.answer:
@@ -157,12 +211,18 @@ def plan_import(
                 changed = _merge(entry, pair.question, source["id"])
                 actions.append(Action("merged" if changed else "unchanged", pair.question,
                                       entry["id"], entry["topic"]))
+                seen.add(entry["id"])
                 continue
-            chosen = topic or (chooser.choose(pair.question) if chooser else None) or GENERAL
-            if chosen not in topic_ids:
-                doc["topics"].append(_new_topic(chosen))
-                topic_ids.append(chosen)
-                new_topics.append(chosen)
+            entry = by_question.get(_fold(pair.question))
+            if entry is not None and entry["id"] not in seen:
+                # The page answers its question differently now: its words win.
+                del by_answer[_fold(entry["answer"])]
+                entry["answer"] = pair.answer
+                by_answer[_fold(pair.answer)] = entry
+                actions.append(Action("updated", pair.question, entry["id"], entry["topic"]))
+                seen.add(entry["id"])
+                continue
+            chosen = topic or topics.for_page(pair)
             entry = {
                 "id": _unique(slugify(pair.question) or "entry", ids),
                 "question": pair.question,
@@ -174,10 +234,96 @@ def plan_import(
             ids.add(entry["id"])
             doc["entries"].append(entry)
             by_answer[_fold(pair.answer)] = entry
+            seen.add(entry["id"])
             actions.append(Action("added", pair.question, entry["id"], chosen))
+        gone = [e for e in doc["entries"] if source["id"] in e["sources"] and e["id"] not in seen]
+        if sync:
+            actions += _drop_source(doc, gone, source["id"])
         reports.append(PageReport(name, page.format, source["id"], source["title"], new_source,
-                                  tuple(actions), page.tidied))
-    return ImportPlan(doc, tuple(reports), tuple(new_topics), doc != document, tuple(texts_set))
+                                  tuple(actions), page.tidied, 0 if sync else len(gone)))
+    return ImportPlan(doc, tuple(reports), tuple(topics.created), doc != document,
+                      tuple(texts_set))
+
+
+def _questions_of(doc: dict[str, Any], source_id: str) -> dict[str, dict[str, Any]]:
+    """The entries whose answer keeps ``source_id``'s words (their first
+    source), by each of their phrasings, folded."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in doc["entries"]:
+        if entry["sources"][:1] == [source_id]:
+            for phrasing in (entry["question"], *entry.get("also_asked", ())):
+                found.setdefault(_fold(phrasing), entry)
+    return found
+
+
+def _drop_source(doc: dict[str, Any], gone: list[dict[str, Any]], source_id: str) -> list[Action]:
+    """Remove ``source_id`` from the entries the page no longer has; an entry
+    it was the only source of goes."""
+    actions = []
+    for entry in gone:
+        if entry["sources"] == [source_id]:
+            doc["entries"].remove(entry)
+            actions.append(Action("removed", entry["question"], entry["id"], entry["topic"]))
+        else:
+            entry["sources"].remove(source_id)
+            actions.append(Action("unsourced", entry["question"], entry["id"], entry["topic"]))
+    return actions
+
+
+class _Topics:
+    """The store's topics as an import finds and creates them."""
+
+    def __init__(self, doc: dict[str, Any], original: dict[str, Any]) -> None:
+        self.doc = doc
+        self.created: list[str] = []
+        self._chooser: _TopicChooser | None = None
+        self._original = original
+
+    def _ids(self) -> list[str]:
+        return [t["id"] for t in self.doc["topics"]]
+
+    def require(self, topic_id: str, title: str | None) -> None:
+        """``--topic``: an existing topic, or a new one when ``topic_id`` is a slug."""
+        if topic_id in self._ids():
+            if title is not None:
+                raise UnknownTopic(f"topic '{topic_id}' exists already; --topic-title "
+                                   "names a new topic")
+            return
+        if not SLUG.fullmatch(topic_id):
+            raise UnknownTopic(
+                f"a new topic needs a lowercase slug like 'neck-pain', not '{topic_id}'"
+            )
+        self._add(topic_id, title)
+
+    def for_page(self, pair: Pair) -> str:
+        """The topic of a new entry: the page's own heading or category for it,
+        else the best-matching topic, else 'general'."""
+        if pair.topic:
+            found = self._named(pair.topic)
+            if found:
+                return found
+        if self._chooser is None:
+            self._chooser = _TopicChooser(self._original)
+        chosen = self._chooser.choose(pair.question) or GENERAL
+        if chosen not in self._ids():
+            self._add(chosen, None)
+        return chosen
+
+    def _named(self, heading: str) -> str | None:
+        """The topic called ``heading`` (by id or title), created when new."""
+        slug = slugify(heading)
+        folded = fold_words(heading)
+        for existing in self.doc["topics"]:
+            if existing["id"] == slug or fold_words(existing["title"]) == folded:
+                return str(existing["id"])
+        if not slug:
+            return None
+        self._add(slug, heading)
+        return slug
+
+    def _add(self, topic_id: str, title: str | None) -> None:
+        self.doc["topics"].append(_new_topic(topic_id, title))
+        self.created.append(topic_id)
 
 
 def _with_text(doc: dict[str, Any], name: str, text: str) -> dict[str, Any]:
@@ -199,15 +345,17 @@ def tidy_page(page: Page, file: str) -> Page:
     """The page with every text made fit for its field (see ``store.tidy_line``),
     counting the texts that changed, its file name (the source's ``file``) among them."""
     title = tidy_line(page.title).strip() if page.title is not None else None
-    pairs = tuple(Pair(tidy_line(p.question).strip(), tidy_answer(p.answer).strip())
+    pairs = tuple(Pair(tidy_line(p.question).strip(), tidy_answer(p.answer).strip(),
+                       tidy_line(p.topic).strip() or None if p.topic is not None else None)
                   for p in page.pairs)
     changed = (title != page.title) + (tidy_line(file) != file) + sum(
         (new.question != old.question) + (new.answer != old.answer)
+        + (new.topic != old.topic)
         for new, old in zip(pairs, page.pairs)
     )
     # A question of bidi controls alone is no question.
     kept = tuple(pair for pair in pairs if pair.question)
-    return Page(title or None, page.format, kept, changed)
+    return Page(title or None, page.format, kept, changed, page.url)
 
 
 def slugify(text: str) -> str:
@@ -259,26 +407,31 @@ def _merge(entry: dict[str, Any], question: str, source_id: str) -> bool:
 
 
 def _source_for(
-    doc: dict[str, Any], file: str, page: Page, title: str | None
+    doc: dict[str, Any], file: str, page: Page, title: str | None, url: str | None
 ) -> tuple[dict[str, str], bool]:
     """The store's source for the page file named ``file``, added when the
-    store does not have one yet."""
+    store does not have one yet; its address is ``url``, else the page's own."""
+    url = url or page.url
     for source in doc["sources"]:
         if source["file"] == file:
+            if url and source.get("url") != url:
+                source["url"] = url
             return source, False
     title = title or page.title
     base = slugify(title or Path(file).stem) or "page"
     ids = {s["id"] for s in doc["sources"]}
     source = {"id": _unique(base, ids), "title": title or file, "file": file}
+    if url:
+        source["url"] = url
     doc["sources"].append(source)
     return source, True
 
 
-def _new_topic(topic_id: str) -> dict[str, str]:
-    if topic_id == GENERAL:
+def _new_topic(topic_id: str, title: str | None = None) -> dict[str, str]:
+    if topic_id == GENERAL and title is None:
         return {"id": GENERAL, "title": "General",
                 "description": "Questions that fit no other topic."}
-    title = topic_id.replace("-", " ").capitalize()
+    title = title or topic_id.replace("-", " ").capitalize()
     return {"id": topic_id, "title": title,
             "description": f"Imported questions about {title.lower()}."}
 

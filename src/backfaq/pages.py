@@ -1,4 +1,5 @@
-"""Parse an FAQ page, plain text or Markdown, into its title and question/answer pairs.
+"""Parse an FAQ page into its title and question/answer pairs: plain text and
+Markdown here, HTML in ``html_pages`` and CSV or JSON exports in ``table_pages``.
 
 Pure functions over a string: reading the file is the importer's job, so every
 layout rule here can be tested on a few lines of text. Answers keep the page's
@@ -16,8 +17,13 @@ from pathlib import PurePath
 from backfaq.errors import PageError
 from backfaq.store import CONTROL
 
-PAGE_FORMATS = ("text", "markdown")
+PAGE_FORMATS = ("text", "markdown", "html", "csv", "json")
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
+SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".xhtml": "html", ".csv": "csv",
+                  ".tsv": "csv", ".tab": "csv", ".json": "json",
+                  **{suffix: "markdown" for suffix in MARKDOWN_SUFFIXES}}
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)
 
 # Lines that belong to the page around the FAQ, never to an answer (compared
 # once case and punctuation are folded).
@@ -39,10 +45,12 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """A question and its answer; ``answer`` is empty when the page gives none."""
+    """A question and its answer; ``answer`` is empty when the page gives none.
+    ``topic`` is the page's own heading or category for it, when it has one."""
 
     question: str
     answer: str
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +59,44 @@ class Page:
     format: str
     pairs: tuple[Pair, ...]
     tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed
+    url: str | None = None  # the page's own address (an HTML page's canonical link)
 
 
 def detect_format(name: str, text: str) -> str:
-    """Markdown for a Markdown file name or a page with a '#' heading; text otherwise."""
-    if PurePath(name).suffix.lower() in MARKDOWN_SUFFIXES:
-        return "markdown"
+    """From the file name's suffix, else the content: an HTML document, a
+    JSON list, a page with a '#' heading (Markdown); text otherwise."""
+    by_suffix = SUFFIX_FORMATS.get(PurePath(name).suffix.lower())
+    if by_suffix:
+        return by_suffix
+    if _HTML_START.match(text.removeprefix("\ufeff")):
+        return "html"
+    if text.lstrip("\ufeff \t\r\n").startswith("["):
+        return "json"
     if any(_heading(line) for line in _lines(text)):
         return "markdown"
     return "text"
 
 
-def parse_page(text: str, *, name: str, fmt: str | None = None) -> Page:
-    """The title and pairs of a page; ``fmt`` None means detect it. Raises PageError."""
+def parse_page(
+    text: str, *, name: str, fmt: str | None = None,
+    question_column: str | None = None, answer_column: str | None = None,
+) -> Page:
+    """The title and pairs of a page; ``fmt`` None means detect it. Raises PageError.
+    The columns name a CSV export's question and answer columns."""
     fmt = fmt or detect_format(name, text)
+    if fmt == "html":
+        from backfaq.html_pages import parse_html
+
+        return _checked(parse_html(text), name)
+    if fmt == "csv":
+        from backfaq.table_pages import parse_csv
+
+        return _checked(parse_csv(text, name=name, question_column=question_column,
+                                  answer_column=answer_column), name)
+    if fmt == "json":
+        from backfaq.table_pages import parse_json
+
+        return _checked(parse_json(text, name=name), name)
     lines = _lines(text)
     for number, line in enumerate(lines, start=1):
         if CONTROL.search(line):
@@ -73,7 +105,24 @@ def parse_page(text: str, *, name: str, fmt: str | None = None) -> Page:
         return _parse_markdown(lines)
     if fmt == "text":
         return _parse_text(lines)
-    raise PageError(name, f"unknown page format {fmt!r} (expected one of: text, markdown)")
+    raise PageError(name, f"unknown page format {fmt!r} (expected one of: "
+                          f"{', '.join(PAGE_FORMATS)})")
+
+
+def _checked(page: Page, name: str) -> Page:
+    """``page`` when none of its texts holds a control character."""
+    for pair in page.pairs:
+        for text in (pair.question, pair.answer, pair.topic or ""):
+            if CONTROL.search(text):
+                raise PageError(name, f"the question {pair.question[:60]!r} "
+                                      "holds control characters")
+    return page
+
+
+def answer_text(text: str) -> str:
+    """A multi-line answer as the curated store keeps one: line endings
+    normalised, each line trimmed, at most one blank line between paragraphs."""
+    return _answer([line.strip() for line in _lines(text)])
 
 
 def _lines(text: str) -> list[str]:

@@ -144,6 +144,8 @@ def _count(items: Any) -> dict[str, int]:
 
 
 IMPORT_ACTIONS = ("added", "merged", "unchanged", "skipped")
+# Counted in the totals only when they happened (a re-import of an edited page).
+IMPORT_CHANGES = ("updated", "removed", "unsourced")
 
 
 def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
@@ -155,13 +157,19 @@ def import_summary(plan: ImportPlan, *, store: str, outcome: str) -> list[str]:
                      f'"{page.source_title}"{new}')
         for action in page.actions:
             lines.append("  " + _action_line(action))
+        if page.gone:
+            entries = "entry" if page.gone == 1 else "entries"
+            lines.append(f"  {page.gone} {entries} of source {page.source_id} no longer on "
+                         "the page (--sync removes them)")
         if page.tidied:
             texts = "text" if page.tidied == 1 else "texts"
             lines.append(f"  {page.tidied} {texts} held tabs, line breaks or bidirectional"
                          " controls: tabs and breaks became spaces, controls were dropped")
     lines += [f"new topic: {topic}" for topic in plan.new_topics]
     lines += [f"{name} set: {plan.document[name]}" for name in plan.texts_set]
-    counts = ", ".join(f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS)
+    counts = ", ".join([f"{plan.count(kind)} {kind}" for kind in IMPORT_ACTIONS]
+                       + [f"{plan.count(kind)} {kind}" for kind in IMPORT_CHANGES
+                          if plan.count(kind)])
     lines.append(f"{store}: {counts}; {outcome}")
     return lines
 
@@ -173,6 +181,13 @@ def _action_line(action: Action) -> str:
         return f"merged into {action.entry_id}: {action.question}"
     if action.kind == "unchanged":
         return f"unchanged, already in {action.entry_id}: {action.question}"
+    if action.kind == "updated":
+        return f"updated {action.entry_id}, a new answer: {action.question}"
+    if action.kind == "removed":
+        return f"removed {action.entry_id}, no longer on the page: {action.question}"
+    if action.kind == "unsourced":
+        return (f"kept {action.entry_id} for its other sources, no longer on the page: "
+                f"{action.question}")
     return f"skipped: no answer: {action.question}"
 
 

@@ -1,0 +1,475 @@
+"""Parse a saved FAQ web page (HTML) into its title, address and question/answer pairs.
+
+Real support pages say their FAQ in one of a few ways; the first that holds
+pairs wins:
+
+1. schema.org ``FAQPage`` JSON-LD (``mainEntity`` -> ``Question.name`` and
+   ``acceptedAnswer.text``, which may hold HTML): what the site declares, so
+   the pairs come from there, and only the section headings of the visible
+   page are read (an entry's topic);
+2. ``<details><summary>question</summary>answer</details>``;
+3. question headings (``h2``-``h4``) followed by their answer, up to the next
+   question or section heading, or the end of the element around them;
+4. a definition list (``dt`` question, ``dd`` answer).
+
+Page furniture (navigation, header and footer, sidebars, cookie banners,
+forms, scripts, "Was this helpful?" widgets, related-article lists) is
+removed before anything is read, and ``main`` or ``article`` is preferred
+to the whole body. Lists stay lists, one ``- item`` line each, as the text
+importer keeps them; entities are decoded and whitespace normalised.
+
+BeautifulSoup with the standard library's ``html.parser`` does the parsing:
+imported only here, and this module only by ``import``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from bs4 import BeautifulSoup
+from bs4.element import (
+    CData,
+    Comment,
+    Declaration,
+    Doctype,
+    NavigableString,
+    ProcessingInstruction,
+    Tag,
+)
+
+from backfaq.pages import Page, Pair, fold_words
+
+# Elements that are never part of a FAQ, whatever the page.
+_FURNITURE_TAGS = ("nav", "aside", "form", "button", "script", "style", "noscript",
+                   "template", "iframe", "svg", "canvas", "object", "select", "textarea",
+                   "input", "dialog")
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
+                              "search", "dialog", "alertdialog", "form"})
+# A class or id naming furniture, as one of its hyphen- or underscore-separated
+# parts ("cookie-banner", "feedback_widget", "related-articles").
+_FURNITURE_NAMES = frozenset({
+    "cookie", "cookies", "consent", "gdpr", "breadcrumb", "breadcrumbs", "helpful",
+    "feedback", "rating", "vote", "votes", "related", "sidebar", "newsletter",
+    "subscribe", "share", "sharing", "social", "banner", "promo", "advert",
+    "advertisement", "ad", "ads", "popup", "modal", "toc", "pagination", "cta",
+    "skip", "masthead",
+})
+_SEPARATORS = re.compile(r"[-_\s]+")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_QUESTION_LEVELS = (2, 3, 4)
+# Elements that start a new block of text; everything else is inline.
+_BLOCKS = frozenset({
+    "address", "article", "blockquote", "body", "caption", "center", "dd", "details",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header", "hr",
+    "html", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul", *_HEADINGS,
+})
+_NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+_SPACE = re.compile(r"\s+")
+_QUESTION_WORDS = frozenset({
+    "how", "what", "why", "when", "where", "which", "who", "whom", "whose", "can",
+    "could", "do", "does", "did", "is", "are", "was", "were", "should", "will",
+    "would", "may", "might", "must", "has", "have", "am",
+})
+
+
+def parse_html(text: str) -> Page:
+    """The title, canonical address and pairs of an HTML page."""
+    soup = BeautifulSoup(text, "html.parser")
+    url = _address(soup)
+    declared = _declared_pairs(soup)  # read before the scripts holding it go
+    title = _title(soup)
+    _remove_furniture(soup)
+    root = _content(soup)
+    events = list(_events(root))
+    if declared:
+        sections = _sections(events)
+        pairs = tuple(Pair(q, a, sections.get(fold_words(q))) for q, a in declared)
+    else:
+        pairs = _details_pairs(events) or _heading_pairs(events) or _definition_pairs(root)
+    return Page(title, "html", pairs, url=url)
+
+
+# --- the page around the FAQ ----------------------------------------------------------
+
+
+def _address(soup: BeautifulSoup) -> str | None:
+    """The page's canonical address: ``<link rel="canonical">``, else ``og:url``."""
+    for link in soup.find_all("link", href=True):
+        if "canonical" in _tokens(link.get("rel")):
+            return _web_address(str(link["href"]))
+    meta = soup.find("meta", attrs={"property": "og:url", "content": True})
+    return _web_address(str(meta["content"])) if isinstance(meta, Tag) else None
+
+
+def _web_address(href: str) -> str | None:
+    """``href`` when it is an absolute http(s) address without spaces."""
+    href = href.strip()
+    return href if re.fullmatch(r"(?i)https?://[^\s/?#]+\S*", href) else None
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    """The page's own heading (``h1``), else ``og:title``, else ``<title>``."""
+    heading = soup.find("h1")
+    if isinstance(heading, Tag) and (text := _inline(heading)):
+        return text
+    meta = soup.find("meta", attrs={"property": "og:title", "content": True})
+    if isinstance(meta, Tag) and (text := _SPACE.sub(" ", str(meta["content"])).strip()):
+        return text
+    title = soup.find("title")
+    return (_inline(title) or None) if isinstance(title, Tag) else None
+
+
+def _remove_furniture(soup: BeautifulSoup) -> None:
+    doomed = [tag for tag in soup.find_all(True) if _is_furniture(tag)]
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
+
+
+def _is_furniture(tag: Tag) -> bool:
+    if tag.name in _FURNITURE_TAGS or tag.has_attr("hidden"):
+        return True
+    if str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    if str(tag.get("role", "")).lower() in _FURNITURE_ROLES:
+        return True
+    if tag.name in ("header", "footer") and tag.find_parent(("article", "main")) is None:
+        return True  # the site's header and footer; an article's own stay
+    names = [*_tokens(tag.get("class")), *_tokens(tag.get("id"))]
+    return any(part in _FURNITURE_NAMES for name in names for part in _SEPARATORS.split(name))
+
+
+def _tokens(value: Any) -> list[str]:
+    """An attribute's tokens: bs4 gives multi-valued ones (class, rel) as lists."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split()
+    return [str(item).lower() for item in items]
+
+
+def _content(soup: BeautifulSoup) -> Tag:
+    """Where the FAQ is: ``main`` or ``article`` when the page has one."""
+    for found in (soup.find("main"), soup.find(None, {"role": "main"}), soup.find("article")):
+        if isinstance(found, Tag):
+            return found
+    body = soup.find("body")
+    return body if isinstance(body, Tag) else soup
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def _inline(tag: Tag | NavigableString) -> str:
+    """The text of ``tag`` on one line, whitespace normalised."""
+    if isinstance(tag, NavigableString):
+        return _SPACE.sub(" ", str(tag)).strip()
+    return _SPACE.sub(" ", " ".join(_strings(tag))).strip()
+
+
+def _strings(tag: Tag) -> Iterator[str]:
+    for node in tag.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT):
+            yield str(node)
+
+
+class _Text:
+    """Block text gathered from elements: paragraphs separated by a blank
+    line, a list one ``- item`` line per item."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self._lines: list[str] = []
+        self._line: list[str] = []
+
+    def add(self, text: str) -> None:
+        self._line.append(text)
+
+    def break_line(self) -> None:
+        line = _SPACE.sub(" ", "".join(self._line)).strip()
+        if line:
+            self._lines.append(line)
+        self._line = []
+
+    def end_block(self) -> None:
+        self.break_line()
+        if self._lines:
+            self.blocks.append("\n".join(self._lines))
+        self._lines = []
+
+    def add_block(self, text: str) -> None:
+        self.end_block()
+        if text:
+            self.blocks.append(text)
+
+    def text(self) -> str:
+        self.end_block()
+        return "\n\n".join(self.blocks)
+
+
+def block_text(tag: Tag) -> str:
+    """The text of an element as an answer keeps it (see ``_Text``)."""
+    out = _Text()
+    for child in tag.children:
+        _write(child, out)
+    return out.text()
+
+
+def _write(node: Any, out: _Text) -> None:
+    if isinstance(node, _NOT_TEXT):
+        return
+    if isinstance(node, NavigableString):
+        out.add(str(node))
+        return
+    if not isinstance(node, Tag):
+        return
+    if node.name == "br":
+        out.break_line()
+    elif node.name in ("ul", "ol"):
+        out.add_block("\n".join(_list_lines(node, 0)))
+    elif node.name == "tr":
+        cells = [_inline(cell) for cell in node.find_all(("td", "th"), recursive=False)]
+        out.add_block(" | ".join(cell for cell in cells if cell))
+    elif node.name in _BLOCKS:
+        out.end_block()
+        for child in node.children:
+            _write(child, out)
+        out.end_block()
+    else:
+        for child in node.children:
+            _write(child, out)
+
+
+def _list_lines(tag: Tag, depth: int) -> list[str]:
+    """One line per item, ``- `` or ``1. `` first, nested lists indented."""
+    lines: list[str] = []
+    number = _start(tag)
+    for item in tag.find_all("li", recursive=False):
+        nested = [child for child in item.children
+                  if isinstance(child, Tag) and child.name in ("ul", "ol")]
+        own = _Text()
+        for child in item.children:
+            if child not in nested:
+                _write(child, own)
+        text = " ".join(own.text().split())
+        marker = f"{number}." if tag.name == "ol" else "-"
+        if text:
+            lines.append(f"{'  ' * depth}{marker} {text}")
+            number += 1
+        for sub in nested:
+            lines += _list_lines(sub, depth + 1)
+    return lines
+
+
+def _start(tag: Tag) -> int:
+    try:
+        return int(str(tag.get("start", "1")))
+    except ValueError:
+        return 1
+
+
+# --- 1. JSON-LD ------------------------------------------------------------------------
+
+
+def _declared_pairs(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """The pairs of every schema.org FAQPage the page declares in JSON-LD."""
+    pairs: list[tuple[str, str]] = []
+    for script in soup.find_all("script", attrs={"type": re.compile(r"ld\+json", re.I)}):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, RecursionError):
+            continue  # a broken block declares nothing
+        for page in _things(data):
+            if "FAQPage" in _types(page):
+                pairs += [pair for q in _listed(page.get("mainEntity")) if (pair := _qa(q))]
+    return pairs
+
+
+def _things(data: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a JSON-LD document: a list, an ``@graph`` or one object."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _things(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _things(data.get("@graph"))
+
+
+def _types(thing: dict[str, Any]) -> list[str]:
+    kind = thing.get("@type")
+    return [str(k) for k in _listed(kind)]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _qa(question: Any) -> tuple[str, str] | None:
+    if not isinstance(question, dict) or not isinstance(question.get("name"), str):
+        return None
+    answers = [a for a in _listed(question.get("acceptedAnswer"))
+               if isinstance(a, dict) and isinstance(a.get("text"), str)]
+    name = _inline(BeautifulSoup(question["name"], "html.parser"))
+    if not name:
+        return None
+    answer = block_text(BeautifulSoup(answers[0]["text"], "html.parser")) if answers else ""
+    return name, answer
+
+
+# --- the visible page as a stream ------------------------------------------------------
+# The content element flattened, in document order, into events:
+#   ("heading", level, text, scope)  scope: the element an answer under it stays in
+#   ("block", text)                  a paragraph, a list, a table row...
+#   ("details", summary, answer)
+#   ("end", element id)              the end of a block element
+
+Event = tuple[Any, ...]
+
+
+def _events(root: Tag) -> Iterator[Event]:
+    for child in root.children:
+        yield from _node_events(child)
+
+
+def _node_events(node: Any) -> Iterator[Event]:
+    if not isinstance(node, Tag):
+        return
+    if node.name in _HEADINGS:
+        text = _inline(node)
+        if text:
+            yield ("heading", int(node.name[1]), text, id(_scope(node)))
+        return
+    if node.name == "details":
+        summary = node.find("summary")
+        if isinstance(summary, Tag):
+            question = _inline(summary)
+            summary.extract()
+            yield ("details", question, block_text(node))
+        return
+    if _holds_structure(node):
+        for child in node.children:
+            yield from _node_events(child)
+        yield ("end", id(node))
+        return
+    text = block_text(node) if node.name in _BLOCKS else _inline(node)
+    if text:
+        yield ("block", text)
+
+
+def _holds_structure(node: Tag) -> bool:
+    """Whether an element holds headings or ``details`` to find (so it is
+    walked into), rather than being one block of answer text."""
+    return node.find((*_HEADINGS, "details")) is not None
+
+
+def _scope(heading: Tag) -> Tag:
+    """The element an answer under ``heading`` cannot leave: its parent, or the
+    nearest ancestor holding more than the heading (``<div><h3>Q</h3></div>``
+    followed by ``<div>answer</div>``)."""
+    node = heading
+    own = _inline(heading)
+    while isinstance(node.parent, Tag) and node.parent.name not in ("body", "main", "article"):
+        if _inline(node.parent) != own:
+            return node.parent
+        node = node.parent
+    return node.parent if isinstance(node.parent, Tag) else node
+
+
+def _is_question(text: str) -> bool:
+    words = text.split()
+    return text.endswith("?") or (bool(words) and words[0].lower().strip("¿") in _QUESTION_WORDS)
+
+
+def _roles(events: list[Event]) -> tuple[set[int], set[int]]:
+    """Which headings (by position in ``events``) are questions, which are
+    sections: a heading with a question-like heading under it is a section;
+    among the rest, every heading at a level where a question-like one
+    stands is a question ("The red light is blinking" among "How do I...?").
+    A page whose headings are all statements asks at its deepest level."""
+    headings = [(i, e[1], e[2]) for i, e in enumerate(events) if e[0] == "heading"]
+    sections: set[int] = set()
+    for n, (i, level, _) in enumerate(headings):
+        for _, deeper, text in headings[n + 1:]:
+            if deeper <= level:
+                break
+            if _is_question(text):
+                sections.add(i)
+                break
+    candidates = [(i, level, text) for i, level, text in headings
+                  if i not in sections and level in _QUESTION_LEVELS]
+    levels = {level for _, level, text in candidates if _is_question(text)}
+    if not levels and candidates:
+        levels = {max(level for _, level, _ in candidates)}
+    return {i for i, level, _ in candidates if level in levels}, sections
+
+
+def _sections(events: list[Event]) -> dict[str, str]:
+    """Each visible question (folded) with its section heading's text."""
+    questions, sections = _roles(events)
+    found: dict[str, str] = {}
+    current: list[tuple[int, str]] = []  # the open sections: (level, text)
+    for i, event in enumerate(events):
+        if event[0] == "heading":
+            if i in sections:
+                current = [(lv, t) for lv, t in current if lv < event[1]] + [(event[1], event[2])]
+            elif i in questions and current:
+                found.setdefault(fold_words(event[2]), current[-1][1])
+        elif event[0] == "details" and current:
+            found.setdefault(fold_words(event[1]), current[-1][1])
+    return found
+
+
+# --- 2. details ------------------------------------------------------------------------
+
+
+def _details_pairs(events: list[Event]) -> tuple[Pair, ...]:
+    sections = _sections(events)
+    return tuple(Pair(e[1], e[2], sections.get(fold_words(e[1])))
+                 for e in events if e[0] == "details" and e[1])
+
+
+# --- 3. headings -----------------------------------------------------------------------
+
+
+def _heading_pairs(events: list[Event]) -> tuple[Pair, ...]:
+    questions, sections = _roles(events)
+    topics = _sections(events)
+    pairs: list[Pair] = []
+    for i in sorted(questions):
+        _, level, question, scope = events[i]
+        blocks: list[str] = []
+        for j in range(i + 1, len(events)):
+            event = events[j]
+            if event[0] == "end" and event[1] == scope:
+                break
+            if event[0] == "heading":
+                if event[1] <= level or j in questions or j in sections:
+                    break
+                blocks.append(event[2])  # a sub-heading inside the answer
+            elif event[0] == "block":
+                blocks.append(event[1])
+        pairs.append(Pair(question, "\n\n".join(blocks), topics.get(fold_words(question))))
+    return tuple(pairs)
+
+
+# --- 4. definition lists ---------------------------------------------------------------
+
+
+def _definition_pairs(root: Tag) -> tuple[Pair, ...]:
+    pairs: list[Pair] = []
+    for dl in root.find_all("dl"):
+        question: str | None = None
+        answer: list[str] = []
+        for child in dl.find_all(("dt", "dd"), recursive=False):
+            if child.name == "dt":
+                if question:
+                    pairs.append(Pair(question, "\n\n".join(answer)))
+                question, answer = _inline(child), []
+            elif question:
+                answer.append(block_text(child))
+        if question:
+            pairs.append(Pair(question, "\n\n".join(answer)))
+    return tuple(pairs)
