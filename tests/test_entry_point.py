@@ -95,3 +95,33 @@ def test_version(program: list[str], tmp_path: Path) -> None:
     proc = run(program, "--version", cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout == f"backfaq, version {__version__}\n"
+
+
+# What a command imports: run as a whole process, listed when it exits.
+_IMPORTED = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("\\nIMPORTED " + " ".join(sorted(sys.modules))))
+sys.argv = ["backfaq", *sys.argv[1:]]
+from backfaq.cli import main
+main()
+"""
+
+
+def imported_by(*args: str, cwd: Path) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", _IMPORTED, *args], capture_output=True,
+                          cwd=cwd, env={**os.environ, "XDG_CACHE_HOME": str(cwd / "cache")})
+    marker = proc.stderr.rindex(b"\nIMPORTED ")
+    return set(proc.stderr[marker + len(b"\nIMPORTED "):].decode().split())
+
+
+def test_only_import_loads_the_html_parser(tmp_path: Path) -> None:
+    """bs4 costs start-up time: `ask` and the listings never load it."""
+    for args in (["ask", QUERY, "--format", "plain"], ["list", "--format", "plain"],
+                 ["sources"]):
+        modules = imported_by(*args, cwd=tmp_path)
+        assert "backfaq.cli" in modules
+        assert not {"bs4", "backfaq.html_pages", "backfaq.importer"} & modules, args
+    page = tmp_path / "faq.html"
+    page.write_text("<h2>Why?</h2><p>Because.</p>", encoding="utf-8")
+    modules = imported_by("import", str(page), "--into", str(tmp_path / "s.json"), cwd=tmp_path)
+    assert {"bs4", "backfaq.html_pages"} <= modules

@@ -211,10 +211,17 @@ class _Text:
 
 
 def block_text(tag: Tag) -> str:
-    """The text of an element as an answer keeps it (see ``_Text``)."""
+    """The text inside an element as an answer keeps it (see ``_Text``)."""
     out = _Text()
     for child in tag.children:
         _write(child, out)
+    return out.text()
+
+
+def _own_text(node: Tag) -> str:
+    """The text of an element, itself included (a list is a list)."""
+    out = _Text()
+    _write(node, out)
     return out.text()
 
 
@@ -230,9 +237,11 @@ def _write(node: Any, out: _Text) -> None:
         out.break_line()
     elif node.name in ("ul", "ol"):
         out.add_block("\n".join(_list_lines(node, 0)))
-    elif node.name == "tr":
-        cells = [_inline(cell) for cell in node.find_all(("td", "th"), recursive=False)]
-        out.add_block(" | ".join(cell for cell in cells if cell))
+    elif node.name == "table":
+        rows = [" | ".join(cell for cell in map(_inline, row.find_all(("td", "th"),
+                                                                      recursive=False)) if cell)
+                for row in node.find_all("tr")]
+        out.add_block("\n".join(row for row in rows if row))
     elif node.name in _BLOCKS:
         out.end_block()
         for child in node.children:
@@ -354,7 +363,7 @@ def _node_events(node: Any) -> Iterator[Event]:
             yield from _node_events(child)
         yield ("end", id(node))
         return
-    text = block_text(node) if node.name in _BLOCKS else _inline(node)
+    text = _own_text(node) if node.name in _BLOCKS else _inline(node)
     if text:
         yield ("block", text)
 
@@ -385,18 +394,19 @@ def _is_question(text: str) -> bool:
 
 def _roles(events: list[Event]) -> tuple[set[int], set[int]]:
     """Which headings (by position in ``events``) are questions, which are
-    sections: a heading with a question-like heading under it is a section;
+    sections: a heading with a question-like heading or a ``<details>``
+    under it is a section;
     among the rest, every heading at a level where a question-like one
     stands is a question ("The red light is blinking" among "How do I...?").
     A page whose headings are all statements asks at its deepest level."""
     headings = [(i, e[1], e[2]) for i, e in enumerate(events) if e[0] == "heading"]
     sections: set[int] = set()
-    for n, (i, level, _) in enumerate(headings):
-        for _, deeper, text in headings[n + 1:]:
-            if deeper <= level:
+    for i, level, _ in headings:
+        for event in events[i + 1:]:
+            if event[0] == "heading" and event[1] <= level:
                 break
-            if _is_question(text):
-                sections.add(i)
+            if event[0] == "details" or (event[0] == "heading" and _is_question(event[2])):
+                sections.add(i)  # a question, a <details> one too, stands under it
                 break
     candidates = [(i, level, text) for i, level, text in headings
                   if i not in sections and level in _QUESTION_LEVELS]

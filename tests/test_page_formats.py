@@ -1,0 +1,325 @@
+"""Support pages and help-desk exports as teams have them: HTML (JSON-LD,
+<details>, headings, definition lists), CSV/TSV and JSON, each read into
+exactly its pairs, with no page furniture, and imported into a store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from backfaq.cli import cli
+from backfaq.errors import PageError
+from backfaq.html_pages import parse_html
+from backfaq.importer import load_pages
+from backfaq.pages import Page, parse_page
+from backfaq.store import load_store
+
+PAGES = Path(__file__).parent / "data" / "pages"
+TICKETS, ON_BOARD, DELAYS = "Tickets", "On board", "Delays & cancellations"
+# The FAQ every page in tests/data/pages holds, as its HTML pages give it.
+FAQ = [
+    ("Can I change my booking?",
+     "Yes, up to 2 hours before departure. A change costs £5 & any fare difference.\n\n"
+     "- Online: open My trips and choose Change\n- By phone: call 0800 123 456", TICKETS),
+    ("Do children travel free?",
+     "Children under 4 travel free. Children aged 4 to 15 pay half fare.", TICKETS),
+    ("Can I bring my dog?",
+     "Dogs are welcome on the outside decks and in the pet lounge.\n\nAssistance dogs\n\n"
+     "Assistance dogs may go anywhere on board.", ON_BOARD),
+    ("Is there Wi-Fi on board?",
+     "Free Wi-Fi is available in the lounges. Streaming is slow at sea.", ON_BOARD),
+    ("What happens if my sailing is cancelled?",
+     "We rebook you on the next sailing or refund you in full.\nCall us if you need a hotel.",
+     DELAYS),
+    ("The ferry is late",
+     "Check live departures on our website. Delays over 1 hour get a 25% voucher.", DELAYS),
+]
+# Words of the page around the FAQ: none may enter a question or an answer.
+FURNITURE = ["cookies", "Accept", "Timetables", "Related articles", "luggage", "helpful",
+             "Save 20%", "Share this page", "Popular questions", "Everything you need",
+             "Our ships have", "Harbour Line Ferries", "dataLayer", "comment"]
+
+
+def triples(page: Page) -> list[tuple[str, str, str | None]]:
+    return [(p.question, p.answer, p.topic) for p in page.pairs]
+
+
+def loose(items: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    """Whitespace normalised, as formats that lay out an answer differently compare."""
+    return [(q, " ".join(a.split()), t) for q, a, t in items]
+
+
+def read(name: str) -> Page:
+    [(_, page)] = load_pages([PAGES / name], fmt=None)
+    return page
+
+
+def no_furniture(page: Page) -> None:
+    text = json.dumps(triples(page))
+    for words in FURNITURE:
+        assert words not in text, words
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+
+def test_json_ld_gives_the_pairs_and_the_visible_page_the_topics() -> None:
+    page = read("ferry-support.html")
+    assert page.format == "html"
+    assert triples(page) == FAQ
+    assert page.title == "Harbour Line: questions and answers"
+    assert page.url == "https://help.harbourline.example/faq"  # canonical before og:url
+    no_furniture(page)
+
+
+def test_the_pairs_come_from_json_ld_alone_not_also_from_the_page() -> None:
+    text = (PAGES / "ferry-support.html").read_text(encoding="utf-8")
+    # The visible page says something else: what the site declares wins.
+    page = parse_html(text.replace("<h3>Do children travel free?</h3>",
+                                   "<h3>Do kids ride free?</h3>"))
+    assert [p.question for p in page.pairs] == [q for q, _, _ in FAQ]
+    # A question the visible page does not show has no section to take a topic from.
+    assert page.pairs[1].topic is None
+
+
+def test_question_headings_of_mixed_levels_and_wrappers() -> None:
+    page = read("ferry-headings.html")
+    assert triples(page) == FAQ
+    assert page.title == "Harbour Line: questions and answers"
+    assert page.url == "https://help.harbourline.example/faq"  # og:url without canonical
+    no_furniture(page)
+
+
+def test_the_same_page_without_json_ld_reads_the_same_from_its_headings() -> None:
+    text = (PAGES / "ferry-support.html").read_text(encoding="utf-8")
+    start = text.index('<script type="application/ld+json">\n  {\n    "@context"')
+    end = text.index("</script>", start) + len("</script>")
+    assert triples(parse_html(text[:start] + text[end:])) == FAQ
+
+
+def test_details_and_summary() -> None:
+    page = read("ferry-details.html")
+    assert triples(page) == FAQ
+    assert page.url == "https://help.harbourline.example/quick"
+    no_furniture(page)
+
+
+def test_definition_lists() -> None:
+    page = read("ferry-definitions.html")
+    assert triples(page) == [(q, a, None) for q, a, _ in FAQ]
+    assert page.url is None
+
+
+@pytest.mark.parametrize(("html", "pairs"), [
+    # A heading with nothing under it is a question without an answer.
+    ("<h2>Why?</h2><h2>How?</h2><p>Like this.</p>", [("Why?", ""), ("How?", "Like this.")]),
+    # Statement headings alone: the deepest level asks.
+    ("<h2>Shipping</h2><h3>Delivery times</h3><p>Two days.</p><h3>Costs</h3><p>Free.</p>",
+     [("Delivery times", "Two days."), ("Costs", "Free.")]),
+    # Nested and numbered lists stay lists.
+    ("<h3>Steps?</h3><ol start='3'><li>Open<ul><li>the lid</li></ul></li><li>Fill</li></ol>",
+     [("Steps?", "3. Open\n  - the lid\n4. Fill")]),
+    # A table keeps one line per row.
+    ("<h3>Prices?</h3><table><tr><th>Adult</th><td>£10</td></tr>"
+     "<tr><th>Child</th><td>£5</td></tr></table>", [("Prices?", "Adult | £10\nChild | £5")]),
+    # Hidden and aria-hidden text is not read.
+    ("<h3>Open?</h3><p>Daily.</p><p hidden>Secret.</p><span aria-hidden='true'>x</span>",
+     [("Open?", "Daily.")]),
+    # Broken JSON-LD declares nothing; the headings still answer.
+    ("<script type='application/ld+json'>{oops</script><h3>Why?</h3><p>Because.</p>",
+     [("Why?", "Because.")]),
+])
+def test_html_layouts(html: str, pairs: list[tuple[str, str]]) -> None:
+    assert [(p.question, p.answer) for p in parse_html(html).pairs] == pairs
+
+
+def test_an_html_answer_with_a_control_character_is_refused() -> None:
+    with pytest.raises(PageError, match="holds control characters"):
+        parse_page("<h3>Why?</h3><p>Bell\x07.</p>", name="p.html")
+
+
+def test_a_web_address_that_is_not_one_is_not_taken() -> None:
+    page = parse_html('<link rel="canonical" href="/faq"><h3>Why?</h3><p>Because.</p>')
+    assert page.url is None
+
+
+# --- CSV, TSV, JSON ---------------------------------------------------------------------
+
+
+def test_a_csv_export_with_semicolons_a_bom_and_quoted_lines() -> None:
+    page = read("ferry.csv")
+    assert page.format == "csv"
+    got = triples(page)
+    assert loose(got[:-1]) == loose(FAQ)
+    assert got[-1] == ("Is there a cafe on board?", "", ON_BOARD)  # no answer: skipped later
+
+
+def test_a_utf16_tab_separated_export(tmp_path: Path) -> None:
+    rows = ["question\tanswer"] + [f"{q}\t{a.replace(chr(10), ' ')}" for q, a, _ in FAQ[:2]]
+    path = tmp_path / "export.tsv"
+    path.write_bytes("\r\n".join(rows).encode("utf-16"))  # with its byte-order mark
+    [(_, page)] = load_pages([path], fmt=None)
+    assert loose(triples(page)) == loose([(q, a, None) for q, a, _ in FAQ[:2]])
+
+
+def test_another_encoding_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("question,answer\nCafé?,Yes.\n".encode("cp1252"))
+    with pytest.raises(PageError, match="not UTF-8 text"):
+        load_pages([path], fmt=None)
+    [(_, page)] = load_pages([path], fmt=None, encoding="cp1252")
+    assert triples(page) == [("Café?", "Yes.", None)]
+
+
+def test_columns_are_named_or_recognised() -> None:
+    text = 'id,Title,Body\n1,"Why ""now""?",Because.\n'
+    assert triples(parse_page(text, name="x.csv")) == [('Why "now"?', "Because.", None)]
+    chosen = parse_page("a,b,c\nx,Why?,Because.\n", name="x.csv",
+                        question_column="b", answer_column="3")
+    assert triples(chosen) == [("Why?", "Because.", None)]
+
+
+@pytest.mark.parametrize(("text", "options", "message"), [
+    ("title,text\nWhy?,Because.\n", {}, "no answer column in the header ('title', 'text'); "
+                                        "name it with --answer-column"),
+    ("q,a\nWhy?,Because.\n", {"question_column": "Frage"}, "no column 'Frage' for "
+                                                           "--question-column"),
+    ('q,a\nWhy?,"Because\n', {}, "not valid CSV"),
+])
+def test_a_csv_that_cannot_be_read_says_why(
+    text: str, options: dict[str, str], message: str
+) -> None:
+    with pytest.raises(PageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_page(text, name="x.csv", **options)
+
+
+def test_a_json_export() -> None:
+    page = read("ferry.json")
+    assert page.format == "json"
+    assert loose(triples(page)) == loose(FAQ)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"question": "Why?"}', "expected a JSON list"),
+    ('[{"question": 3, "answer": "x"}]', "item 0: question is not a string"),
+    ('["Why?"]', "item 0: expected an object"),
+    ('[{"question": "Why?", "answer": "x"', "not valid JSON at line 1"),
+    ('{"version": 1, "entries": []}', "this is a backfaq store"),
+])
+def test_a_json_export_that_cannot_be_read_says_why(text: str, message: str) -> None:
+    with pytest.raises(PageError, match=message):
+        parse_page(text, name="x.json")
+
+
+# --- importing them ---------------------------------------------------------------------
+
+
+def import_(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(cli, ["import", *args])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_every_format_imports_into_one_entry_per_answer(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = tmp_path / "ferry.json"
+    first = import_(runner, str(PAGES / "ferry-support.html"), "--into", str(store))
+    assert "6 added" in first
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert [t["title"] for t in doc["topics"]] == [TICKETS, ON_BOARD, DELAYS]
+    assert [t["id"] for t in doc["topics"]] == ["tickets", "board", "delays-cancellations"]
+    assert [e["topic"] for e in doc["entries"]] == ["tickets"] * 2 + ["board"] * 2 + [
+        "delays-cancellations"] * 2
+    assert doc["sources"] == [{"id": "harbour-line-questions-answers",
+                               "title": "Harbour Line: questions and answers",
+                               "file": "ferry-support.html",
+                               "url": "https://help.harbourline.example/faq"}]
+    # The same answers from the other pages join the entries; nothing is added twice.
+    others = [str(PAGES / name) for name in ("ferry-headings.html", "ferry-details.html",
+                                             "ferry-definitions.html", "ferry.json")]
+    import_(runner, *others, "--into", str(store))
+    again = json.loads(store.read_text(encoding="utf-8"))
+    assert len(again["entries"]) == 6
+    assert all(len(e["sources"]) == 5 for e in again["entries"])
+    assert load_store(store).entry("change-booking") is not None
+
+
+def test_reimporting_a_page_changes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    store = tmp_path / "ferry.json"
+    for name in ("ferry-support.html", "ferry.csv", "ferry.json"):
+        import_(runner, str(PAGES / name), "--into", str(store))
+        before = store.read_bytes()
+        assert "nothing to change" in import_(runner, str(PAGES / name), "--into", str(store))
+        assert store.read_bytes() == before
+
+
+def test_csv_categories_become_topics_of_an_existing_store(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = tmp_path / "ferry.json"
+    import_(runner, str(PAGES / "ferry.json"), "--into", str(store), "--topic", "tickets",
+            "--topic-title", "Tickets")
+    out = import_(runner, str(PAGES / "ferry.csv"), "--into", str(store))
+    assert "skipped: no answer: Is there a cafe on board?" in out
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    # "Tickets" is the topic there already (by title); the others are new.
+    assert [t["id"] for t in doc["topics"]] == ["tickets"]
+    assert "new topic" not in out  # the CSV's answers are all in the store already
+
+
+def test_source_url_option_and_the_page_address(runner: CliRunner, tmp_path: Path) -> None:
+    store = tmp_path / "ferry.json"
+    import_(runner, str(PAGES / "ferry.csv"), "--into", str(store),
+            "--source-url", "https://help.harbourline.example/export")
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert doc["sources"][0]["url"] == "https://help.harbourline.example/export"
+    bad = runner.invoke(cli, ["import", str(PAGES / "ferry.csv"), "--into", str(store),
+                              "--source-url", "help.example/faq"])
+    assert bad.exit_code == 2 and "--source-url must be an http:// or https:// address" in (
+        bad.stderr)
+
+
+def test_an_unknown_encoding_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["import", str(PAGES / "ferry.csv"), "--into",
+                                 str(tmp_path / "s.json"), "--encoding", "klingon"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: unknown encoding 'klingon'"
+    assert not (tmp_path / "s.json").exists()
+
+
+def test_an_edited_page_updates_and_with_sync_removes(runner: CliRunner, tmp_path: Path) -> None:
+    store = tmp_path / "ferry.json"
+    page = tmp_path / "faq.csv"
+    page.write_text("question,answer\nWhy?,Because.\nHow?,Like this.\nWhen?,Now.\n",
+                    encoding="utf-8")
+    import_(runner, str(page), "--into", str(store))
+    page.write_text("question,answer\nWhy?,Because it is.\nHow?,Like this.\n", encoding="utf-8")
+    out = import_(runner, str(page), "--into", str(store))
+    assert "updated why, a new answer: Why?" in out
+    assert "1 entry of source faq no longer on the page (--sync removes them)" in out
+    assert load_store(store).entry("why").answer == "Because it is."  # type: ignore[union-attr]
+    assert load_store(store).entry("when") is not None
+    synced = import_(runner, str(page), "--into", str(store), "--sync")
+    assert "removed when, no longer on the page: When?" in synced
+    assert synced.splitlines()[-1].startswith(
+        f"{store}: 0 added, 0 merged, 2 unchanged, 0 skipped, 1 removed;")
+    assert [e.id for e in load_store(store).entries] == ["why", "how"]
+
+
+def test_sync_keeps_an_entry_another_source_still_has(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = tmp_path / "ferry.json"
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("question,answer\nWhy?,Because.\nHow?,Like this.\n", encoding="utf-8")
+    two.write_text("question,answer\nHow so?,Like this.\n", encoding="utf-8")
+    import_(runner, str(one), str(two), "--into", str(store))
+    one.write_text("question,answer\nWhy?,Because.\n", encoding="utf-8")
+    out = import_(runner, str(one), "--into", str(store), "--sync")
+    assert "kept how for its other sources, no longer on the page: How?" in out
+    entry = load_store(store).entry("how")
+    assert entry is not None and entry.sources == ("two",)
