@@ -16,7 +16,7 @@ import click
 from backfaq import views
 
 if TYPE_CHECKING:
-    from backfaq.cli import App
+    from backfaq.app import App
 
 
 def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
@@ -65,7 +65,7 @@ def _input_lines() -> Iterator[str | _TooLong]:
     as a _TooLong, then skipped to its end a piece at a time, never held
     whole. Bytes that are not text in the input's encoding are replaced, so
     one bad byte does not end the stream."""
-    from backfaq.cli import InputError, readable_stdin
+    from backfaq.app import InputError, readable_stdin
 
     stdin = readable_stdin()
     encoding = getattr(stdin, "encoding", None) or "utf-8"

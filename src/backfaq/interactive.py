@@ -16,7 +16,7 @@ from backfaq.render import Renderer, get_renderer
 from backfaq.text import printable
 
 if TYPE_CHECKING:
-    from backfaq.cli import App
+    from backfaq.app import App
 
 PROMPT = "backfaq> "
 INTERRUPTED = 130
@@ -76,7 +76,7 @@ class Session:
                 self.say("")
                 return 0
             except UnicodeError:  # a codec that cannot replace (utf-16 without its mark)
-                from backfaq.cli import InputError
+                from backfaq.app import InputError
 
                 self.say("")
                 raise InputError("cannot read input: it is not text in its encoding") from None

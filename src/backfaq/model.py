@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-_NO_EXPLANATION: Mapping[str, Any] = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class Topic(NamedTuple):
@@ -56,6 +56,16 @@ class RedFlag(NamedTuple):
     exceptions: tuple[str, ...] = ()
 
 
+class Part(NamedTuple):
+    """One store of several served together (``stores.combine``): its name
+    (``bundled``, else its file's stem) and what it says about itself."""
+
+    name: str
+    path: str
+    disclaimer: str | None
+    notice: str | None
+
+
 class Store:
     """A validated FAQ store; ``path`` names where it came from, for messages.
 
@@ -66,7 +76,8 @@ class Store:
     """
 
     __slots__ = ("path", "version", "topics", "sources", "entries", "synonyms", "red_flags",
-                 "title", "disclaimer", "notice", "_topics", "_sources", "_entries")
+                 "title", "disclaimer", "notice", "parts", "_origins", "_topics", "_sources",
+                 "_entries")
 
     path: str
     version: int
@@ -78,6 +89,10 @@ class Store:
     title: str | None
     disclaimer: str | None
     notice: str | None
+    # Several stores served as one: each of them, and the part each entry and
+    # warning sign (by id) comes from. Empty for a store served alone.
+    parts: tuple[Part, ...]
+    _origins: Mapping[str, int]
     _topics: dict[str, Topic]
     _sources: dict[str, Source]
     _entries: dict[str, Entry]
@@ -95,11 +110,14 @@ class Store:
         title: str | None = None,
         disclaimer: str | None = None,
         notice: str | None = None,
+        parts: tuple[Part, ...] = (),
+        origins: Mapping[str, int] = _EMPTY,
     ) -> None:
         fields = {
             "path": path, "version": version, "topics": topics, "sources": sources,
             "entries": entries, "synonyms": synonyms, "red_flags": red_flags,
             "title": title, "disclaimer": disclaimer, "notice": notice,
+            "parts": parts, "_origins": origins,
             "_topics": {t.id: t for t in topics},
             "_sources": {s.id: s for s in sources},
             "_entries": {e.id: e for e in entries},
@@ -117,6 +135,27 @@ class Store:
     def texts(self) -> dict[str, str | None]:
         """What the store says about itself, by field name (as the format spells it)."""
         return {"title": self.title, "disclaimer": self.disclaimer, "notice": self.notice}
+
+    def part_of(self, record_id: str) -> Part | None:
+        """The store an entry or a warning sign (by id) comes from, when
+        several are served together; None for a store served alone."""
+        found = self._origins.get(record_id)
+        return self.parts[found] if found is not None else None
+
+    def disclaimer_for(self, entries: tuple[Entry, ...]) -> str | None:
+        """What to print under these answers: their stores' own disclaimers,
+        each once."""
+        if not self.parts:
+            return self.disclaimer
+        texts = [p.disclaimer for e in entries if (p := self.part_of(e.id)) and p.disclaimer]
+        return " ".join(dict.fromkeys(texts)) or None
+
+    def advice_for(self, signs: tuple[RedFlag, ...]) -> str | None:
+        """The notice advice for these warning signs, from their stores."""
+        if not self.parts:
+            return self.notice
+        texts = [p.notice for f in signs if (p := self.part_of(f.id)) and p.notice]
+        return " ".join(dict.fromkeys(texts)) or None
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._topics.get(topic_id)
@@ -142,4 +181,4 @@ class Hit(NamedTuple):
 
     entry: Entry
     score: float
-    explain: Mapping[str, Any] = _NO_EXPLANATION
+    explain: Mapping[str, Any] = _EMPTY

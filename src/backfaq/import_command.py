@@ -1,0 +1,158 @@
+"""``backfaq import``: pages into a store, written safely, one import at a time.
+
+The command only parses its options and reports; reading pages is
+``importer.load_pages``, merging ``importer.plan_import``, writing ``writer``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import click
+
+from backfaq import views
+from backfaq.app import App, DataError, discard_stdout, warn
+from backfaq.errors import StoreError
+from backfaq.text import MESSAGE_LIMIT, printable
+
+
+@click.command("import")
+@click.argument("pages", nargs=-1, required=True, metavar="PAGE...")
+@click.option("--into", metavar="STORE",
+              help="The store file to add to; created when it does not exist. "
+                   "Default: the store given by --data or BACKFAQ_DATA.")
+@click.option("--source-title", metavar="TITLE",
+              help="Title of a new source. Default: the page's title, else its file name.")
+@click.option("--source-url", metavar="URL",
+              help="The page's address, shown with its answers. Default: an HTML page's "
+                   "canonical link.")
+@click.option("--topic", metavar="TOPIC",
+              help="Topic of the new entries, created when new. Default: the page's own "
+                   "heading or category, else the best-matching topic, else 'general'.")
+@click.option("--topic-title", metavar="TITLE", help="Title of the topic --topic creates.")
+# pages.PAGE_FORMATS, written out: importing pages.py would slow every start.
+@click.option("--format", "page_format",
+              type=click.Choice(("auto", "text", "markdown", "html", "csv", "json")),
+              default="auto", show_default=True,
+              help="How to read the pages (auto: from the file name and content).")
+@click.option("--encoding", metavar="CODEC",
+              help="The pages' encoding. Default: UTF-8, or UTF-16 with a byte-order mark, "
+                   "or an HTML page's declared charset.")
+@click.option("--question-column", metavar="NAME",
+              help="CSV: the column holding the questions (a header name or a number).")
+@click.option("--answer-column", metavar="NAME",
+              help="CSV: the column holding the answers (a header name or a number).")
+@click.option("--disclaimer", metavar="TEXT",
+              help="The store's disclaimer, printed under every answer (a store has none "
+                   "unless given one).")
+@click.option("--sync", is_flag=True,
+              help="Remove the entries of each page's source that the page no longer has.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Replace the store even when it is read-only (its mode is kept).")
+@click.pass_obj
+def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
+            source_url: str | None, topic: str | None, topic_title: str | None,
+            page_format: str, encoding: str | None, question_column: str | None,
+            answer_column: str | None, disclaimer: str | None, sync: bool, dry_run: bool,
+            force: bool) -> None:
+    """Add the questions and answers of FAQ pages to a store: text, Markdown,
+    HTML (schema.org FAQPage data, <details>, question headings), CSV/TSV
+    exports with a header row, or a JSON list of {question, answer} objects.
+
+    An answer the store already has becomes another phrasing and source of its
+    entry; a question without an answer is skipped; a question of the same
+    source answered differently now is updated. A page's section headings and
+    a CSV category column become topics. The store is written
+    atomically, one import at a time (others wait for STORE.lock up to
+    BACKFAQ_LOCK_TIMEOUT seconds, default 10), and its previous version kept
+    as STORE.bak. A read-only store is refused unless --force is given.
+
+    \b
+    Examples:
+      backfaq import faq.md --into my-faq.json --dry-run
+      backfaq import support.html --into my-faq.json --disclaimer "Not legal advice."
+      backfaq import export.csv --into my-faq.json --question-column Title
+      backfaq import page1.txt page2.md --into my-faq.json --topic general
+    """
+    from pathlib import Path
+
+    from backfaq.errors import PageError, UnknownTopic, WriteError
+    from backfaq.importer import empty_document, load_pages, load_target, plan_import
+    from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
+    from backfaq.writer import backup_path, store_file, write_store
+
+    target = into or app.data
+    if not target:
+        raise click.UsageError("name the store to write with --into STORE")
+    for name, value in (("--source-title", source_title), ("--topic", topic),
+                        ("--topic-title", topic_title), ("--disclaimer", disclaimer),
+                        ("--source-url", source_url), ("--question-column", question_column),
+                        ("--answer-column", answer_column)):
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
+    import re
+
+    if source_url is not None and not re.fullmatch(r"(?i)https?://[^\s/?#]+\S*", source_url):
+        raise click.UsageError(f"--source-url must be an http:// or https:// address, "
+                               f"not '{printable(source_url)}'")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise click.UsageError(f"unknown encoding '{printable(encoding)}'") from None
+    try:
+        timeout = lock_timeout(os.environ.get(TIMEOUT_VARIABLE))
+    except ValueError as exc:
+        raise click.UsageError(printable(str(exc))) from None
+    store_path = Path(target)
+    written = False
+    try:
+        parsed = load_pages([Path(p) for p in pages],
+                            fmt=None if page_format == "auto" else page_format,
+                            encoding=encoding, question_column=question_column,
+                            answer_column=answer_column)
+        # A dry run takes no lock: it writes nothing, and the store it reads
+        # is a whole one, old or new, whenever it reads it.
+        turn: contextlib.AbstractContextManager[None] = (
+            contextlib.nullcontext() if dry_run
+            else store_lock(store_path, store_file(store_path), timeout=timeout)
+        )
+        with turn:
+            # Read under the lock: what another import wrote meanwhile is kept.
+            document = load_target(store_path)
+            plan = plan_import(document or empty_document(), parsed, topic=topic,
+                               topic_title=topic_title, source_title=source_title,
+                               source_url=source_url, disclaimer=disclaimer, sync=sync)
+            if dry_run:
+                outcome = "dry run, nothing written"
+            elif not plan.changed:
+                outcome = "nothing to change"
+            else:
+                write_store(store_path, plan.document, force=force)
+                written = True
+                outcome = (f"written, previous version in {backup_path(store_path)}"
+                           if document is not None else "created")
+    except UnknownTopic as exc:
+        raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    except (StoreError, PageError, WriteError) as exc:
+        raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    try:
+        for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
+            click.echo(printable(line, limit=MESSAGE_LIMIT))
+        if written:
+            sys.stdout.flush()
+    except OSError as exc:
+        if not written:
+            raise  # main() reports it: exit 2, and the store is unchanged
+        # The exit status says what happened to the store: it was written.
+        discard_stdout()
+        if not isinstance(exc, BrokenPipeError):
+            warn(f"{store_path}: {outcome}; the summary could not be printed: "
+                  f"{exc.strerror or exc}")
+
+
