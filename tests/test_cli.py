@@ -207,6 +207,7 @@ def test_show_json(runner: CliRunner, store: Store) -> None:
         "source": sources[0],
         "sources": sources,
         "urgent": entry.urgent,
+        "store": None,  # one store served
     }
 
 

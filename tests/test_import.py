@@ -689,13 +689,13 @@ def readme_blocks() -> list[str]:
 def test_readme_example_runs_as_shown(
     runner: CliRunner, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    desk, first, more, second, html, third, csv, fourth = readme_blocks()[:8]
+    desk, first, more, second, html, third, csv, fourth, several = readme_blocks()[:9]
     monkeypatch.chdir(work)
     (work / "desk.md").write_text(desk, encoding="utf-8")
     (work / "more.txt").write_bytes(more.replace("\n", "\r\n").encode("utf-8"))
     (work / "plants.html").write_text(html, encoding="utf-8")
     (work / "plants.csv").write_text(csv, encoding="utf-8")
-    for console in (first, second, third, fourth):
+    for console in (first, second, third, fourth, several):
         for command in re.split(r"^\$ ", console, flags=re.M)[1:]:
             line, expected = command.split("\n", 1)
             args = shlex.split(line.removesuffix(" | tail -1"))

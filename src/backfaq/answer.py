@@ -73,6 +73,6 @@ def compose(
     """
     urgent = store.urgent_entries if signs else ()
     hits = tuple(ranked[:limit])
-    notice = notice_text(signs, store.notice) if signs else None
+    notice = notice_text(signs, store.advice_for(tuple(signs))) if signs else None
     return Answer(query, hits, tuple(signs), urgent, () if hits or urgent else tuple(closest),
                   decision, elsewhere, notice)

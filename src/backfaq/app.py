@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from backfaq.completion import complete_paths
 from backfaq.errors import StoreError
 from backfaq.model import Store
 from backfaq.text import MESSAGE_LIMIT, printable
@@ -46,6 +48,21 @@ class NotFound(click.ClickException):
     exit_code = 1
 
 
+def _more_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    """``--data`` after the command: adds to the stores named before it."""
+    app = ctx.find_object(App)
+    if app is not None and value:
+        app.data += value
+
+
+DATA_HELP = ("A store file to serve instead of the bundled FAQ; give it more than once to "
+             "serve several together ('bundled' names the bundled FAQ). "
+             "Env: BACKFAQ_DATA (paths separated by ':').")
+more_data = click.option("--data", metavar="PATH", multiple=True, type=click.Path(),
+                         callback=_more_data, expose_value=False, is_eager=True,
+                         shell_complete=complete_paths, help=DATA_HELP)
+
+
 class App:
     """What a command needs, loaded only when it first asks for it."""
 
@@ -56,45 +73,82 @@ class App:
     # collectable: frozen objects are never freed from cycles.
     whole_process = False
 
-    def __init__(self, data: str | None) -> None:
-        self.data = data
+    def __init__(self, data: str | Sequence[str] | None) -> None:
+        # The stores to serve, as given (``bundled`` names the bundled FAQ);
+        # none given: the bundled FAQ.
+        self.data: tuple[str, ...] = (data,) if isinstance(data, str) else tuple(data or ())
         self._store: Store | None = None
         self._index: Index | None = None
         self._red_flags: RedFlags | None = None
 
+    def paths(self) -> list[str]:
+        """The store files served, each once."""
+        from backfaq.store import bundled_path
+        from backfaq.stores import store_paths
+
+        return store_paths(self.data, bundled_path()) or [bundled_path()]
+
+    def named_store(self) -> str | None:
+        """The one store file --data or BACKFAQ_DATA names (for ``import``),
+        None when they name none; several are a usage error."""
+        from backfaq.stores import BUNDLED
+
+        if len(self.data) > 1 and len(self.paths()) > 1:
+            raise click.UsageError("several stores are given (--data, BACKFAQ_DATA); "
+                                   "name the one to write with --into STORE")
+        if self.data and self.data[0] == BUNDLED:
+            raise click.UsageError("import never writes the bundled FAQ; "
+                                   "name the store to write with --into STORE")
+        return self.paths()[0] if self.data else None
+
     @property
     def store(self) -> Store:
         if self._store is None:
+            if len(self.paths()) > 1:
+                return self.index.store
             from backfaq.store import collector_paused
 
             with collector_paused(freeze=self.whole_process):
                 self._store = self._load_store(None)
         return self._store
 
-    def _load_store(self, raw: bytes | None) -> Store:
-        """The store, parsed from ``raw`` when its file's bytes are read already."""
+    def _load_store(self, raw: bytes | None, path: str | None = None) -> Store:
+        """The store at ``path`` (the one served), parsed from ``raw`` when
+        its file's bytes are read already."""
         from backfaq.store import load_store
 
         try:
-            return load_store(self.data, raw)
+            return load_store(path or self.paths()[0], raw)
         except StoreError as exc:
             # A file name or a store's own keys may hold newlines or escapes.
             raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
 
     @property
     def index(self) -> Index:
-        """The search index, from the user cache (store and all) when it has it."""
+        """The search index: of one store, from the user cache (store and
+        all) when it has it; of several, built over all of them as one."""
         if self._index is None:
             from backfaq.cache import open_index
-            from backfaq.store import bundled_path, collector_paused
+            from backfaq.store import collector_paused
 
-            path = bundled_path() if self.data is None else self.data
-            # Built from the bytes the cache hashed, never from a store loaded
-            # earlier: the file may have changed since.
+            paths = self.paths()
             with collector_paused(freeze=self.whole_process):
-                self._index = open_index(path, self._load_store)
+                if len(paths) == 1:
+                    # Built from the bytes the cache hashed, never from a
+                    # store loaded earlier: the file may have changed since.
+                    self._index = open_index(paths[0], self._load_store)
+                else:
+                    self._index = self._combined(paths)
             self._store = self._index.store
         return self._index
+
+    def _combined(self, paths: list[str]) -> Index:
+        from backfaq.search import Index
+        from backfaq.store import bundled_path
+        from backfaq.stores import combine, part_names
+
+        stores = [self._load_store(None, path) for path in paths]
+        return Index(combine(stores, part_names(paths, bundled_path())))
 
     @property
     def red_flags(self) -> RedFlags:

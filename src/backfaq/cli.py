@@ -17,11 +17,13 @@ import click
 
 from backfaq import __version__, views
 from backfaq.app import (
+    DATA_HELP,
     App,
     NotFound,
     discard,
     discard_stdout,
     fail,
+    more_data,
     readable_stdin,
     say,
 )
@@ -65,13 +67,15 @@ def resolve_format(fmt: str | None) -> str:
 @click.option(
     "--data",
     metavar="PATH",
+    multiple=True,
+    type=click.Path(),  # BACKFAQ_DATA splits at os.pathsep, as PATH does
     envvar="BACKFAQ_DATA",
     shell_complete=complete_paths,
-    help="Serve another store file (default: the bundled FAQ). Env: BACKFAQ_DATA.",
+    help=DATA_HELP,
 )
 @click.version_option(__version__, "--version", prog_name="backfaq")
 @click.pass_context
-def cli(ctx: click.Context, data: str | None) -> None:
+def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
     """Answers about upper back pain from a curated FAQ.
 
     \b
@@ -84,7 +88,7 @@ def cli(ctx: click.Context, data: str | None) -> None:
 
     General information, not medical advice.
     """
-    ctx.obj = App(data or None)
+    ctx.obj = App(tuple(d for d in data if d))
     if ctx.invoked_subcommand is None:
         if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
             raise SystemExit(_interact(ctx.obj, fmt="rich", quiet=False))
@@ -116,6 +120,7 @@ def _interact(app: App, *, fmt: str, quiet: bool) -> int:
 
 
 @cli.command()
+@more_data
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=3, show_default=True,
               help="Show at most this many answers.")
@@ -167,6 +172,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
 
 
 @cli.command()
+@more_data
 @format_option
 @click.pass_obj
 def topics(app: App, fmt: str | None) -> None:
@@ -180,6 +186,7 @@ def topics(app: App, fmt: str | None) -> None:
 
 
 @cli.command("list")
+@more_data
 @click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
               help="Only entries of this topic.")
 @format_option
@@ -196,6 +203,7 @@ def list_(app: App, topic: str | None, fmt: str | None) -> None:
 
 
 @cli.command()
+@more_data
 @click.argument("entry_id", metavar="ID", shell_complete=complete_ids)
 @format_option
 @click.pass_obj
@@ -208,11 +216,16 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
     """
     entry = app.store.entry(entry_id)
     if entry is None:
+        shared = views.clashing_ids(app.store, entry_id)
+        if shared:
+            raise click.UsageError(f"several stores have an entry '{printable(entry_id)}'; "
+                                   f"choose one of: {', '.join(shared)}")
         raise NotFound(views.unknown_id_message(app.store, entry_id))
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
 
 
 @cli.command()
+@more_data
 @format_option
 @click.pass_obj
 def sources(app: App, fmt: str | None) -> None:
@@ -226,34 +239,45 @@ def sources(app: App, fmt: str | None) -> None:
 
 
 @cli.command()
+@more_data
 @click.argument("path", required=False, metavar="[PATH]")
 @format_option
 @click.pass_obj
 def validate(app: App, path: str | None, fmt: str | None) -> None:
     """Check a store file and list every problem with its location.
 
-    Checks PATH, else the store given by --data or BACKFAQ_DATA, else the
-    bundled store. Exits 0 when the store is clean and 1 when it is not.
+    Checks PATH, else each store given by --data or BACKFAQ_DATA, else the
+    bundled store. Exits 0 when every store is clean and 1 when one is not.
 
     \b
     Example:
       backfaq validate my-faq.json
     """
-    from backfaq.store import Problem, bundled_path, check_document, read_document
+    from backfaq.store import Problem, check_document, read_document
 
-    target = path or app.data or bundled_path()
-    try:
-        problems = check_document(read_document(target))
-    except StoreError as exc:
-        problems = [Problem("", exc.problem)]
-    get_renderer(resolve_format(fmt), sys.stdout).report(views.report_dict(target, problems))
-    if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        say(printable(f"{target}: {count}", limit=MESSAGE_LIMIT))
+    reports = []
+    for target in [path] if path else app.paths():
+        try:
+            problems = check_document(read_document(target))
+        except StoreError as exc:
+            problems = [Problem("", exc.problem)]
+        reports.append(views.report_dict(target, problems))
+    renderer = get_renderer(resolve_format(fmt), sys.stdout)
+    if len(reports) == 1:
+        renderer.report(reports[0])
+    else:
+        renderer.reports(reports)
+    for report in reports:
+        if report["problems"]:
+            count = len(report["problems"])
+            say(printable(f"{report['path']}: {count} problem{'s' if count != 1 else ''}",
+                          limit=MESSAGE_LIMIT))
+    if any(report["problems"] for report in reports):
         raise SystemExit(1)
 
 
 @cli.command()
+@more_data
 @click.option("-q", "--quiet", is_flag=True,
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
 @format_option

@@ -30,14 +30,19 @@ def completion_script(cli: click.Command, shell: str) -> str:
 
 
 def _completion_store(ctx: click.Context) -> Store | None:
-    """The store named by --data earlier on the line (or BACKFAQ_DATA), else the bundled one."""
-    from backfaq.store import load_store
+    """The stores named by --data earlier on the line (or BACKFAQ_DATA), as
+    one, else the bundled one."""
+    from backfaq.store import bundled_path, load_store
+    from backfaq.stores import combine, part_names, store_paths
 
-    data = ctx.find_root().params.get("data")
+    data = ctx.find_root().params.get("data") or ()
+    paths = store_paths([d for d in data if d], bundled_path()) or [bundled_path()]
     try:
-        if data and not stat.S_ISREG(os.stat(data).st_mode):
+        if any(not stat.S_ISREG(os.stat(path).st_mode) for path in paths):
             return None  # a pipe or a device: a Tab must never wait on one
-        return load_store(data or None)
+        stores = [load_store(path) for path in paths]
+        return stores[0] if len(stores) == 1 else combine(stores,
+                                                          part_names(paths, bundled_path()))
     except Exception:  # a half-typed path or a broken store: offer nothing, never a traceback
         return None
 

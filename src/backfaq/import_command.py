@@ -13,12 +13,13 @@ import sys
 import click
 
 from backfaq import views
-from backfaq.app import App, DataError, discard_stdout, warn
+from backfaq.app import App, DataError, discard_stdout, more_data, warn
 from backfaq.errors import StoreError
 from backfaq.text import MESSAGE_LIMIT, printable
 
 
 @click.command("import")
+@more_data
 @click.argument("pages", nargs=-1, required=True, metavar="PAGE...")
 @click.option("--into", metavar="STORE",
               help="The store file to add to; created when it does not exist. "
@@ -84,7 +85,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
     from backfaq.writer import backup_path, store_file, write_store
 
-    target = into or app.data
+    target = into or app.named_store()
     if not target:
         raise click.UsageError("name the store to write with --into STORE")
     for name, value in (("--source-title", source_title), ("--topic", topic),

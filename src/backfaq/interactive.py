@@ -127,7 +127,10 @@ class Session:
 
     def show(self, entry_id: str) -> None:
         entry = self.app.store.entry(entry_id)
-        if entry is None:
+        shared = views.clashing_ids(self.app.store, entry_id) if entry is None else []
+        if shared:
+            self.say(f"Several stores have an entry '{entry_id}': {', '.join(shared)}")
+        elif entry is None:
             message = views.unknown_id_message(self.app.store, entry_id)
             self.say(message[:1].upper() + message[1:])
         else:

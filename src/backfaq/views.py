@@ -26,6 +26,7 @@ def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
     """An entry with its topic and sources resolved; ``source`` is the first source."""
     sources = [source_dict(s) for s in map(store.source, entry.sources) if s is not None]
     topic = store.topic(entry.topic)
+    part = store.part_of(entry.id)
     return {
         "id": entry.id,
         "question": entry.question,
@@ -36,6 +37,8 @@ def entry_dict(store: Store, entry: Entry) -> dict[str, Any]:
         "source": sources[0],
         "sources": sources,
         "urgent": entry.urgent,
+        # Which store it comes from, when several are served together.
+        "store": part.name if part else None,
     }
 
 
@@ -55,7 +58,7 @@ def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
         "notice": answer.notice,
         "urgent": [entry_dict(store, e) for e in answer.urgent],
         "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
-        "disclaimer": store.disclaimer,
+        "disclaimer": store.disclaimer_for((*answer.urgent, *(h.entry for h in answer.hits))),
     }
     if explain and answer.decision is not None:
         data["decision"] = decision_dict(answer.decision)
@@ -93,6 +96,15 @@ def no_answer_message(
     topics = ", ".join(t.id for t in store.topics)
     lines.append(f"Or browse with `backfaq topics` and `backfaq list --topic TOPIC` ({topics}).")
     return "\n".join(lines)
+
+
+def clashing_ids(store: Store, entry_id: str) -> list[str]:
+    """The qualified ids (``notes:cactus``) of ``entry_id`` in each of several
+    stores that share it (see ``stores.combine``)."""
+    if not store.parts:
+        return []
+    return [f"{part.name}:{entry_id}" for part in store.parts
+            if store.entry(f"{part.name}:{entry_id}") is not None]
 
 
 def unknown_id_message(store: Store, entry_id: str) -> str:

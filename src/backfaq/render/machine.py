@@ -81,5 +81,5 @@ class JsonRenderer:
         else:
             self.out.write(self._dumps(data, indent=2) + "\n")
 
-    entries = topics = sources = _rows
+    entries = topics = sources = reports = _rows
     report = entry

@@ -29,6 +29,8 @@ class PlainRenderer:
         for phrasing in data["also_asked"]:
             self.out.write(f"also asked: {phrasing}\n")
         self.out.write(f"topic: {data['topic']}\n")
+        if data.get("store"):
+            self.out.write(f"store: {data['store']}\n")
         for source in data["sources"]:
             self.out.write(f"source: {source_line(source)}\n")
         self.out.write("answer:\n")
@@ -36,6 +38,11 @@ class PlainRenderer:
         # truly blank lines are the separators between answers.
         for line in data["answer"].splitlines():
             self.out.write(f"  {line}\n")
+
+    def reports(self, rows: list[dict[str, Any]]) -> None:
+        """``validate`` of several stores: each one's report in turn."""
+        for data in rows:
+            self.report(data)
 
     def report(self, data: dict[str, Any]) -> None:
         """``validate``: one ``PATH: LOCATION: PROBLEM`` line each, or ``PATH: ok``."""

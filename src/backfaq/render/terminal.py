@@ -103,6 +103,11 @@ class RichRenderer:
         if not self.quiet and data.get("disclaimer"):
             self.console.print(Text(data["disclaimer"], style="dim italic"))
 
+    def reports(self, rows: list[dict[str, Any]]) -> None:
+        """``validate`` of several stores: each one's report in turn."""
+        for data in rows:
+            self.report(data)
+
     def report(self, data: dict[str, Any]) -> None:
         style = "green" if data["valid"] else "red"
         for line in report_lines(data):
@@ -239,7 +244,8 @@ def highlighted(line: str, matched: set[str]) -> Text:
 
 def _footer(data: dict[str, Any]) -> Text:
     """Topic, every source and the id, below the answer."""
-    lines = [f"Topic: {data['topic_title']}  ·  id: {data['id']}"]
+    store = f"  ·  store: {data['store']}" if data.get("store") else ""
+    lines = [f"Topic: {data['topic_title']}  ·  id: {data['id']}{store}"]
     lines += [f"Source: {source_line(s)}" for s in data["sources"]]
     return Text("\n" + "\n".join(lines), style="dim")
 

@@ -1,0 +1,205 @@
+"""Several stores served together: `--data` twice, `bundled`, BACKFAQ_DATA
+with several paths; one ranking over all of them; ids that clash; each
+store's own disclaimer and warning signs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from backfaq.cli import cli
+from backfaq.search import Index
+from backfaq.store import bundled_path, load_store
+from backfaq.stores import combine, part_names
+
+BUNDLED = load_store()
+
+
+def write(path: Path, entries: list[tuple[str, str, str]], **extra: Any) -> Path:
+    doc = {
+        "version": 1,
+        **extra,
+        "topics": [{"id": "desk", "title": "Desk", "description": "Working at a desk."}],
+        "sources": [{"id": "notes", "title": "My notes", "file": "notes.md"}],
+        "entries": [{"id": i, "question": q, "answer": a, "topic": "desk", "sources": ["notes"]}
+                    for i, q, a in entries],
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    return write(tmp_path / "notes.json", [
+        ("chair-height", "How high should my chair be?",
+         "Feet flat on the floor, knees level with the hips."),
+        ("screen-distance", "How far away should my screen be?",
+         "About an arm's length away, the top at eye level."),
+    ], disclaimer="My own notes.", red_flags=[
+        {"id": "smoke", "sign": "smoke from a device", "terms": ["smoke"]}],
+        notice="Stand up and walk around.")
+
+
+@pytest.fixture
+def more(tmp_path: Path) -> Path:
+    return write(tmp_path / "more.json", [
+        ("chair-height", "What chair height is right for me?",
+         "Adjust the seat until your thighs are level."),
+        ("breaks", "How often should I take a break?", "Every half hour, for a minute."),
+    ])
+
+
+def ask(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    result = runner.invoke(cli, [*args, "--format", "json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def ids(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    result = runner.invoke(cli, [*args, "list", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+def test_the_bundled_faq_and_a_store_of_ones_own(runner: CliRunner, notes: Path) -> None:
+    data = ask(runner, "--data", "bundled", "--data", str(notes), "ask", "chair height")
+    top = data["results"][0]
+    assert (top["id"], top["store"]) == ("chair-height", "notes")
+    assert data["disclaimer"] == "My own notes."  # the answer's own store's
+    back = ask(runner, "--data", "bundled", "--data", str(notes), "ask", "chin tucks")
+    assert back["results"][0]["store"] == "bundled"
+    assert back["disclaimer"] == BUNDLED.disclaimer
+    listed = ids(runner, "--data", "bundled", "--data", str(notes))
+    assert listed == [e.id for e in BUNDLED.entries] + ["chair-height", "screen-distance"]
+
+
+def test_backfaq_data_holds_several_paths(runner: CliRunner, notes: Path, more: Path) -> None:
+    env = {"BACKFAQ_DATA": os.pathsep.join([str(notes), str(more)])}
+    assert ids(runner, env=env) == ["notes:chair-height", "screen-distance",
+                                    "more:chair-height", "breaks"]
+
+
+def test_data_after_the_command_adds_in_order(
+    runner: CliRunner, notes: Path, more: Path
+) -> None:
+    result = runner.invoke(cli, ["--data", str(more), "list", "--data", str(notes),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["id"] for r in json.loads(result.stdout)] == [
+        "more:chair-height", "breaks", "notes:chair-height", "screen-distance"]
+    alone = runner.invoke(cli, ["ask", "break", "--data", str(more), "--format", "json"])
+    assert json.loads(alone.stdout)["results"][0]["id"] == "breaks"
+    assert json.loads(alone.stdout)["results"][0]["store"] is None  # one store: no name
+
+
+def test_a_clashing_id_is_qualified_and_show_lists_the_candidates(
+    runner: CliRunner, notes: Path, more: Path
+) -> None:
+    both = ["--data", str(notes), "--data", str(more)]
+    result = runner.invoke(cli, [*both, "show", "chair-height"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: several stores have an entry 'chair-height'; "
+        "choose one of: notes:chair-height, more:chair-height")
+    shown = runner.invoke(cli, [*both, "show", "more:chair-height", "--format", "json"])
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout)["answer"] == "Adjust the seat until your thighs are level."
+    assert runner.invoke(cli, [*both, "show", "breaks"]).exit_code == 0
+
+
+def test_one_ranking_as_one_store_holding_them_all(notes: Path, more: Path) -> None:
+    """Shared term statistics and one decision: the scores are those of a
+    single store with every entry, not per-store scores side by side."""
+    paths = [bundled_path(), str(notes), str(more)]
+    stores = [load_store(p) for p in paths]
+    together = Index(combine(stores, part_names(paths, bundled_path())))
+    merged = json.loads(Path(bundled_path()).read_text(encoding="utf-8"))
+    merged["topics"].append({"id": "desk", "title": "Desk", "description": "Working at a desk."})
+    merged["sources"].append({"id": "notes", "title": "My notes", "file": "notes.md"})
+    for name, store in (("notes", stores[1]), ("more", stores[2])):
+        for e in store.entries:
+            ident = f"{name}-{e.id}" if e.id == "chair-height" else e.id
+            merged["entries"].append({"id": ident, "question": e.question, "answer": e.answer,
+                                      "topic": "desk", "sources": ["notes"]})
+    one = Path(notes.parent / "merged.json")
+    one.write_text(json.dumps(merged), encoding="utf-8")
+    single = Index(load_store(one))
+    for query in ("chair height", "pain between shoulder blades", "how often a break",
+                  "screen at eye level", "descale my kettle"):
+        a = together.search(query, limit=5)
+        b = single.search(query, limit=5)
+        assert [h.score for h in a.hits] == [h.score for h in b.hits], query
+        assert [h.entry.question for h in a.hits] == [h.entry.question for h in b.hits]
+        assert (a.decision and a.decision.answer) == (b.decision and b.decision.answer)
+
+
+def test_every_stores_warning_signs_apply_with_their_own_advice(
+    runner: CliRunner, notes: Path
+) -> None:
+    both = ["--data", "bundled", "--data", str(notes)]
+    mine = ask(runner, *both, "ask", "smoke from my screen at the desk")
+    assert mine["notice"] == "Warning sign: smoke from a device. Stand up and walk around."
+    theirs = ask(runner, *both, "ask", "chest pain and upper back pain")
+    assert theirs["notice"].endswith(str(BUNDLED.notice))
+    assert "Stand up and walk around" not in theirs["notice"]
+    assert [e["id"] for e in theirs["urgent"]] == [e.id for e in BUNDLED.urgent_entries]
+
+
+def test_topics_and_sources_cover_every_store(runner: CliRunner, notes: Path) -> None:
+    both = ["--data", "bundled", "--data", str(notes)]
+    topics = json.loads(runner.invoke(cli, [*both, "topics", "--format", "json"]).stdout)
+    assert [t["id"] for t in topics] == [t.id for t in BUNDLED.topics] + ["desk"]
+    sources = json.loads(runner.invoke(cli, [*both, "sources", "--format", "json"]).stdout)
+    assert [s["id"] for s in sources] == [s.id for s in BUNDLED.sources] + ["notes"]
+
+
+def test_plain_and_rich_name_the_store(runner: CliRunner, notes: Path) -> None:
+    both = ["--data", "bundled", "--data", str(notes), "ask", "chair height", "-n", "1"]
+    plain = runner.invoke(cli, [*both, "--format", "plain"]).stdout
+    assert "\nstore: notes\n" in plain and plain.endswith("disclaimer: My own notes.\n")
+    assert "store: notes" in runner.invoke(cli, [*both, "--format", "rich"]).stdout
+
+
+def test_import_writes_exactly_one_store(runner: CliRunner, notes: Path, tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("## Why?\n\nBecause.\n", encoding="utf-8")
+    before = notes.read_bytes()
+    several = runner.invoke(cli, ["--data", str(notes), "--data", "bundled", "import",
+                                  str(page)])
+    assert several.exit_code == 2
+    assert "name the one to write with --into STORE" in several.stderr
+    bundled = runner.invoke(cli, ["--data", "bundled", "import", str(page)])
+    assert bundled.exit_code == 2 and "never writes the bundled FAQ" in bundled.stderr
+    assert notes.read_bytes() == before
+    chosen = runner.invoke(cli, ["--data", str(notes), "--data", "bundled", "import",
+                                 str(page), "--into", str(notes)])
+    assert chosen.exit_code == 0, chosen.stderr
+
+
+def test_validate_checks_every_store(runner: CliRunner, notes: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": 2}', encoding="utf-8")
+    result = runner.invoke(cli, ["--data", str(notes), "--data", str(broken), "validate",
+                                 "--format", "json"])
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)
+    assert [(r["path"], r["valid"]) for r in reports] == [(str(notes), True),
+                                                          (str(broken), False)]
+    assert result.stderr.startswith(f"{broken}: ")
+
+
+def test_a_store_named_twice_is_served_once(runner: CliRunner, notes: Path) -> None:
+    assert ids(runner, "--data", str(notes), "--data", str(notes)) == [
+        "chair-height", "screen-distance"]
+
+
+def test_a_missing_store_among_several_is_one_error(runner: CliRunner, notes: Path) -> None:
+    result = runner.invoke(cli, ["--data", str(notes), "--data", "nope.json", "ask", "chair"])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: nope.json: no such file\n"
