@@ -689,21 +689,36 @@ def readme_blocks() -> list[str]:
 def test_readme_example_runs_as_shown(
     runner: CliRunner, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    desk, first, more, second, html, third, csv, fourth, several = readme_blocks()[:9]
+    blocks = readme_blocks()
+    desk, first, more, second, html, third, csv, fourth, several, toml, fifth = blocks[:11]
     monkeypatch.chdir(work)
     (work / "desk.md").write_text(desk, encoding="utf-8")
     (work / "more.txt").write_bytes(more.replace("\n", "\r\n").encode("utf-8"))
     (work / "plants.html").write_text(html, encoding="utf-8")
     (work / "plants.csv").write_text(csv, encoding="utf-8")
     for console in (first, second, third, fourth, several):
-        for command in re.split(r"^\$ ", console, flags=re.M)[1:]:
-            line, expected = command.split("\n", 1)
-            args = shlex.split(line.removesuffix(" | tail -1"))
-            assert args[0] == "backfaq"
-            result = invoke(runner, *args[1:])
-            assert result.exit_code == 0, result.stderr
-            shown = result.stdout.splitlines()[-1] + "\n" if "| tail" in line else result.stdout
-            assert shown == expected, line
+        run_console(runner, console)
+    # The config file example, with the work directory as the home directory.
+    monkeypatch.setenv("HOME", str(work))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    (work / ".config" / "backfaq").mkdir(parents=True)
+    (work / ".config" / "backfaq" / "config.toml").write_text(toml, encoding="utf-8")
+    run_console(runner, fifth, home=str(work))
+
+
+def run_console(runner: CliRunner, console: str, home: str | None = None) -> None:
+    """Run each ``$ backfaq ...`` line of a README console block and compare
+    its output (``/home/you`` in the README stands for ``home``)."""
+    for command in re.split(r"^\$ ", console, flags=re.M)[1:]:
+        line, expected = command.split("\n", 1)
+        args = shlex.split(line.removesuffix(" | tail -1"))
+        assert args[0] == "backfaq"
+        result = invoke(runner, *args[1:])
+        assert result.exit_code == 0, result.stderr
+        shown = result.stdout.splitlines()[-1] + "\n" if "| tail" in line else result.stdout
+        if home is not None:
+            shown = shown.replace(home, "/home/you")
+        assert shown == expected, line
 
 
 def test_the_format_option_offers_every_page_format() -> None:

@@ -49,9 +49,12 @@ class NotFound(click.ClickException):
 
 
 def _more_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
-    """``--data`` after the command: adds to the stores named before it."""
+    """``--data`` after the command: adds to the stores named before it (an
+    option, like one before the command, stands in for the config file's)."""
     app = ctx.find_object(App)
     if app is not None and value:
+        if app.data_origin in ("config file", "default"):
+            app.data, app.data_origin = (), "--data"
         app.data += value
 
 
@@ -73,10 +76,17 @@ class App:
     # collectable: frozen objects are never freed from cycles.
     whole_process = False
 
-    def __init__(self, data: str | Sequence[str] | None) -> None:
+    def __init__(
+        self, data: str | Sequence[str] | None, *, settings: dict[str, Any] | None = None,
+        data_origin: str = "--data",
+    ) -> None:
         # The stores to serve, as given (``bundled`` names the bundled FAQ);
-        # none given: the bundled FAQ.
+        # none given: the bundled FAQ. ``data_origin`` says where they were
+        # named (``backfaq config`` shows it).
         self.data: tuple[str, ...] = (data,) if isinstance(data, str) else tuple(data or ())
+        self.data_origin = data_origin if self.data else "default"
+        # The config file's settings (``config.read_config``).
+        self.settings: dict[str, Any] = settings or {}
         self._store: Store | None = None
         self._index: Index | None = None
         self._red_flags: RedFlags | None = None

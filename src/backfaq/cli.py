@@ -19,6 +19,7 @@ from backfaq import __version__, views
 from backfaq.app import (
     DATA_HELP,
     App,
+    DataError,
     NotFound,
     discard,
     discard_stdout,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+DEFAULT_LIMIT = 3  # answers shown, unless -n or the config file says otherwise
 
 
 def format_option(func: F) -> F:
@@ -57,10 +59,22 @@ def format_option(func: F) -> F:
     )(func)
 
 
-def resolve_format(fmt: str | None) -> str:
+def resolve_format(fmt: str | None, *, choices: tuple[str, ...] = FORMATS) -> str:
+    """The format asked for, else the config file's (among ``choices``), else
+    rich on a terminal and plain when piped."""
     if fmt is not None:
         return fmt
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(App) if ctx is not None else None
+    configured = app.settings.get("format") if app is not None else None
+    if configured in choices:
+        return str(configured)
     return "rich" if sys.stdout.isatty() else "plain"
+
+
+def default_limit(limit: int | None, app: App) -> int:
+    """How many answers: ``-n``, else the config file's ``limit``, else 3."""
+    return limit if limit is not None else int(app.settings.get("limit", DEFAULT_LIMIT))
 
 
 @click.group("backfaq", context_settings=CONTEXT, invoke_without_command=True)
@@ -88,7 +102,20 @@ def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
 
     General information, not medical advice.
     """
-    ctx.obj = App(tuple(d for d in data if d))
+    from backfaq.config import config_path, read_config
+    from backfaq.errors import ConfigError
+
+    try:
+        settings = read_config(config_path())
+    except ConfigError as exc:
+        raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    given = tuple(d for d in data if d)
+    if given:
+        source = ctx.get_parameter_source("data")
+        origin = "BACKFAQ_DATA" if source is click.core.ParameterSource.ENVIRONMENT else "--data"
+        ctx.obj = App(given, settings=settings, data_origin=origin)
+    else:
+        ctx.obj = App(settings.get("data", ()), settings=settings, data_origin="config file")
     if ctx.invoked_subcommand is None:
         if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
             raise SystemExit(_interact(ctx.obj, fmt="rich", quiet=False))
@@ -122,8 +149,8 @@ def _interact(app: App, *, fmt: str, quiet: bool) -> int:
 @cli.command()
 @more_data
 @click.argument("query", nargs=-1, required=True)
-@click.option("-n", "--limit", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Show at most this many answers.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=None,
+              help="Show at most this many answers. Default: the config file's limit, else 3.")
 @click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
               help="Search only this topic (see `backfaq topics`).")
 @click.option("--explain", is_flag=True, help="Show why each answer matched.")
@@ -131,7 +158,7 @@ def _interact(app: App, *, fmt: str, quiet: bool) -> int:
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
 @format_option
 @click.pass_obj
-def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain: bool,
+def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, explain: bool,
         quiet: bool, fmt: str | None) -> None:
     """Answer QUERY with the closest FAQ entries, best first.
 
@@ -150,6 +177,7 @@ def ask(app: App, query: tuple[str, ...], limit: int, topic: str | None, explain
       backfaq ask "is walking good" --topic exercises --format json
       printf 'chin tucks\\nrhomboids\\n' | backfaq ask -
     """
+    limit = default_limit(limit, app)
     if query == ("-",):
         from backfaq.batch import ask_each_line
 
@@ -292,10 +320,68 @@ def interactive(app: App, quiet: bool, fmt: str | None) -> None:
     Example:
       backfaq interactive
     """
-    fmt = resolve_format(fmt)
     if fmt in ("json", "jsonl"):
         raise click.UsageError("the interactive prompt draws rich or plain text, not JSON")
+    fmt = resolve_format(fmt, choices=("rich", "plain"))
     raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
+
+
+@cli.command("config")
+@more_data
+@format_option
+@click.pass_obj
+def config_(app: App, fmt: str | None) -> None:
+    """Show the config file's path and the settings in effect, with where each
+    comes from (an option, an environment variable, the file, the default).
+
+    The file is TOML: data (a list of stores), format, limit. For example:
+
+    \b
+      data = ["bundled", "~/notes/my-faq.json"]
+      format = "plain"
+      limit = 5
+
+    \b
+    Examples:
+      backfaq config
+      backfaq config --format json
+    """
+    from backfaq.config import CONFIG_VARIABLE, config_path
+
+    path = config_path()
+    data = [d if d == "bundled" else os.path.abspath(d) for d in app.data] or ["bundled"]
+    rows = {
+        "data": (data, app.data_origin),
+        "format": _setting(app, "format", "rich on a terminal, plain when piped"),
+        "limit": _setting(app, "limit", DEFAULT_LIMIT),
+    }
+    info = {
+        "path": path,
+        "exists": os.path.isfile(path),
+        "named_by": CONFIG_VARIABLE if os.environ.get(CONFIG_VARIABLE) else None,
+        "settings": {key: {"value": value, "from": origin}
+                     for key, (value, origin) in rows.items()},
+    }
+    fmt = resolve_format(fmt)
+    if fmt in ("json", "jsonl"):
+        from backfaq.render.machine import dumps
+
+        click.echo(dumps(info, ascii_only=False, indent=None if fmt == "jsonl" else 2))
+        return
+    state = "" if info["exists"] else " (no such file)"
+    lines = [f"config file: {path}{state}"]
+    for key, (value, origin) in rows.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"{key}: {shown} ({origin})")
+    for line in lines:
+        click.echo(printable(line, limit=MESSAGE_LIMIT))
+
+
+def _setting(app: App, key: str, default: Any) -> tuple[Any, str]:
+    """A setting's value and where it comes from: the config file, else the default."""
+    if key in app.settings:
+        return app.settings[key], "config file"
+    return default, "default"
 
 
 @cli.command()

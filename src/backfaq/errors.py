@@ -30,3 +30,7 @@ class WriteError(FileError):
 
 class UnknownTopic(BackfaqError):
     """An import names a topic the store does not have (a usage error, exit 2)."""
+
+
+class ConfigError(FileError):
+    """The config file cannot be read or holds a setting backfaq does not know (exit 2)."""

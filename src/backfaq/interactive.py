@@ -118,7 +118,8 @@ class Session:
         return get_renderer(self.fmt, self.out, quiet=self.quiet)
 
     def ask(self, text: str) -> None:
-        answer = self.app.answer(text, limit=3, topic=None)
+        answer = self.app.answer(text, limit=int(self.app.settings.get("limit", 3)),
+                                 topic=None)
         if answer.answered or answer.signs:  # a warning is shown, answer or not
             data = views.ask_dict(self.app.store, answer, explain=self.fmt == "rich")
             self.renderer().ask(data)
