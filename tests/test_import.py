@@ -463,14 +463,23 @@ def test_an_interrupted_write_leaves_the_old_store_and_no_temporary_file(
 
     monkeypatch.setattr(os, "fsync", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        write_store(curated_copy, {"version": 1})
+        write_store(curated_copy, {**CURATED, "entries": CURATED["entries"][:1]})
     monkeypatch.undo()
     assert snapshot(curated_copy.parent) == before
 
 
 def test_a_store_in_a_missing_directory_is_a_write_error(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="cannot write: No such file or directory"):
-        write_store(tmp_path / "nowhere" / "s.json", {"version": 1})
+        write_store(tmp_path / "nowhere" / "s.json", CURATED)
+
+
+def test_a_document_validate_would_refuse_is_never_written(curated_copy: Path) -> None:
+    before = snapshot(curated_copy.parent)
+    broken = {**CURATED, "entries": [{**CURATED["entries"][0], "topic": "nowhere"}]}
+    with pytest.raises(WriteError, match=r"the new store would not be valid: "
+                                         r"entries\[0\]\.topic: unknown topic 'nowhere'"):
+        write_store(curated_copy, broken)
+    assert snapshot(curated_copy.parent) == before
 
 
 # --- bad pages and bad stores ----------------------------------------------------------

@@ -44,9 +44,13 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
     The caller holds the store's lock. A store whose owner may not write it is
     replaced only with ``force``; the new file and the backup get the old
     one's mode, and its owner and group where that is permitted (root). A
-    text the store reader would refuse as too large is never written.
+    document the store reader would refuse, as invalid or too large, is
+    never written.
     """
     target = store_file(path)
+    problems = _store.check_document(document)
+    if problems:  # never write what every command would then refuse
+        raise WriteError(str(path), f"the new store would not be valid: {problems[0]}")
     try:
         data = serialize(document)
     except UnicodeEncodeError:
