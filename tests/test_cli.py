@@ -645,3 +645,13 @@ def test_no_answer_in_a_topic_names_the_topic_that_has_one(runner: CliRunner) ->
     lines = result.stderr.splitlines()
     assert lines[0] == "No good answer for 'chin tucks' in topic 'causes'."
     assert lines[1].startswith("Topic 'posture' has one: ")
+
+
+def test_the_readme_shows_why_a_query_was_rejected_as_it_is(runner: CliRunner) -> None:
+    """The README's --explain example of a rejection: its `why:` lines, as printed."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split('$ backfaq ask "how do I descale my kettle" --explain\n', 1)[1]
+    shown = block.split("Closest questions:", 1)[0]
+    result = run(runner, "ask", "how do I descale my kettle", "--explain")
+    assert result.exit_code == 1
+    assert result.stderr.split("Closest questions:", 1)[0] == shown

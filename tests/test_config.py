@@ -190,3 +190,29 @@ def test_a_named_pipe_is_not_waited_on(runner: CliRunner, home: Path) -> None:
     result = run(runner, "list")
     assert result.exit_code == 2
     assert result.stderr == f"Error: {home / 'config.toml'}: not a regular file\n"
+
+
+def test_import_never_writes_the_config_files_stores(
+    runner: CliRunner, home: Path, tmp_path: Path
+) -> None:
+    configure(home, 'data = ["notes.json"]\n')
+    page = tmp_path / "page.md"
+    page.write_text("## Why?\n\nBecause.\n", encoding="utf-8")
+    before = (home / "notes.json").read_bytes()
+    result = run(runner, "import", str(page))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: name the store to write with --into STORE"
+    assert (home / "notes.json").read_bytes() == before
+
+
+def test_hints_name_the_stores_given_with_data(runner: CliRunner, home: Path) -> None:
+    store = home / "notes.json"
+    result = run(runner, "--data", str(store), "ask", "how do I descale my kettle")
+    assert result.exit_code == 1
+    assert f"(backfaq --data {store} show chair)" in result.stderr
+    assert f"`backfaq --data {store} topics`" in result.stderr
+    missing = run(runner, "--data", str(store), "show", "nothing-like-it")
+    assert missing.stderr.strip().endswith(f"see `backfaq --data {store} list`")
+    configure(home, 'data = ["notes.json"]\n')  # the file still holds them: plain hints
+    again = run(runner, "ask", "how do I descale my kettle")
+    assert "(backfaq show chair)" in again.stderr

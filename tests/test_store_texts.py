@@ -151,3 +151,19 @@ def test_import_sets_the_disclaimer_once(runner: CliRunner, tmp_path: Path) -> N
     changed = runner.invoke(cli, [*args[:-1], "Unplug it and let it cool."])
     assert "disclaimer set: Unplug it and let it cool.\n" in changed.stdout
     assert load_store(store).disclaimer == "Unplug it and let it cool."
+
+
+def test_import_sets_the_title_the_prompt_greets_with(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "kettle.md"
+    page.write_text("## How do I descale it?\n\nWith citric acid.\n", encoding="utf-8")
+    store = tmp_path / "store.json"
+    result = runner.invoke(cli, ["import", str(page), "--into", str(store), "--title",
+                                 "Kettle care", "--disclaimer", "Unplug it first."])
+    assert result.exit_code == 0, result.stderr
+    assert "title set: Kettle care\n" in result.stdout
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert list(doc)[:3] == ["version", "title", "disclaimer"]
+    out = io.StringIO()
+    lines = iter([":quit"])
+    Session(App(str(store)), fmt="plain", out=out, read=lambda prompt: next(lines)).run()
+    assert out.getvalue().startswith("Kettle care: ask a question.")

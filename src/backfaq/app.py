@@ -91,6 +91,17 @@ class App:
         self._index: Index | None = None
         self._red_flags: RedFlags | None = None
 
+    @property
+    def command(self) -> str:
+        """How to run backfaq on these stores again, for the hints a message
+        gives: ``backfaq``, with the ``--data`` options given (the environment
+        and the config file still hold theirs)."""
+        if self.data_origin != "--data":
+            return "backfaq"
+        import shlex
+
+        return " ".join(["backfaq", *(f"--data {shlex.quote(d)}" for d in self.data)])
+
     def paths(self) -> list[str]:
         """The store files served, each once."""
         from backfaq.store import bundled_path
@@ -103,6 +114,8 @@ class App:
         None when they name none; several are a usage error."""
         from backfaq.stores import BUNDLED
 
+        if self.data_origin in ("config file", "default"):
+            return None  # the config file's stores are for reading, not writing
         if len(self.data) > 1 and len(self.paths()) > 1:
             raise click.UsageError("several stores are given (--data, BACKFAQ_DATA); "
                                    "name the one to write with --into STORE")

@@ -55,7 +55,8 @@ def format_option(func: F) -> F:
         "fmt",
         type=click.Choice(FORMATS),
         default=None,
-        help="Output format. Default: rich on a terminal, plain when piped.",
+        help="Output format. Default: the config file's format, else rich on a terminal, "
+             "plain when piped.",
     )(func)
 
 
@@ -90,7 +91,7 @@ def default_limit(limit: int | None, app: App) -> int:
 @click.version_option(__version__, "--version", prog_name="backfaq")
 @click.pass_context
 def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
-    """Answers about upper back pain from a curated FAQ.
+    """Answers from an FAQ: the bundled one on upper back pain, or your own.
 
     \b
     Examples:
@@ -100,7 +101,7 @@ def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
 
     With no command at a terminal, opens the interactive prompt.
 
-    General information, not medical advice.
+    The bundled FAQ is general information, not medical advice.
     """
     from backfaq.config import config_path, read_config
     from backfaq.errors import ConfigError
@@ -195,7 +196,8 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
     if answer.answered or answer.signs or fmt in ("json", "jsonl"):
         get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
     if not answer.answered:
-        say(views.no_answer_message(app.store, answer, topic=topic, explain=explain))
+        say(views.no_answer_message(app.store, answer, topic=topic, explain=explain,
+                                    command=app.command))
         raise SystemExit(1)
 
 
@@ -248,7 +250,7 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
         if shared:
             raise click.UsageError(f"several stores have an entry '{printable(entry_id)}'; "
                                    f"choose one of: {', '.join(shared)}")
-        raise NotFound(views.unknown_id_message(app.store, entry_id))
+        raise NotFound(views.unknown_id_message(app.store, entry_id, app.command))
     get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
 
 

@@ -45,6 +45,8 @@ from backfaq.text import MESSAGE_LIMIT, printable
               help="CSV: the column holding the questions (a header name or a number).")
 @click.option("--answer-column", metavar="NAME",
               help="CSV: the column holding the answers (a header name or a number).")
+@click.option("--title", metavar="TEXT",
+              help="What the store is about, in a few words; the prompt greets with it.")
 @click.option("--disclaimer", metavar="TEXT",
               help="The store's disclaimer, printed under every answer (a store has none "
                    "unless given one).")
@@ -57,8 +59,8 @@ from backfaq.text import MESSAGE_LIMIT, printable
 def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: str | None,
             source_url: str | None, topic: str | None, topic_title: str | None,
             page_format: str, encoding: str | None, question_column: str | None,
-            answer_column: str | None, disclaimer: str | None, sync: bool, dry_run: bool,
-            force: bool) -> None:
+            answer_column: str | None, title: str | None, disclaimer: str | None, sync: bool,
+            dry_run: bool, force: bool) -> None:
     """Add the questions and answers of FAQ pages to a store: text, Markdown,
     HTML (schema.org FAQPage data, <details>, question headings), CSV/TSV
     exports with a header row, or a JSON list of {question, answer} objects.
@@ -90,6 +92,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
         raise click.UsageError("name the store to write with --into STORE")
     for name, value in (("--source-title", source_title), ("--topic", topic),
                         ("--topic-title", topic_title), ("--disclaimer", disclaimer),
+                        ("--title", title),
                         ("--source-url", source_url), ("--question-column", question_column),
                         ("--answer-column", answer_column)):
         if value is not None and (not value.strip() or not value.isprintable()):
@@ -128,7 +131,8 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             document = load_target(store_path)
             plan = plan_import(document or empty_document(), parsed, topic=topic,
                                topic_title=topic_title, source_title=source_title,
-                               source_url=source_url, disclaimer=disclaimer, sync=sync)
+                               source_url=source_url, disclaimer=disclaimer, title=title,
+                               sync=sync)
             if dry_run:
                 outcome = "dry run, nothing written"
             elif not plan.changed:

@@ -171,6 +171,7 @@ def plan_import(
     source_title: str | None = None,
     source_url: str | None = None,
     disclaimer: str | None = None,
+    title: str | None = None,
     sync: bool = False,
 ) -> ImportPlan:
     """The document with the pages merged in; ``document`` itself is left unchanged.
@@ -181,13 +182,15 @@ def plan_import(
     (created when new), else the best-matching topic. An entry of the page's
     source whose question the page answers differently now is updated; with
     ``sync``, the entries of that source the page no longer has lose it (and
-    go, when it was their only source). ``disclaimer`` becomes the store's own.
+    go, when it was their only source). ``title`` and ``disclaimer`` become
+    the store's own (``Store.title``, ``Store.disclaimer``).
     """
     doc = copy.deepcopy(document)
     texts_set = []
-    if disclaimer is not None and doc.get("disclaimer") != tidy_line(disclaimer).strip():
-        doc = _with_text(doc, "disclaimer", tidy_line(disclaimer).strip())
-        texts_set.append("disclaimer")
+    for name, text in (("title", title), ("disclaimer", disclaimer)):
+        if text is not None and doc.get(name) != tidy_line(text).strip():
+            doc = _with_text(doc, name, tidy_line(text).strip())
+            texts_set.append(name)
     topics = _Topics(doc, document)
     if topic is not None:
         topics.require(topic, topic_title)

@@ -74,7 +74,8 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
 
 
 def no_answer_message(
-    store: Store, answer: Answer, *, topic: str | None = None, explain: bool = False
+    store: Store, answer: Answer, *, topic: str | None = None, explain: bool = False,
+    command: str = "backfaq",
 ) -> str:
     """What to try next when nothing answers: the nearest questions and the topics.
 
@@ -89,12 +90,13 @@ def no_answer_message(
     if answer.elsewhere is not None:
         entry = answer.elsewhere.entry
         lines.append(f"Topic '{entry.topic}' has one: {entry.question} "
-                     f"(backfaq show {entry.id})")
+                     f"({command} show {entry.id})")
     elif answer.closest:
         lines.append("Closest questions:")
-        lines += [f"  {h.entry.question} (backfaq show {h.entry.id})" for h in answer.closest]
+        lines += [f"  {h.entry.question} ({command} show {h.entry.id})" for h in answer.closest]
     topics = ", ".join(t.id for t in store.topics)
-    lines.append(f"Or browse with `backfaq topics` and `backfaq list --topic TOPIC` ({topics}).")
+    lines.append(f"Or browse with `{command} topics` and `{command} list --topic TOPIC`"
+                 f" ({topics}).")
     return "\n".join(lines)
 
 
@@ -107,7 +109,7 @@ def clashing_ids(store: Store, entry_id: str) -> list[str]:
             if store.entry(f"{part.name}:{entry_id}") is not None]
 
 
-def unknown_id_message(store: Store, entry_id: str) -> str:
+def unknown_id_message(store: Store, entry_id: str, command: str = "backfaq") -> str:
     """Why ``show`` found nothing, with the ids the person may have meant."""
     from rapidfuzz import fuzz, process, utils
 
@@ -119,7 +121,7 @@ def unknown_id_message(store: Store, entry_id: str) -> str:
             limit=3, score_cutoff=70,
         )
     ]
-    hint = f"; closest ids: {', '.join(close)}" if close else "; see `backfaq list`"
+    hint = f"; closest ids: {', '.join(close)}" if close else f"; see `{command} list`"
     return f"no entry with id '{printable(entry_id)}'{hint}"
 
 
