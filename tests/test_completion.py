@@ -78,6 +78,22 @@ def test_values_come_from_the_store_given_by_data(runner: CliRunner, tmp_path: P
     assert complete(runner, "backfaq show ", env={"BACKFAQ_DATA": str(store)}) == ["cactus"]
 
 
+def test_values_come_from_every_store_given_and_the_config_file(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    one = tiny_store(tmp_path / "one.json")
+    two = tiny_store(tmp_path / "two.json")
+    # --data after the command counts, with those before it; clashing ids qualified.
+    assert complete(runner, f"backfaq --data {one} show --data {two} ") == [
+        "one:cactus", "two:cactus"]
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = ["{one}"]\n', encoding="utf-8")
+    assert complete(runner, "backfaq show ", env={"BACKFAQ_CONFIG": str(config)}) == [
+        "cactus"]
+    config.write_text("data = [\n", encoding="utf-8")  # broken: nothing, no traceback
+    assert complete(runner, "backfaq show ", env={"BACKFAQ_CONFIG": str(config)}) == []
+
+
 @pytest.mark.parametrize("data", ["missing.json", "broken.json"])
 def test_a_bad_store_completes_nothing_and_never_fails(
     runner: CliRunner, tmp_path: Path, data: str

@@ -216,3 +216,10 @@ def test_hints_name_the_stores_given_with_data(runner: CliRunner, home: Path) ->
     configure(home, 'data = ["notes.json"]\n')  # the file still holds them: plain hints
     again = run(runner, "ask", "how do I descale my kettle")
     assert "(backfaq show chair)" in again.stderr
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file(runner: CliRunner, home: Path) -> None:
+    (home / "config.toml").write_bytes(b"\xef\xbb\xbflimit = 1\n")
+    result = run(runner, "ask", "pain between shoulder blades", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)["results"]) == 1

@@ -131,9 +131,83 @@ def test_definition_lists() -> None:
     # Broken JSON-LD declares nothing; the headings still answer.
     ("<script type='application/ld+json'>{oops</script><h3>Why?</h3><p>Because.</p>",
      [("Why?", "Because.")]),
+    # Inline markup adds no space; a line break does.
+    ("<h3>Reset my <b>password</b>?</h3><p>Use the e<b>-</b>mail<br>link.</p>"
+     "<h3>Is it 5<sup>th</sup>?</h3><p>Yes.</p>",
+     [("Reset my password?", "Use the e-mail\nlink."), ("Is it 5th?", "Yes.")]),
+    # An accordion's question is a button in its heading.
+    ("<div class='accordion-item'><h3><button class='accordion-button'>Can I pay later?"
+     "</button></h3><div class='accordion-collapse'><div>Yes, within 30 days.</div></div>"
+     "</div>", [("Can I pay later?", "Yes, within 30 days.")]),
+    # One article per question; an article that only introduces the page.
+    ("<article><h2>Why?</h2><p>Because.</p></article><article><h2>How?</h2><p>So.</p>"
+     "</article>", [("Why?", "Because."), ("How?", "So.")]),
+    ("<article><h1>FAQ</h1><p>Intro.</p></article><div><h2>Why?</h2><p>Because.</p></div>",
+     [("Why?", "Because.")]),
+    # Preformatted lines stay lines.
+    ("<h3>Install?</h3><p>Run:</p><pre>pip install acme\nacme --init\n</pre>",
+     [("Install?", "Run:\n\npip install acme\nacme --init")]),
+    # Furniture told by its class (camelCase too), its style or its words.
+    ("<h3>Why?</h3><p>Because.</p><div id='CybotCookiebotDialog'>We use cookies.</div>"
+     "<div class='wasThisHelpful'>Rate it</div><div class='sideBar'>Popular</div>"
+     "<p style='display: none'>Hidden.</p><span class='visually-hidden'>Opens a menu</span>"
+     "<p>Was this article helpful?</p><p><a href='#top'>Back to top</a></p>",
+     [("Why?", "Because.")]),
+    # A Sphinx heading's permalink is not part of the question.
+    ("<h2>What is it?<a class='headerlink' href='#what'>¶</a></h2><p>A tool.</p>",
+     [("What is it?", "A tool.")]),
+    # Terms one after another share their answer; a dt and dd in a div of their own.
+    ("<dl><dt>Shipping?</dt><dt>Delivery?</dt><dd>Three days.</dd>"
+     "<div><dt>Wrapped?</dt><dd>Yes.</dd></div></dl>",
+     [("Shipping?", "Three days."), ("Delivery?", "Three days."), ("Wrapped?", "Yes.")]),
 ])
 def test_html_layouts(html: str, pairs: list[tuple[str, str]]) -> None:
     assert [(p.question, p.answer) for p in parse_html(html).pairs] == pairs
+
+
+def test_details_inside_details_are_a_section_of_questions() -> None:
+    page = parse_html("<details><summary>Shipping</summary>"
+                      "<details><summary>How long?</summary><p>Three days.</p></details>"
+                      "<details><summary>Abroad?</summary><p>Yes.</p></details></details>")
+    assert triples(page) == [("How long?", "Three days.", "Shipping"),
+                             ("Abroad?", "Yes.", "Shipping")]
+
+
+def test_the_page_title_is_not_a_topic() -> None:
+    page = parse_html("<h1>Desk work</h1><h2>How high should my screen be?</h2><p>Eye level.</p>")
+    assert triples(page) == [("How high should my screen be?", "Eye level.", None)]
+    assert page.title == "Desk work"
+
+
+def test_json_ld_answers_lose_their_furniture_and_plain_ones_keep_their_lines() -> None:
+    data = {"@type": "FAQPage", "mainEntity": [
+        {"@type": "Question", "name": "How do I pay?", "acceptedAnswer": {
+            "text": "<p>By card.</p><script>track()</script><style>a{}</style>"
+                    "<div class='cookie-note'>Cookies!</div>"}},
+        {"@type": "Question", "name": "Steps?", "acceptedAnswer": {
+            "text": "Line one.\nLine two.\n\nPara two &amp; more."}},
+    ]}
+    # Inside a script, a page writes "</" as "<\\/", as JSON allows.
+    declared = json.dumps(data).replace("</", "<\\/")
+    page = parse_html(f"<script type='application/ld+json'>{declared}</script>")
+    assert [(p.question, p.answer) for p in page.pairs] == [
+        ("How do I pay?", "By card."), ("Steps?", "Line one.\nLine two.\n\nPara two & more.")]
+
+
+def test_a_page_nested_too_deeply_is_one_error() -> None:
+    with pytest.raises(PageError, match="nested too deeply"):
+        parse_page("<div>" * 3000 + "<h3>Why?</h3><p>Because.</p>", name="deep.html")
+
+
+def test_many_questions_in_one_wrapper_take_linear_time() -> None:
+    import time
+
+    items = "".join(f"<h3>Question {i}?</h3><p>Answer {i}.</p>" for i in range(3000))
+    start = time.perf_counter()
+    page = parse_html(f"<div class='faq'>{items}</div>")
+    assert len(page.pairs) == 3000
+    # Guards against the quadratic walk (about a minute here), not a benchmark.
+    assert time.perf_counter() - start < 30
 
 
 def test_an_html_answer_with_a_control_character_is_refused() -> None:
@@ -174,12 +248,46 @@ def test_another_encoding_is_named(tmp_path: Path) -> None:
     assert triples(page) == [("Café?", "Yes.", None)]
 
 
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_any_line_ending(ending: str) -> None:
+    text = ending.join(["question,answer", "How?,By card.", "Where?,Here.", ""])
+    assert [(p.question, p.answer) for p in parse_page(text, name="x.csv").pairs] == [
+        ("How?", "By card."), ("Where?", "Here.")]
+
+
+def test_a_tsv_is_split_at_tabs_and_a_long_header_is_recognised() -> None:
+    text = "Question\tAnswer (short, plain)\nHow do I pay?\tBy card, or cash.\n"
+    assert triples(parse_page(text, name="x.tsv")) == [("How do I pay?", "By card, or cash.",
+                                                        None)]
+
+
+def test_categories_in_any_script_become_topics(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "intl.csv"
+    page.write_text("question,answer,category\n如何付款?,用卡.,付款\n"
+                    "Как оплатить?,Картой.,Оплата\n", encoding="utf-8")
+    store = tmp_path / "intl.json"
+    import_(runner, str(page), "--into", str(store))
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert [(t["id"], t["title"]) for t in doc["topics"]] == [("topic", "付款"),
+                                                              ("topic-2", "Оплата")]
+    assert [e["topic"] for e in doc["entries"]] == ["topic", "topic-2"]
+
+
+def test_a_json_answer_with_a_lone_surrogate_is_refused_as_the_page(tmp_path: Path) -> None:
+    page = tmp_path / "faq.json"
+    page.write_text('[{"question": "Q?", "answer": "A\\ud800B."}]', encoding="utf-8")
+    with pytest.raises(PageError, match="faq.json: .* holds a lone surrogate"):
+        load_pages([page], fmt=None)
+
+
 def test_columns_are_named_or_recognised() -> None:
     text = 'id,Title,Body\n1,"Why ""now""?",Because.\n'
     assert triples(parse_page(text, name="x.csv")) == [('Why "now"?', "Because.", None)]
     chosen = parse_page("a,b,c\nx,Why?,Because.\n", name="x.csv",
                         question_column="b", answer_column="3")
     assert triples(chosen) == [("Why?", "Because.", None)]
+    with pytest.raises(PageError, match="no column '²' for --answer-column"):
+        parse_page("q,b\nWhy?,Because.\n", name="x.csv", answer_column="²")
 
 
 @pytest.mark.parametrize(("text", "options", "message"), [
@@ -283,12 +391,40 @@ def test_source_url_option_and_the_page_address(runner: CliRunner, tmp_path: Pat
         bad.stderr)
 
 
-def test_an_unknown_encoding_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("codec", ["klingon", "rot13", "base64"])
+def test_an_unknown_encoding_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path, codec: str
+) -> None:
     result = runner.invoke(cli, ["import", str(PAGES / "ferry.csv"), "--into",
-                                 str(tmp_path / "s.json"), "--encoding", "klingon"])
+                                 str(tmp_path / "s.json"), "--encoding", codec])
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == "Error: unknown encoding 'klingon'"
+    assert result.stderr.splitlines()[-1] == f"Error: unknown text encoding '{codec}'"
     assert not (tmp_path / "s.json").exists()
+
+
+def test_a_page_declaring_a_charset_that_is_not_of_text(tmp_path: Path) -> None:
+    page = tmp_path / "odd.html"
+    page.write_bytes(b'<meta charset="base64"><h3>Caf\xe9?</h3><p>Yes.</p>')
+    with pytest.raises(PageError, match="not UTF-8 text"):
+        load_pages([page], fmt=None)
+
+
+def test_sync_over_several_pages_keeps_what_another_page_has(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    one, two = tmp_path / "one.md", tmp_path / "two.md"
+    one.write_text("## How do I pay?\n\nBy card.\n\n## Where is my order?\n\nSee Orders.\n",
+                   encoding="utf-8")
+    store = tmp_path / "s.json"
+    import_(runner, str(one), "--into", str(store))
+    one.write_text("## How do I pay?\n\nBy card.\n", encoding="utf-8")
+    two.write_text("## Where is my order?\n\nSee Orders.\n", encoding="utf-8")
+    out = import_(runner, str(one), str(two), "--into", str(store), "--sync")
+    assert "kept order for its other sources" in out
+    entry = load_store(store).entry("order")
+    assert entry is not None and entry.sources == ("two",)
+    again = import_(runner, str(one), str(two), "--into", str(store), "--sync")
+    assert "nothing to change" in again
 
 
 def test_an_edited_page_updates_and_with_sync_removes(runner: CliRunner, tmp_path: Path) -> None:

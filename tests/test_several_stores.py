@@ -203,3 +203,51 @@ def test_a_missing_store_among_several_is_one_error(runner: CliRunner, notes: Pa
     result = runner.invoke(cli, ["--data", str(notes), "--data", "nope.json", "ask", "chair"])
     assert result.exit_code == 2
     assert result.stderr == "Error: nope.json: no such file\n"
+
+
+def test_data_after_the_command_stands_in_for_the_environments(
+    runner: CliRunner, notes: Path, more: Path
+) -> None:
+    env = {"BACKFAQ_DATA": str(notes)}
+    assert ids(runner, env=env) == ["chair-height", "screen-distance"]
+    result = runner.invoke(cli, ["list", "--data", str(more), "--format", "json"], env=env)
+    assert [r["id"] for r in json.loads(result.stdout)] == ["chair-height", "breaks"]
+
+
+def test_a_store_of_ones_own_called_bundled_is_not_the_bundled_faq(
+    runner: CliRunner, notes: Path, tmp_path: Path
+) -> None:
+    own = tmp_path / "bundled.json"
+    own.write_bytes(notes.read_bytes())
+    listed = ids(runner, "--data", str(own), "--data", "bundled", "--data", str(notes))
+    assert "bundled-2:chair-height" in listed and "notes:chair-height" in listed
+    assert [e.id for e in BUNDLED.entries][0] in listed  # the bundled FAQ's ids stay bare
+
+
+def test_a_topic_id_two_stores_mean_differently_is_qualified(
+    runner: CliRunner, notes: Path, tmp_path: Path
+) -> None:
+    other = write(tmp_path / "other.json", [("plants", "Should I have plants?", "Yes.")])
+    doc = json.loads(other.read_text(encoding="utf-8"))
+    doc["topics"][0]["title"] = "Desk plants"
+    other.write_text(json.dumps(doc), encoding="utf-8")
+    topics = json.loads(runner.invoke(cli, ["--data", str(notes), "--data", str(other),
+                                            "topics", "--format", "json"]).stdout)
+    assert [(t["id"], t["title"]) for t in topics] == [("notes:desk", "Desk"),
+                                                       ("other:desk", "Desk plants")]
+    data = ask(runner, "--data", str(notes), "--data", str(other), "ask", "plants")
+    assert data["results"][0]["topic_title"] == "Desk plants"
+    same = write(tmp_path / "same.json", [("lamp", "Which lamp?", "A warm one.")])
+    shared = json.loads(runner.invoke(cli, ["--data", str(notes), "--data", str(same),
+                                            "topics", "--format", "json"]).stdout)
+    assert [t["id"] for t in shared] == ["desk"]  # the same topic in both: one topic
+
+
+def test_import_never_writes_the_bundled_file(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("## Why?\n\nBecause.\n", encoding="utf-8")
+    before = Path(bundled_path()).read_bytes()
+    result = runner.invoke(cli, ["import", str(page), "--into", bundled_path()])
+    assert result.exit_code == 2
+    assert "import never writes the bundled FAQ" in result.stderr
+    assert Path(bundled_path()).read_bytes() == before

@@ -48,12 +48,17 @@ class NotFound(click.ClickException):
     exit_code = 1
 
 
+MORE_DATA = "backfaq.more_data"  # ctx.meta: the --data given after the command
+
+
 def _more_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
     """``--data`` after the command: adds to the stores named before it (an
     option, like one before the command, stands in for the config file's)."""
     app = ctx.find_object(App)
+    # Completion parses without an App: it reads them here (``completion``).
+    ctx.meta.setdefault(MORE_DATA, []).extend(value)
     if app is not None and value:
-        if app.data_origin in ("config file", "default"):
+        if app.data_origin != "--data":  # the environment's or the file's
             app.data, app.data_origin = (), "--data"
         app.data += value
 

@@ -32,11 +32,18 @@ def completion_script(cli: click.Command, shell: str) -> str:
 def _completion_store(ctx: click.Context) -> Store | None:
     """The stores named by --data earlier on the line (or BACKFAQ_DATA), as
     one, else the bundled one."""
+    from backfaq.app import MORE_DATA
+    from backfaq.config import config_path, read_config
     from backfaq.store import bundled_path, load_store
     from backfaq.stores import combine, part_names, store_paths
 
-    data = ctx.find_root().params.get("data") or ()
-    paths = store_paths([d for d in data if d], bundled_path()) or [bundled_path()]
+    try:
+        given = [d for d in (*(ctx.find_root().params.get("data") or ()),
+                             *ctx.meta.get(MORE_DATA, ())) if d]
+        data = given or read_config(config_path()).get("data", [])
+    except Exception:  # a broken config file: offer nothing
+        return None
+    paths = store_paths(data, bundled_path()) or [bundled_path()]
     try:
         if any(not stat.S_ISREG(os.stat(path).st_mode) for path in paths):
             return None  # a pipe or a device: a Tab must never wait on one

@@ -73,7 +73,7 @@ def read_config(path: str) -> dict[str, Any]:
     if len(raw) > MAX_BYTES:
         raise ConfigError(path, f"too large for a config file (over {MAX_BYTES // 1024} KiB)")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Notepad's byte-order mark is not TOML
     except UnicodeDecodeError as exc:
         raise ConfigError(path, f"not UTF-8 text (bad byte at offset {exc.start})") from None
     if sys.version_info >= (3, 11):

@@ -24,6 +24,7 @@ imported only here, and this module only by ``import``.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ from bs4.element import (
     Tag,
 )
 
-from backfaq.pages import Page, Pair, fold_words
+from backfaq.pages import Page, Pair, answer_text, fold_words
 
 # Elements that are never part of a FAQ, whatever the page.
 _FURNITURE_TAGS = ("nav", "aside", "form", "button", "script", "style", "noscript",
@@ -49,15 +50,28 @@ _FURNITURE_TAGS = ("nav", "aside", "form", "button", "script", "style", "noscrip
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
                               "search", "dialog", "alertdialog", "form"})
 # A class or id naming furniture, as one of its hyphen- or underscore-separated
-# parts ("cookie-banner", "feedback_widget", "related-articles").
+# parts ("cookie-banner", "feedback_widget", "related-articles"), or a part
+# starting with one of _FURNITURE_STEMS ("CybotCookiebotDialog", "helpfulness").
 _FURNITURE_NAMES = frozenset({
     "cookie", "cookies", "consent", "gdpr", "breadcrumb", "breadcrumbs", "helpful",
     "feedback", "rating", "vote", "votes", "related", "sidebar", "newsletter",
     "subscribe", "share", "sharing", "social", "banner", "promo", "advert",
     "advertisement", "ad", "ads", "popup", "modal", "toc", "pagination", "cta",
-    "skip", "masthead",
+    "skip", "masthead", "headerlink", "permalink", "anchorjs",
 })
+# Whole class names that hide an element from the page.
+_FURNITURE_STEMS = ("cookie", "consent", "helpful", "feedback", "breadcrumb", "newsletter",
+                    "sidebar", "cybot")
+_HIDING_NAMES = frozenset({"hidden", "d-none", "invisible", "sr-only", "visually-hidden",
+                           "screen-reader-text", "is-hidden", "hide"})
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-_\s]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Lines of a page's furniture told by their words: "Was this helpful?",
+# "Back to top" (compared once case and punctuation are folded).
+_FURNITURE_WORDS = re.compile(
+    r"(?:was|is|did) (?:this|the) (?:\w+ )?(?:helpful|useful|answer your question)\b.*"
+    r"|(?:back to|return to) (?:the )?top|yes no|print this page|share this (?:page|article)")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _QUESTION_LEVELS = (2, 3, 4)
 # Elements that start a new block of text; everything else is inline.
@@ -68,6 +82,7 @@ _BLOCKS = frozenset({
     "td", "tfoot", "th", "thead", "tr", "ul", *_HEADINGS,
 })
 _NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+_MARKUP = re.compile(r"<[a-zA-Z/!]")  # a text holding HTML, not plain text
 _SPACE = re.compile(r"\s+")
 _QUESTION_WORDS = frozenset({
     "how", "what", "why", "when", "where", "which", "who", "whom", "whose", "can",
@@ -124,6 +139,10 @@ def _title(soup: BeautifulSoup) -> str | None:
 
 
 def _remove_furniture(soup: BeautifulSoup) -> None:
+    for tag in soup.find_all("button"):
+        # An accordion's question is a button inside its heading: keep the words.
+        if tag.find_parent((*_HEADINGS, "summary", "dt")) or tag.find(_HEADINGS):
+            tag.unwrap()
     doomed = [tag for tag in soup.find_all(True) if _is_furniture(tag)]
     for tag in doomed:
         if not tag.decomposed:
@@ -137,25 +156,43 @@ def _is_furniture(tag: Tag) -> bool:
         return True
     if str(tag.get("role", "")).lower() in _FURNITURE_ROLES:
         return True
+    if _HIDING_STYLE.search(str(tag.get("style", ""))):
+        return True
     if tag.name in ("header", "footer") and tag.find_parent(("article", "main")) is None:
         return True  # the site's header and footer; an article's own stay
-    names = [*_tokens(tag.get("class")), *_tokens(tag.get("id"))]
-    return any(part in _FURNITURE_NAMES for name in names for part in _SEPARATORS.split(name))
+    names = [*_tokens(tag.get("class"), camel=True), *_tokens(tag.get("id"), camel=True)]
+    if any(name in _HIDING_NAMES for name in names):
+        return True
+    parts = [part for name in names for part in _SEPARATORS.split(name)]
+    parts += [_SEPARATORS.sub("", name) for name in names]  # "sideBar" is "sidebar"
+    return any(part in _FURNITURE_NAMES or part.startswith(_FURNITURE_STEMS) for part in parts)
 
 
-def _tokens(value: Any) -> list[str]:
-    """An attribute's tokens: bs4 gives multi-valued ones (class, rel) as lists."""
+def _tokens(value: Any, *, camel: bool = False) -> list[str]:
+    """An attribute's tokens: bs4 gives multi-valued ones (class, rel) as lists.
+    With ``camel``, ``cookieConsent`` reads as ``cookie-consent``."""
     if value is None:
         return []
     items = value if isinstance(value, list) else str(value).split()
+    if camel:
+        items = [_CAMEL.sub("-", str(item)) for item in items]
     return [str(item).lower() for item in items]
 
 
+def _is_furniture_text(text: str) -> bool:
+    return bool(_FURNITURE_WORDS.fullmatch(fold_words(text)))
+
+
 def _content(soup: BeautifulSoup) -> Tag:
-    """Where the FAQ is: ``main`` or ``article`` when the page has one."""
-    for found in (soup.find("main"), soup.find(None, {"role": "main"}), soup.find("article")):
+    """Where the FAQ is: ``main``, or the page's one ``article`` when the
+    questions are in it (a page of several articles, one per question, or an
+    article that only introduces the page, is read whole)."""
+    for found in (soup.find("main"), soup.find(None, {"role": "main"})):
         if isinstance(found, Tag):
             return found
+    articles = soup.find_all("article")
+    if len(articles) == 1 and articles[0].find((*_HEADINGS[1:4], "details", "dt")):
+        return articles[0]
     body = soup.find("body")
     return body if isinstance(body, Tag) else soup
 
@@ -164,16 +201,20 @@ def _content(soup: BeautifulSoup) -> Tag:
 
 
 def _inline(tag: Tag | NavigableString) -> str:
-    """The text of ``tag`` on one line, whitespace normalised."""
+    """The text of ``tag`` on one line, whitespace normalised: inline markup
+    adds nothing ("e<b>-</b>mail" is "e-mail"), a line break or a block a space."""
     if isinstance(tag, NavigableString):
         return _SPACE.sub(" ", str(tag)).strip()
-    return _SPACE.sub(" ", " ".join(_strings(tag))).strip()
+    return _SPACE.sub(" ", "".join(_strings(tag))).strip().removesuffix(" ¶")
 
 
 def _strings(tag: Tag) -> Iterator[str]:
     for node in tag.descendants:
-        if isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT):
-            yield str(node)
+        if isinstance(node, NavigableString):
+            if not isinstance(node, _NOT_TEXT):
+                yield str(node)
+        elif isinstance(node, Tag) and (node.name == "br" or node.name in _BLOCKS):
+            yield " "
 
 
 class _Text:
@@ -190,7 +231,7 @@ class _Text:
 
     def break_line(self) -> None:
         line = _SPACE.sub(" ", "".join(self._line)).strip()
-        if line:
+        if line and not _is_furniture_text(line):
             self._lines.append(line)
         self._line = []
 
@@ -235,6 +276,9 @@ def _write(node: Any, out: _Text) -> None:
         return
     if node.name == "br":
         out.break_line()
+    elif node.name == "pre":  # its lines are its own
+        lines = "".join(_strings(node)).strip("\n").splitlines()
+        out.add_block("\n".join(line.rstrip() for line in lines))
     elif node.name in ("ul", "ol"):
         out.add_block("\n".join(_list_lines(node, 0)))
     elif node.name == "table":
@@ -324,7 +368,15 @@ def _qa(question: Any) -> tuple[str, str] | None:
     name = _inline(BeautifulSoup(question["name"], "html.parser"))
     if not name:
         return None
-    answer = block_text(BeautifulSoup(answers[0]["text"], "html.parser")) if answers else ""
+    answer = ""
+    if answers:
+        text = answers[0]["text"]
+        if _MARKUP.search(text):
+            fragment = BeautifulSoup(text, "html.parser")
+            _remove_furniture(fragment)
+            answer = block_text(fragment)
+        else:  # plain text, as many sites declare it: its lines are its own
+            answer = answer_text(html.unescape(text))
     return name, answer
 
 
@@ -352,10 +404,18 @@ def _node_events(node: Any) -> Iterator[Event]:
             yield ("heading", int(node.name[1]), text, id(_scope(node)))
         return
     if node.name == "details":
-        summary = node.find("summary")
+        summary = node.find("summary", recursive=False)
+        question = _inline(summary) if isinstance(summary, Tag) else ""
         if isinstance(summary, Tag):
-            question = _inline(summary)
             summary.extract()
+        if node.find("details") is not None:
+            # A category holding its questions: a section, then what it holds.
+            if question:
+                yield ("heading", 2, question, id(node))
+            for child in node.children:
+                yield from _node_events(child)
+            yield ("end", id(node))
+        elif question:
             yield ("details", question, block_text(node))
         return
     if _holds_structure(node):
@@ -364,7 +424,7 @@ def _node_events(node: Any) -> Iterator[Event]:
         yield ("end", id(node))
         return
     text = _own_text(node) if node.name in _BLOCKS else _inline(node)
-    if text:
+    if text and not _is_furniture_text(text):
         yield ("block", text)
 
 
@@ -379,12 +439,27 @@ def _scope(heading: Tag) -> Tag:
     nearest ancestor holding more than the heading (``<div><h3>Q</h3></div>``
     followed by ``<div>answer</div>``)."""
     node = heading
-    own = _inline(heading)
     while isinstance(node.parent, Tag) and node.parent.name not in ("body", "main", "article"):
-        if _inline(node.parent) != own:
+        if _has_company(node):
             return node.parent
         node = node.parent
     return node.parent if isinstance(node.parent, Tag) else node
+
+
+def _has_company(node: Tag) -> bool:
+    """Whether ``node``'s parent holds anything else: an element or words
+    beside it (the first one found ends the look)."""
+    return bool(_first(node.previous_siblings) or _first(node.next_siblings))
+
+
+def _first(siblings: Iterator[Any]) -> list[Any]:
+    """The first sibling that is an element or holds words, if any."""
+    for sibling in siblings:
+        if isinstance(sibling, Tag) or (
+                isinstance(sibling, NavigableString) and not isinstance(sibling, _NOT_TEXT)
+                and sibling.strip()):
+            return [sibling]
+    return []
 
 
 def _is_question(text: str) -> bool:
@@ -402,7 +477,10 @@ def _roles(events: list[Event]) -> tuple[set[int], set[int]]:
     headings = [(i, e[1], e[2]) for i, e in enumerate(events) if e[0] == "heading"]
     sections: set[int] = set()
     for i, level, _ in headings:
-        for event in events[i + 1:]:
+        if level == 1:
+            continue  # the page's title, not a section of it
+        for j in range(i + 1, len(events)):
+            event = events[j]
             if event[0] == "heading" and event[1] <= level:
                 break
             if event[0] == "details" or (event[0] == "heading" and _is_question(event[2])):
@@ -469,17 +547,21 @@ def _heading_pairs(events: list[Event]) -> tuple[Pair, ...]:
 
 
 def _definition_pairs(root: Tag) -> tuple[Pair, ...]:
+    """Each ``dt`` with the ``dd`` after it; terms one after another share
+    the answer that follows them (two phrasings of one question)."""
     pairs: list[Pair] = []
     for dl in root.find_all("dl"):
-        question: str | None = None
+        questions: list[str] = []
         answer: list[str] = []
-        for child in dl.find_all(("dt", "dd"), recursive=False):
+        # dt and dd may stand in a div of their own, as HTML allows.
+        for child in (c for c in dl.find_all(("dt", "dd")) if c.find_parent("dl") is dl):
             if child.name == "dt":
-                if question:
-                    pairs.append(Pair(question, "\n\n".join(answer)))
-                question, answer = _inline(child), []
-            elif question:
+                if answer:
+                    pairs += [Pair(q, "\n\n".join(answer)) for q in questions]
+                    questions, answer = [], []
+                if text := _inline(child):
+                    questions.append(text)
+            elif questions:
                 answer.append(block_text(child))
-        if question:
-            pairs.append(Pair(question, "\n\n".join(answer)))
+        pairs += [Pair(q, "\n\n".join(answer)) for q in questions]
     return tuple(pairs)

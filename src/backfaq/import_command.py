@@ -90,6 +90,11 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     target = into or app.named_store()
     if not target:
         raise click.UsageError("name the store to write with --into STORE")
+    from backfaq.store import bundled_path
+
+    if os.path.exists(target) and os.path.samefile(target, bundled_path()):
+        raise click.UsageError("import never writes the bundled FAQ; "
+                               "name another store with --into STORE")
     for name, value in (("--source-title", source_title), ("--topic", topic),
                         ("--topic-title", topic_title), ("--disclaimer", disclaimer),
                         ("--title", title),
@@ -102,13 +107,10 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     if source_url is not None and not re.fullmatch(r"(?i)https?://[^\s/?#]+\S*", source_url):
         raise click.UsageError(f"--source-url must be an http:// or https:// address, "
                                f"not '{printable(source_url)}'")
-    if encoding is not None:
-        import codecs
+    from backfaq.importer import is_text_encoding
 
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise click.UsageError(f"unknown encoding '{printable(encoding)}'") from None
+    if encoding is not None and not is_text_encoding(encoding):
+        raise click.UsageError(f"unknown text encoding '{printable(encoding)}'")
     try:
         timeout = lock_timeout(os.environ.get(TIMEOUT_VARIABLE))
     except ValueError as exc:

@@ -86,6 +86,8 @@ def read_page(path: Path, *, encoding: str | None = None) -> str:
     name = str(path)
     raw = read_bounded(path, noun="a page", error=PageError)
     chosen = encoding or _marked_encoding(raw)
+    if chosen and not is_text_encoding(chosen):
+        raise PageError(name, f"'{chosen}' is not a text encoding")
     if chosen is None and b"\x00" in raw:  # only UTF-16 and its kin hold zero bytes
         raise PageError(name, "binary file, not a text page")
     try:
@@ -100,6 +102,18 @@ def read_page(path: Path, *, encoding: str | None = None) -> str:
     if not text.strip():
         raise PageError(name, "empty page")
     return text
+
+
+def is_text_encoding(name: str) -> bool:
+    """Whether ``name`` is a codec that turns bytes into text (``rot13`` and
+    ``base64`` are codecs too, but not of text)."""
+    try:
+        b"\x00\x00".decode(name)  # empty bytes would skip the codec altogether
+    except UnicodeError:
+        return True  # a text codec that cannot read these two bytes
+    except (LookupError, TypeError):
+        return False
+    return True
 
 
 def _marked_encoding(raw: bytes) -> str | None:
@@ -124,7 +138,7 @@ def _utf8_or_declared(raw: bytes) -> str:
             codec = codecs.lookup(declared.group(1).decode("ascii")) if declared else None
         except LookupError:
             codec = None
-        if codec is None or codec.name == "utf-8":
+        if codec is None or codec.name == "utf-8" or not is_text_encoding(codec.name):
             raise  # the UTF-8 error, with its offset
         return raw.decode(codec.name)
 
@@ -198,12 +212,13 @@ def plan_import(
         raise UnknownTopic("--topic-title names a new topic: give its id with --topic")
     by_answer = {_fold(e["answer"]): e for e in doc["entries"]}
     ids = {e["id"] for e in doc["entries"]}
-    reports: list[PageReport] = []
+    read: list[tuple[str, Page, dict[str, str], bool, list[Action]]] = []
+    seen_by_source: dict[str, set[str]] = {}
     for name, page in pages:
         source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title,
                                          source_url)
         by_question = _questions_of(doc, source["id"])
-        seen: set[str] = set()
+        seen = seen_by_source.setdefault(source["id"], set())
         actions: list[Action] = []
         for pair in page.pairs:
             if not pair.answer:
@@ -239,6 +254,12 @@ def plan_import(
             by_answer[_fold(pair.answer)] = entry
             seen.add(entry["id"])
             actions.append(Action("added", pair.question, entry["id"], chosen))
+        read.append((name, page, source, new_source, actions))
+    # What a page no longer has is judged once every page is in: another page
+    # of this import may hold it still.
+    reports: list[PageReport] = []
+    for name, page, source, new_source, actions in read:
+        seen = seen_by_source[source["id"]]
         gone = [e for e in doc["entries"] if source["id"] in e["sources"] and e["id"] not in seen]
         if sync:
             actions += _drop_source(doc, gone, source["id"])
@@ -319,10 +340,12 @@ class _Topics:
         for existing in self.doc["topics"]:
             if existing["id"] == slug or fold_words(existing["title"]) == folded:
                 return str(existing["id"])
-        if not slug:
+        if not folded:
             return None
-        self._add(slug, heading)
-        return slug
+        # A heading in a script a slug cannot spell ("付款") keeps its title.
+        topic_id = slug or _unique("topic", set(self._ids()))
+        self._add(topic_id, heading)
+        return topic_id
 
     def _add(self, topic_id: str, title: str | None) -> None:
         self.doc["topics"].append(_new_topic(topic_id, title))

@@ -40,6 +40,7 @@ BULLET = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u2043\u2219\u00b7]\s|\d{1,3}
 ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -87,7 +88,10 @@ def parse_page(
     if fmt == "html":
         from backfaq.html_pages import parse_html
 
-        return _checked(parse_html(text), name)
+        try:
+            return _checked(parse_html(text), name)
+        except RecursionError:
+            raise PageError(name, "its elements are nested too deeply to read") from None
     if fmt == "csv":
         from backfaq.table_pages import parse_csv
 
@@ -110,12 +114,16 @@ def parse_page(
 
 
 def _checked(page: Page, name: str) -> Page:
-    """``page`` when none of its texts holds a control character."""
+    """``page`` when none of its texts holds a control character or a lone
+    surrogate (a JSON ``"\\ud800"``, which no store file can hold)."""
     for pair in page.pairs:
         for text in (pair.question, pair.answer, pair.topic or ""):
             if CONTROL.search(text):
                 raise PageError(name, f"the question {pair.question[:60]!r} "
                                       "holds control characters")
+            if _SURROGATE.search(text):
+                raise PageError(name, f"the question {pair.question[:60]!r} "
+                                      "holds a lone surrogate, not Unicode text")
     return page
 
 

@@ -7,8 +7,9 @@ FAQ. Their entries are ranked together, as one store holding them all would
 rank them: ``combine`` makes that store, so term statistics and the
 answer/no-answer decision are shared rather than per-store scores merged.
 An id two stores share is qualified with its store's name (``notes:cactus``)
-in both; every store's warning signs apply; each entry keeps the store it came
-from (``Store.part_of``), whose disclaimer and warning advice go with it.
+in both (a topic id too, when its title differs); every store's warning
+signs apply; each entry keeps the store it came from (``Store.part_of``),
+whose disclaimer and warning advice go with it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def part_names(paths: list[str], bundled: str) -> list[str]:
             path, bundled)
         base = BUNDLED if same else os.path.splitext(os.path.basename(path))[0] or "store"
         name, n = base, 1
-        while name in names:
+        # "bundled" is the bundled FAQ's alone: a bundled.json of one's own is bundled-2.
+        while name in names or (name == BUNDLED and not same):
             n += 1
             name = f"{base}-{n}"
         names.append(name)
@@ -56,6 +58,13 @@ def combine(stores: list[Store], names: list[str]) -> Store:
     clashing = _clashes(e.id for s in stores for e in s.entries)
     source_clashes = _clashes(src.id for s in stores for src in s.sources)
     flag_clashes = _clashes(f.id for s in stores for f in s.red_flags)
+    # A topic two stores share is one topic; the same id meaning two topics
+    # (another title) is qualified, as an entry id is.
+    topic_titles: dict[str, set[str]] = {}
+    for store in stores:
+        for t in store.topics:
+            topic_titles.setdefault(t.id, set()).add(t.title)
+    topic_clashes = {ident for ident, seen in topic_titles.items() if len(seen) > 1}
     topics: dict[str, Topic] = {}
     sources: list[Source] = []
     entries: list[Entry] = []
@@ -67,12 +76,14 @@ def combine(stores: list[Store], names: list[str]) -> Store:
             return f"{name}:{ident}" if ident in clashes else ident
 
         for topic in store.topics:
-            topics.setdefault(topic.id, topic)
+            ident = qualified(topic.id, topic_clashes)
+            topics.setdefault(ident, topic._replace(id=ident))
         sources += [s._replace(id=qualified(s.id, source_clashes)) for s in store.sources]
         for entry in store.entries:
             ident = qualified(entry.id, clashing)
             entries.append(entry._replace(
-                id=ident, sources=tuple(qualified(s, source_clashes) for s in entry.sources)))
+                id=ident, topic=qualified(entry.topic, topic_clashes),
+                sources=tuple(qualified(s, source_clashes) for s in entry.sources)))
             origins[ident] = number
         for flag in store.red_flags:
             ident = qualified(flag.id, flag_clashes)

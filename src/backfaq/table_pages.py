@@ -32,8 +32,9 @@ def parse_csv(
     text: str, *, name: str, question_column: str | None = None,
     answer_column: str | None = None,
 ) -> Page:
-    """The pairs of a CSV or TSV export with a header row. Raises PageError."""
-    delimiter = _delimiter(text)
+    """The pairs of a CSV or TSV export with a header row (a ``.tsv`` file's
+    delimiter is a tab). Raises PageError."""
+    delimiter = "\t" if name.lower().endswith((".tsv", ".tab")) else _delimiter(text)
     # A field may be as long as a page may be: the csv module's own limit
     # (128 KiB) would refuse a long answer as an error.
     csv.field_size_limit(2**31 - 1)
@@ -61,9 +62,19 @@ def parse_csv(
 
 def _delimiter(text: str) -> str:
     """The delimiter that splits the header row into the most columns."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
+    lines = text.lstrip("\ufeff").splitlines()  # \n, \r\n or an old Mac's \r
+    first = lines[0] if lines else ""
+    counts = {d: _columns(first, d) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: (counts[d], -DELIMITERS.index(d)))
+
+
+def _columns(line: str, delimiter: str) -> int:
+    """How many columns ``delimiter`` splits a header line into (a quoted
+    field's delimiters are its own)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return line.count(delimiter) + 1
 
 
 def _column(
@@ -73,7 +84,7 @@ def _column(
     column. A column named with ``option`` matches by name or 1-based number."""
     folded = [fold_words(cell) for cell in header]
     if chosen is not None:
-        if chosen.isdigit() and 1 <= int(chosen) <= len(header):
+        if chosen.isascii() and chosen.isdigit() and 1 <= int(chosen) <= len(header):
             return int(chosen) - 1
         if fold_words(chosen) in folded:
             return folded.index(fold_words(chosen))
@@ -82,6 +93,10 @@ def _column(
     for known in COLUMN_NAMES[role]:
         if known in folded:
             return folded.index(known)
+    for known in COLUMN_NAMES[role]:  # "Answer (short, plain)"
+        for i, cell in enumerate(folded):
+            if cell.startswith(known + " "):
+                return i
     if option is None:
         return None
     raise PageError(name, f"no {role} column in the header ({_listing(header)}); "
