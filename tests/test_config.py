@@ -223,3 +223,20 @@ def test_a_byte_order_mark_is_not_part_of_the_file(runner: CliRunner, home: Path
     result = run(runner, "ask", "pain between shoulder blades", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["results"]) == 1
+
+
+def test_an_unreadable_file_is_one_error(
+    runner: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = configure(home, "limit = 1\n")
+    real_open = open
+
+    def refusing(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file) == str(path):  # as chmod 000 would, for a user it applies to
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing)
+    result = run(runner, "list")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}: cannot read: Permission denied\n"
