@@ -655,3 +655,22 @@ def test_the_readme_shows_why_a_query_was_rejected_as_it_is(runner: CliRunner) -
     result = run(runner, "ask", "how do I descale my kettle", "--explain")
     assert result.exit_code == 1
     assert result.stderr.split("Closest questions:", 1)[0] == shown
+
+
+def test_dash_capital_v_is_the_version(runner: CliRunner) -> None:
+    for flag in ("-V", "--version"):
+        result = run(runner, flag)
+        assert result.exit_code == 0 and result.stdout == f"backfaq, version {__version__}\n"
+
+
+@pytest.mark.parametrize("named", ["Relief", "RELIEF", "relief and self-care",
+                                   "Relief and Self-Care"])
+def test_topic_is_matched_by_id_or_title_whatever_the_case(
+    runner: CliRunner, named: str
+) -> None:
+    listed = run(runner, "list", "--topic", named, "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert {row["topic"] for row in json.loads(listed.stdout)} == {"relief"}
+    asked = run(runner, "ask", "stretches", "--topic", named, "--format", "json")
+    assert asked.exit_code == 0, asked.stderr
+    assert {r["topic"] for r in json.loads(asked.stdout)["results"]} == {"relief"}

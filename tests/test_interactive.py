@@ -238,10 +238,12 @@ def test_no_command_without_a_terminal_prints_help() -> None:
     assert PROMPT_BYTES not in proc.stdout
 
 
-def test_interactive_refuses_json(runner: CliRunner) -> None:
+def test_interactive_offers_only_what_it_draws(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["interactive", "--format", "json"])
     assert result.exit_code == 2
-    assert "not JSON" in result.stderr
+    assert "Invalid value for '--format': 'json' is not one of 'rich', 'plain'" in result.stderr
+    shown = runner.invoke(cli, ["interactive", "--help"]).stdout
+    assert "[rich|plain]" in shown and "json" not in shown
 
 
 def test_a_store_edited_while_the_prompt_is_open_is_read_once(

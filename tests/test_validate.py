@@ -235,3 +235,21 @@ def test_synonyms_follow_the_rules_of_single_line_fields(phrase: str, message: s
     doc = broken(lambda d: d["synonyms"].append([phrase, "rhomboids"]))
     where = f"synonyms[{len(doc['synonyms']) - 1}][0]"
     assert f"{where}: {message}" in [str(p) for p in check_document(doc)]
+
+
+def test_problems_are_listed_in_document_order(runner: Any, tmp_path: Path) -> None:
+    """As a reader of the file meets them, whichever check finds each."""
+    doc = copy.deepcopy(BUNDLED)
+    doc["entries"][0]["id"] = "Not A Slug"           # found by the id pass
+    doc["entries"][0]["answer"] = ""                 # found by the record pass
+    doc["entries"][1]["topic"] = "nowhere"           # found by the reference pass
+    del doc["entries"][2]["question"]                # missing: where the format puts it
+    doc["sources"][0]["url"] = "ftp://x.example/"    # found by the address pass
+    doc = {"zzz": 1, **doc}                          # an unknown field, first in the file
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path), "--format", "json"])
+    assert [p["location"] for p in json.loads(result.stdout)["problems"]] == [
+        "zzz", "sources[0].url", "entries[0].id", "entries[0].answer", "entries[1].topic",
+        "entries[2].question",
+    ]

@@ -204,12 +204,17 @@ class App:
         return compose(self.store, text, result.hits, signs, limit=limit,
                        closest=result.closest, decision=result.decision, elsewhere=elsewhere)
 
-    def check_topic(self, topic: str | None) -> None:
-        if topic is not None and self.store.topic(topic) is None:
-            known = ", ".join(t.id for t in self.store.topics)
-            raise click.UsageError(
-                f"unknown topic '{printable(topic)}'; choose one of: {known}"
-            )
+    def resolve_topic(self, topic: str | None) -> str | None:
+        """The id of the topic ``--topic`` names: by id or title, whatever
+        the case ("Relief", "relief and self-care"); a usage error if none."""
+        if topic is None or self.store.topic(topic) is not None:
+            return topic
+        wanted = topic.casefold().strip()
+        for known in self.store.topics:
+            if wanted in (known.id.casefold(), known.title.casefold()):
+                return known.id
+        ids = ", ".join(t.id for t in self.store.topics)
+        raise click.UsageError(f"unknown topic '{printable(topic)}'; choose one of: {ids}")
 
 
 

@@ -30,7 +30,7 @@ def ask_each_line(app: App, *, limit: int, topic: str | None, explain: bool,
     if fmt not in (None, "json", "jsonl"):
         raise click.UsageError("`ask -` writes one JSON object per line; use json or jsonl")
     app.index  # first: a large store comes from the cache, with its index
-    app.check_topic(topic)
+    topic = app.resolve_topic(topic)
     from backfaq.render.machine import JsonRenderer
 
     store = app.store

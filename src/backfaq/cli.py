@@ -47,17 +47,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 DEFAULT_LIMIT = 3  # answers shown, unless -n or the config file says otherwise
+PROMPT_FORMATS = ("rich", "plain")  # what the interactive prompt draws
 
 
-def format_option(func: F) -> F:
+def formats_option(choices: tuple[str, ...]) -> Callable[[F], F]:
+    """``--format``, offering ``choices`` (the prompt draws only rich and plain)."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(choices),
         default=None,
         help="Output format. Default: the config file's format, else rich on a terminal, "
              "plain when piped.",
-    )(func)
+    )
+
+
+format_option = formats_option(FORMATS)
 
 
 def resolve_format(fmt: str | None, *, choices: tuple[str, ...] = FORMATS) -> str:
@@ -88,7 +93,7 @@ def default_limit(limit: int | None, app: App) -> int:
     shell_complete=complete_paths,
     help=DATA_HELP,
 )
-@click.version_option(__version__, "--version", prog_name="backfaq")
+@click.version_option(__version__, "-V", "--version", prog_name="backfaq")
 @click.pass_context
 def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
     """Answers from an FAQ: the bundled one on upper back pain, or your own.
@@ -189,7 +194,7 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
     app.index  # first: a large store comes from the cache, with its index
-    app.check_topic(topic)
+    topic = app.resolve_topic(topic)
     answer = app.answer(text, limit=limit, topic=topic, explain=explain or fmt == "rich")
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
     # A warning sign is shown even when nothing answers: never lost with the answer.
@@ -228,7 +233,7 @@ def list_(app: App, topic: str | None, fmt: str | None) -> None:
     Example:
       backfaq list --topic relief
     """
-    app.check_topic(topic)
+    topic = app.resolve_topic(topic)
     get_renderer(resolve_format(fmt), sys.stdout).entries(views.list_rows(app.store, topic))
 
 
@@ -310,7 +315,7 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
 @more_data
 @click.option("-q", "--quiet", is_flag=True,
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
-@format_option
+@formats_option(PROMPT_FORMATS)
 @click.pass_obj
 def interactive(app: App, quiet: bool, fmt: str | None) -> None:
     """Ask one question after another at a prompt.
@@ -322,9 +327,7 @@ def interactive(app: App, quiet: bool, fmt: str | None) -> None:
     Example:
       backfaq interactive
     """
-    if fmt in ("json", "jsonl"):
-        raise click.UsageError("the interactive prompt draws rich or plain text, not JSON")
-    fmt = resolve_format(fmt, choices=("rich", "plain"))
+    fmt = resolve_format(fmt, choices=PROMPT_FORMATS)
     raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
 
 

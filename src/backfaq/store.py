@@ -198,7 +198,43 @@ def check_document(doc: Any) -> list[Problem]:
                     problems.append(Problem(f"{where}.sources[{j}]", f"{ref!r} named twice"))
     _check_synonyms(doc, problems)
     _check_red_flags(doc, problems)
-    return problems
+    return sorted(problems, key=lambda p: _position(doc, p.location))
+
+
+_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+# The format's own order of fields: where a missing one would stand.
+_FIELD_ORDER = {
+    "": ("version", *STORE_TEXTS, "topics", "sources", "entries", "synonyms", "red_flags"),
+    "topics": _TOPIC,
+    "sources": (*_SOURCE, *_SOURCE_OPTIONAL),
+    "entries": ("id", "question", "also_asked", "answer", "topic", "sources", *_ENTRY_FLAGS),
+    "red_flags": ("id", "sign", "terms", "except"),
+}
+
+
+def _position(doc: Any, location: str) -> list[float]:
+    """Where ``location`` (``entries[3].sources[1]``) is in the document, as
+    each step's place among its siblings: problems sorted by it are in the
+    order a reader of the file meets them. A missing field stands where the
+    format puts it, after the fields present that come before it."""
+    where: list[float] = []
+    node, kind = doc, ""
+    for key, index in _STEP.findall(location):
+        if index:
+            i = int(index)
+            where.append(i)
+            node = node[i] if isinstance(node, list) and i < len(node) else None
+            continue
+        keys = list(node) if isinstance(node, dict) else []
+        if key in keys:
+            where.append(keys.index(key))
+        else:
+            order = _FIELD_ORDER.get(kind, ())
+            rank = order.index(key) if key in order else len(order)
+            where.append(sum(k in order and order.index(k) < rank for k in keys) - 0.5)
+        node = node.get(key) if isinstance(node, dict) else None
+        kind = key if not kind else kind
+    return where
 
 
 def _check_records(
