@@ -284,3 +284,16 @@ def test_the_urgent_entry_is_not_shown_twice(runner: CliRunner) -> None:
     assert code == 0
     assert out.count(f"id: {URGENT}\n") == 1
     assert "urgent: yes" in out
+
+
+def test_the_urgent_advice_says_why_it_is_shown(runner: CliRunner) -> None:
+    """Not a ranked answer with a score: shown because of the warning sign."""
+    query = "chest pain and upper back pain"
+    data = json.loads(runner.invoke(cli, ["ask", query, "--format", "json"]).stdout)
+    assert [(e["id"], e["reason"]) for e in data["urgent"]] == [(URGENT, "warning sign")]
+    assert "score" not in data["urgent"][0]
+    plain = runner.invoke(cli, ["ask", query, "--format", "plain"]).stdout
+    block = plain.split("\n\n")[1]
+    assert block.startswith(f"urgent: yes\nreason: warning sign\nid: {URGENT}\n")
+    rich = runner.invoke(cli, ["ask", query, "--format", "rich"]).stdout
+    assert "shown for the warning sign" in rich

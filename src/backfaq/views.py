@@ -56,7 +56,8 @@ def ask_dict(store: Store, answer: Answer, *, explain: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "query": answer.query,
         "notice": answer.notice,
-        "urgent": [entry_dict(store, e) for e in answer.urgent],
+        # Not ranked: shown because the query names a warning sign.
+        "urgent": [{**entry_dict(store, e), "reason": "warning sign"} for e in answer.urgent],
         "results": [hit_dict(store, h, explain=explain) for h in answer.hits],
         "disclaimer": store.disclaimer_for((*answer.urgent, *(h.entry for h in answer.hits))),
     }

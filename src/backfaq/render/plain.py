@@ -57,7 +57,7 @@ class PlainRenderer:
         # The urgent-care advice belongs to the warning: right under it, unranked.
         for entry in data.get("urgent", ()):
             self.out.write("\n")
-            self._record(entry, {"urgent": "yes"})
+            self._record(entry, {"urgent": "yes", "reason": entry.get("reason", "warning sign")})
             blocks += 1
         shown = {entry["id"] for entry in data.get("urgent", ())}
         for rank, result in enumerate(data["results"], 1):

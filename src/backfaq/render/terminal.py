@@ -69,7 +69,10 @@ class RichRenderer:
             advice.append(_footer(entry))
             self.console.print(
                 Panel(Group(*advice), title=Text(entry["question"], style="bold"),
-                      title_align="left", border_style="red")
+                      title_align="left", border_style="red",
+                      # Not a ranked answer: it is here because of the sign.
+                      subtitle=Text("shown for the warning sign", style="red"),
+                      subtitle_align="right")
             )
         shown = {entry["id"] for entry in data.get("urgent", ())}
         for rank, result in enumerate(data["results"], 1):
