@@ -674,3 +674,33 @@ def test_topic_is_matched_by_id_or_title_whatever_the_case(
     asked = run(runner, "ask", "stretches", "--topic", named, "--format", "json")
     assert asked.exit_code == 0, asked.stderr
     assert {r["topic"] for r in json.loads(asked.stdout)["results"]} == {"relief"}
+
+
+def _shell_lines(text: str) -> set[str]:
+    """Command lines as a reader would type them: a console's ``$ `` and a
+    trailing ``# comment`` left out, spaces between words made one."""
+    out = set()
+    for line in text.splitlines():
+        line = re.sub(r"\s{2,}#.*$", "", line.strip()).removeprefix("$ ")
+        if line:
+            out.add(" ".join(line.split()))
+    return out
+
+
+def test_every_help_example_is_printed_as_written_and_is_in_the_readme(
+    runner: CliRunner,
+) -> None:
+    """What `--help` shows under Examples is one command a line, exactly as the
+    docstring has it, and the README shows the same command."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = "\n".join(re.findall(r"^```[a-z]*\n(.*?)^```$", readme, flags=re.M | re.S))
+    spans = "\n".join(re.findall(r"`([^`\n]+)`", readme))
+    known = _shell_lines(blocks) | _shell_lines(spans)
+    commands = [[], *([name] for name in cli.commands)]  # type: ignore[attr-defined]
+    for command in commands:
+        shown = run(runner, *command, "--help").stdout
+        examples = re.search(r"^  Examples?:\n((?:    .*\n)+)", shown, flags=re.M)
+        assert examples, command
+        for line in _shell_lines(examples.group(1)):
+            assert line.startswith(("backfaq", "eval", "printf")), (command, line)
+            assert line in known, (command, line)

@@ -102,7 +102,7 @@ def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
     Examples:
       backfaq ask "pain between shoulder blades"
       backfaq topics
-      backfaq ask chin tucks --format json | jq -r '.results[0].answer'
+      backfaq ask "chin tucks" --format json | jq -r '.results[0].answer'
 
     With no command at a terminal, opens the interactive prompt.
 
@@ -179,9 +179,9 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
     \b
     Examples:
       backfaq ask "pain between shoulder blades"
-      backfaq ask sholder blade sqeeze -n 1
-      backfaq ask "is walking good" --topic exercises --format json
-      printf 'chin tucks\\nrhomboids\\n' | backfaq ask -
+      backfaq ask sholder blade sqeeze          # words may be given unquoted
+      backfaq ask "is walking good" --topic exercises -n 1
+      printf 'chin tucks\\nrhomboids\\n' | backfaq ask - -n 1 | jq -r '.results[0].id'
     """
     limit = default_limit(limit, app)
     if query == ("-",):
@@ -215,7 +215,7 @@ def topics(app: App, fmt: str | None) -> None:
 
     \b
     Example:
-      backfaq topics --format plain | cut -f1
+      backfaq topics | awk -F'\\t' '{print $1, $2}'
     """
     get_renderer(resolve_format(fmt), sys.stdout).topics(views.topic_rows(app.store))
 

@@ -75,10 +75,9 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
 
     \b
     Examples:
-      backfaq import faq.md --into my-faq.json --dry-run
-      backfaq import support.html --into my-faq.json --disclaimer "Not legal advice."
-      backfaq import export.csv --into my-faq.json --question-column Title
-      backfaq import page1.txt page2.md --into my-faq.json --topic general
+      backfaq import desk.md --into my-faq.json --dry-run
+      backfaq import plants.html --into plants.json --disclaimer "Ask Bloom about your own plant."
+      backfaq import plants.csv --into plants.json --source-title "Bloom help desk"
     """
     from pathlib import Path
 
