@@ -15,6 +15,9 @@ from backfaq.store import load_store
 def isolated_user_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's store, cache, home directory or terminal settings."""
     monkeypatch.delenv("BACKFAQ_DATA", raising=False)
+    # Nor their config file, nor the prompt's history (both under HOME below).
+    for name in ("BACKFAQ_CONFIG", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(name, raising=False)
     cache = tmp_path / "xdg-cache"
     home = tmp_path / "home"
     cache.mkdir()

@@ -78,6 +78,7 @@ def test_no_file_is_fine_and_shows_the_defaults(runner: CliRunner, home: Path) -
         "data: bundled (default)\n"
         "format: rich on a terminal, plain when piped (default)\n"
         "limit: 3 (default)\n"
+        "history: off (default)\n"
     )
 
 
@@ -93,6 +94,7 @@ def test_the_files_settings_apply(runner: CliRunner, home: Path) -> None:
         "data": {"value": [str(home / "notes.json")], "from": "config file"},
         "format": {"value": "json", "from": "config file"},
         "limit": {"value": 1, "from": "config file"},
+        "history": {"value": False, "from": "default"},
     }
 
 
@@ -135,7 +137,7 @@ def test_the_prompt_takes_only_a_format_it_draws(runner: CliRunner, home: Path) 
 @pytest.mark.parametrize(("text", "message"), [
     ("limit = [\n", "not valid TOML: "),
     ('format = "plain"\n\ncolour = true\n',
-     "line 3: unknown key 'colour' (known: data, format, limit)"),
+     "line 3: unknown key 'colour' (known: data, format, limit, history)"),
     ('data = "notes.json"\n',
      "line 1: 'data' must be a list of store files ('bundled' for the bundled FAQ), "
      "not 'notes.json'"),
@@ -151,6 +153,8 @@ def test_the_prompt_takes_only_a_format_it_draws(runner: CliRunner, home: Path) 
                       "not 2.5"),
     ("limit = true\n", "line 1: 'limit' must be a whole number of answers, at least 1, "
                        "not true"),
+    ('history = "yes"\n', "line 1: 'history' must be true or false (keep the prompt's "
+                           "history across sessions), not 'yes'"),
     ("[data]\nx = 1\n", "line 1: 'data' must be a list of store files ('bundled' for "
                         "the bundled FAQ), not a table"),
 ])

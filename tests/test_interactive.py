@@ -151,6 +151,55 @@ def test_topics(terminal: Terminal, store: Store) -> None:
         assert f"({topic.id})".encode() in out
 
 
+def test_tab_completes_a_command_and_an_id(terminal: Terminal) -> None:
+    terminal.type(b":sh\t")
+    terminal.type(b"scapulothoracic-b\t")
+    terminal.type(b"\r")
+    out = terminal.expect(PROMPT_BYTES)
+    assert b"snapping scapula syndrome" in out
+
+
+def _session(tmp_path: Path, *args: str, keys: list[bytes]) -> tuple[int, bytes]:
+    """A prompt on a pty: each of ``keys`` typed once the prompt is there."""
+    term = Terminal("interactive", *args, tmp_path=tmp_path)
+    seen = b""
+    try:
+        for key in keys:
+            seen += term.expect(PROMPT_BYTES)
+            term.type(key)
+        code = term.wait()
+        return code, seen + term.seen
+    finally:
+        term.close()
+
+
+@pytest.mark.skipif(not POSIX, reason="needs a pty")
+def test_history_is_kept_only_when_asked_owner_only(tmp_path: Path) -> None:
+    history = Path(os.environ["HOME"]) / ".local" / "state" / "backfaq" / "history"
+    code, _ = _session(tmp_path, keys=[b"chin tucks\r", b":quit\r"])
+    assert code == 0 and not history.exists()  # off unless asked: nothing written
+    code, _ = _session(tmp_path, "--history", keys=[b"chin tucks\r", b":quit\r"])
+    assert code == 0
+    assert history.stat().st_mode & 0o777 == 0o600
+    assert "chin tucks" in history.read_text(encoding="utf-8")
+    # The next session recalls it with the up arrow (twice: ":quit" came last).
+    code, seen = _session(tmp_path, "--history", keys=[b"\x1b[A\x1b[A\r", b":quit\r"])
+    assert code == 0 and b"id: fix-upper-back-and-neck-posture" in seen.replace(b"\r", b"")
+
+
+@pytest.mark.skipif(not POSIX, reason="needs a pty")
+def test_a_history_that_cannot_be_written_leaves_the_prompt_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "state-is-a-file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocked))
+    code, seen = _session(tmp_path, "--history", keys=[b"chin tucks\r", b":quit\r"])
+    assert code == 0
+    assert b"id: fix-upper-back-and-neck-posture" in seen.replace(b"\r", b"")
+    assert b"Warning: history not kept: cannot write" in seen
+
+
 def test_show_an_id(terminal: Terminal) -> None:
     terminal.type(b":show scapulothoracic-bursitis\r")
     out = terminal.expect(PROMPT_BYTES)
@@ -297,10 +346,57 @@ def test_session_answers_and_quits() -> None:
     assert "id: fix-upper-back-and-neck-posture" in out.getvalue()
 
 
-def test_session_no_answer_suggests_topics() -> None:
+def test_session_no_answer_hints_in_the_prompts_words() -> None:
     session, out = scripted(["how do I back up my laptop"])
     assert session.run() == 0
-    assert "`backfaq topics`" in out.getvalue()
+    text = out.getvalue()
+    assert "Or browse with :topics and :list TOPIC (" in text
+    assert "(:show " in text and "backfaq show" not in text and "`backfaq" not in text
+
+
+def test_session_list_all_or_one_topic_by_id_or_title(store: Store) -> None:
+    session, out = scripted([":list", ":list Relief", ":list nowhere"])
+    assert session.run() == 0
+    rows = [line.split("\t") for line in out.getvalue().splitlines() if "\t" in line]
+    relief = [e.id for e in store.entries if e.topic == "relief"]
+    assert [r[0] for r in rows] == [e.id for e in store.entries] + relief
+    assert "Unknown topic 'nowhere'; choose one of: causes" in out.getvalue()
+
+
+def test_session_limit_and_explain() -> None:
+    session, out = scripted([":limit", ":limit 1", "pain between shoulder blades",
+                             ":limit 0", ":limit x", ":explain on",
+                             "pain between shoulder blades", ":explain maybe", ":help"])
+    assert session.run() == 0
+    text = out.getvalue()
+    assert "Showing at most 3 answers. :limit N to change it." in text
+    assert "Showing at most 1 answers." in text
+    assert text.count("Usage: :limit N, a number from 1 to 50") == 2
+    first, second = text.split("Explanations on.")
+    assert first.count("rank: ") == 1 and "why: " not in first
+    assert second.count("rank: ") == 1 and "why: question" in second
+    assert "Usage: :explain on|off (now on)" in second
+    assert ":limit [N]       show at most N answers (now: 1)" in second
+
+
+def test_session_unknown_id_suggests_in_the_prompts_words() -> None:
+    session, out = scripted([":show zzzzzzzz-qqqq"])
+    assert session.run() == 0
+    assert "No entry with id 'zzzzzzzz-qqqq'; see :list" in out.getvalue()
+
+
+@pytest.mark.parametrize(("line", "text", "offered"), [
+    (":", ":", [":topics ", ":list ", ":show ", ":limit ", ":explain ", ":help ", ":quit "]),
+    (":sh", ":sh", [":show "]),
+    (":show scapulo", "scapulo", ["scapulothoracic-bursitis"]),
+    (":list re", "re", ["relief"]),
+    (":explain o", "o", ["on", "off"]),
+    (":show scapulothoracic-bursitis x", "x", []),
+    ("pain between sh", "sh", []),  # a question: nothing to complete
+])
+def test_tab_completes_commands_and_ids(line: str, text: str, offered: list[str]) -> None:
+    session, _ = scripted([])
+    assert session.complete(line, text) == offered
 
 
 def test_session_interrupts_must_be_consecutive() -> None:
@@ -314,3 +410,23 @@ def test_session_show_without_an_id() -> None:
     session, out = scripted([":show", ":show  "])
     assert session.run() == 0
     assert out.getvalue().count("Usage: :show ID") == 2
+
+
+def test_the_history_file_is_capped(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    from backfaq.line_editing import HISTORY_LINES, LineEditor
+
+    editor = LineEditor(readline, lambda line, text: [])
+    path = tmp_path / "state" / "history"
+    try:
+        assert editor.keep_history(str(path)) is None  # none yet: fine
+        for n in range(HISTORY_LINES + 200):
+            readline.add_history(f"question {n}")
+        assert editor.save_history() is None
+    finally:
+        readline.clear_history()
+        readline.set_history_length(-1)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len([line for line in lines if line.startswith("question")]) == HISTORY_LINES
+    assert lines[-1] == f"question {HISTORY_LINES + 199}"
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -27,6 +27,7 @@ from backfaq.app import (
     more_data,
     readable_stdin,
     say,
+    warn,
 )
 from backfaq.completion import (
     COMPLETE_VAR,
@@ -135,8 +136,9 @@ def _is_terminal(stream: object) -> bool:
         return False
 
 
-def _interact(app: App, *, fmt: str, quiet: bool) -> int:
-    from backfaq.interactive import Session, enable_line_editing
+def _interact(app: App, *, fmt: str, quiet: bool, history: bool | None = None) -> int:
+    """The prompt; ``history``: keep it across sessions (else the config's say)."""
+    from backfaq.interactive import Session
 
     # A store that cannot be used is reported before the prompt opens, and the
     # index comes with it: the file read once, however it is edited later.
@@ -147,9 +149,21 @@ def _interact(app: App, *, fmt: str, quiet: bool) -> int:
         # encoding, "é" typed under an ASCII locale) reads as U+FFFD, at a
         # terminal too: input() decodes what readline gives it the same way.
         stdin.reconfigure(errors="replace")
-    if _is_terminal(stdin):
-        enable_line_editing()
-    return Session(app, fmt=fmt, quiet=quiet).run()
+    session = Session(app, fmt=fmt, quiet=quiet)
+    if not _is_terminal(stdin):
+        return session.run()
+    from backfaq.line_editing import history_path, open_line_editor
+
+    editor = open_line_editor(session.complete)
+    keep = app.settings.get("history", False) if history is None else history
+    if editor is not None and keep:
+        if problem := editor.keep_history(history_path()):
+            warn(problem)
+    try:
+        return session.run()
+    finally:
+        if editor is not None and (problem := editor.save_history()):
+            warn(problem)
 
 
 @cli.command()
@@ -315,9 +329,12 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
 @more_data
 @click.option("-q", "--quiet", is_flag=True,
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
+@click.option("--history/--no-history", default=None,
+              help="Keep what you type for the next session (owner-only file in the user "
+                   "state directory). Default: the config file's history, else off.")
 @formats_option(PROMPT_FORMATS)
 @click.pass_obj
-def interactive(app: App, quiet: bool, fmt: str | None) -> None:
+def interactive(app: App, quiet: bool, history: bool | None, fmt: str | None) -> None:
     """Ask one question after another at a prompt.
 
     Type a question and press Enter; :topics, :show ID, :help and :quit (or
@@ -328,7 +345,7 @@ def interactive(app: App, quiet: bool, fmt: str | None) -> None:
       backfaq interactive
     """
     fmt = resolve_format(fmt, choices=PROMPT_FORMATS)
-    raise SystemExit(_interact(app, fmt=fmt, quiet=quiet))
+    raise SystemExit(_interact(app, fmt=fmt, quiet=quiet, history=history))
 
 
 @cli.command("config")
@@ -339,7 +356,7 @@ def config_(app: App, fmt: str | None) -> None:
     """Show the config file's path and the settings in effect, with where each
     comes from (an option, an environment variable, the file, the default).
 
-    The file is TOML: data (a list of stores), format, limit. For example:
+    The file is TOML: data (a list of stores), format, limit, history. For example:
 
     \b
       data = ["bundled", "~/notes/my-faq.json"]
@@ -359,6 +376,7 @@ def config_(app: App, fmt: str | None) -> None:
         "data": (data, app.data_origin),
         "format": _setting(app, "format", "rich on a terminal, plain when piped"),
         "limit": _setting(app, "limit", DEFAULT_LIMIT),
+        "history": _setting(app, "history", False),
     }
     info = {
         "path": path,
@@ -377,6 +395,8 @@ def config_(app: App, fmt: str | None) -> None:
     lines = [f"config file: {path}{state}"]
     for key, (value, origin) in rows.items():
         shown = ", ".join(value) if isinstance(value, list) else value
+        if isinstance(value, bool):
+            shown = "on" if value else "off"
         lines.append(f"{key}: {shown} ({origin})")
     for line in lines:
         click.echo(printable(line, limit=MESSAGE_LIMIT))

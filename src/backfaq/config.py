@@ -3,7 +3,8 @@
 ``$XDG_CONFIG_HOME/backfaq/config.toml`` on Linux (``~/.config/...`` by
 default), the user config directory elsewhere, as ``platformdirs`` names it;
 ``BACKFAQ_CONFIG`` names another file. Settings (``KEYS``): ``data``, the
-stores to serve; ``format``; ``limit``. An option on the command line wins,
+stores to serve; ``format``; ``limit``; ``history``, whether the prompt keeps
+what is typed across sessions. An option on the command line wins,
 then an environment variable, then the file, then the default.
 
 Every command reads it, so reading costs start-up time: when there is no file
@@ -30,6 +31,7 @@ KEYS = {
     "data": "a list of store files ('bundled' for the bundled FAQ)",
     "format": f"one of {', '.join(FORMATS)}",
     "limit": "a whole number of answers, at least 1",
+    "history": "true or false (keep the prompt's history across sessions)",
 }
 
 
@@ -107,6 +109,8 @@ def _check(key: str, value: Any) -> str | None:
     if key == "limit":
         ok = type(value) is int and value >= 1
         return None if ok else _kind(value)
+    if key == "history":
+        return None if isinstance(value, bool) else _kind(value)
     return None
 
 

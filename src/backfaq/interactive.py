@@ -23,24 +23,21 @@ INTERRUPTED = 130
 
 HELP = """\
 Type a question and press Enter, for example: pain between shoulder blades
-  :topics     list the topics
-  :show ID    show one entry in full (`backfaq list` lists the ids)
-  :help       this help
-  :quit       leave (or Ctrl-D)
-Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
+  :topics          list the topics
+  :list [TOPIC]    list the entries (of one topic), with their ids
+  :show ID         show one entry in full
+  :limit [N]       show at most N answers (now: {limit})
+  :explain on|off  say why each answer matched (now: {explain})
+  :help            this help
+  :quit            leave (or Ctrl-D)
+Tab completes commands and ids. Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
+COMMANDS = (":topics", ":list", ":show", ":limit", ":explain", ":help", ":quit")
+MAX_LIMIT = 50
 
 def greeting(title: str | None) -> str:
     """The first line of a session: what the store is about, in its own words."""
     about = f"{title}: ask a question." if title else "Ask a question."
     return f"{about} :help for commands, :quit or Ctrl-D to leave."
-
-
-def enable_line_editing() -> None:
-    """Arrow keys, editing and in-session history when the readline module exists."""
-    try:
-        import readline  # noqa: F401  (importing it is what makes input() use it)
-    except ImportError:  # some Python builds have none; plain input() still works
-        pass
 
 
 class Session:
@@ -60,6 +57,8 @@ class Session:
         self.quiet = quiet
         self.out = out or sys.stdout
         self.read = read
+        self.limit = int(app.settings.get("limit", 3))
+        self.explain = False
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -103,28 +102,77 @@ class Session:
         if command in ("quit", "q", "exit"):
             return False
         if command in ("help", "h", "?"):
-            self.say(HELP)
+            self.say(HELP.format(limit=self.limit, explain="on" if self.explain else "off"))
         elif command == "topics":
             self.renderer().topics(views.topic_rows(self.app.store))
+        elif command == "list":
+            self.list_entries(argument or None)
         elif command == "show" and argument:
             self.show(argument)
         elif command == "show":
-            self.say("Usage: :show ID (the id is shown under each answer)")
+            self.say("Usage: :show ID (the id is shown under each answer; :list lists them)")
+        elif command == "limit":
+            self.set_limit(argument)
+        elif command == "explain":
+            self.set_explain(argument)
         else:
             self.say(f"Unknown command ':{printable(command)}'. Type :help.")
         return True
 
     def renderer(self) -> Renderer:
-        return get_renderer(self.fmt, self.out, quiet=self.quiet)
+        return get_renderer(self.fmt, self.out, quiet=self.quiet, show_explain=self.explain)
 
     def ask(self, text: str) -> None:
-        answer = self.app.answer(text, limit=int(self.app.settings.get("limit", 3)),
-                                 topic=None)
+        answer = self.app.answer(text, limit=self.limit, topic=None)
         if answer.answered or answer.signs:  # a warning is shown, answer or not
-            data = views.ask_dict(self.app.store, answer, explain=self.fmt == "rich")
+            data = views.ask_dict(self.app.store, answer,
+                                  explain=self.explain or self.fmt == "rich")
             self.renderer().ask(data)
         if not answer.answered:
-            self.say(views.no_answer_message(self.app.store, answer))
+            self.say(views.no_answer_message(self.app.store, answer, explain=self.explain,
+                                             prompt=True))
+
+    def list_entries(self, topic: str | None) -> None:
+        import click
+
+        try:
+            chosen = self.app.resolve_topic(topic)
+        except click.UsageError as exc:
+            self.say(exc.message[:1].upper() + exc.message[1:])
+            return
+        self.renderer().entries(views.list_rows(self.app.store, chosen))
+
+    def set_limit(self, argument: str) -> None:
+        if not argument:
+            self.say(f"Showing at most {self.limit} answers. :limit N to change it.")
+        elif argument.isascii() and argument.isdigit() and 1 <= int(argument) <= MAX_LIMIT:
+            self.limit = int(argument)
+            self.say(f"Showing at most {self.limit} answers.")
+        else:
+            self.say(f"Usage: :limit N, a number from 1 to {MAX_LIMIT}")
+
+    def set_explain(self, argument: str) -> None:
+        if argument in ("on", "off"):
+            self.explain = argument == "on"
+            self.say(f"Explanations {argument}.")
+        else:
+            self.say(f"Usage: :explain on|off (now {'on' if self.explain else 'off'})")
+
+    def complete(self, line: str, text: str) -> list[str]:
+        """What Tab offers (see ``line_editing.completions``)."""
+        from backfaq.line_editing import completions
+
+        def values(command: str) -> list[str]:
+            store = self.app.store
+            if command == ":show":
+                return [e.id for e in store.entries]
+            if command == ":list":
+                return [t.id for t in store.topics]
+            if command == ":explain":
+                return ["on", "off"]
+            return []
+
+        return completions(line, text, COMMANDS, values)
 
     def show(self, entry_id: str) -> None:
         entry = self.app.store.entry(entry_id)
@@ -132,7 +180,7 @@ class Session:
         if shared:
             self.say(f"Several stores have an entry '{entry_id}': {', '.join(shared)}")
         elif entry is None:
-            message = views.unknown_id_message(self.app.store, entry_id)
+            message = views.unknown_id_message(self.app.store, entry_id, prompt=True)
             self.say(message[:1].upper() + message[1:])
         else:
             self.renderer().entry(views.entry_dict(self.app.store, entry))

@@ -76,28 +76,30 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
 
 def no_answer_message(
     store: Store, answer: Answer, *, topic: str | None = None, explain: bool = False,
-    command: str = "backfaq",
+    command: str = "backfaq", prompt: bool = False,
 ) -> str:
     """What to try next when nothing answers: the nearest questions and the topics.
 
     With a topic whose entries do not answer, the best answer outside it (when
     the search found one) is named instead; with ``explain``, why the query
-    was rejected comes first.
+    was rejected comes first. The hints are commands to run (``command``), or
+    with ``prompt`` the prompt's own (``:show ID``).
     """
+    show = ":show" if prompt else f"{command} show"
+    browse = ("Or browse with :topics and :list TOPIC" if prompt else
+              f"Or browse with `{command} topics` and `{command} list --topic TOPIC`")
     where = f" in topic '{printable(topic)}'" if topic else ""
     lines = [f"No good answer for '{printable(answer.query)}'{where}."]
     if explain and answer.decision is not None and not answer.decision.answer:
         lines += [f"why: {reason}" for reason in answer.decision.reasons()]
     if answer.elsewhere is not None:
         entry = answer.elsewhere.entry
-        lines.append(f"Topic '{entry.topic}' has one: {entry.question} "
-                     f"({command} show {entry.id})")
+        lines.append(f"Topic '{entry.topic}' has one: {entry.question} ({show} {entry.id})")
     elif answer.closest:
         lines.append("Closest questions:")
-        lines += [f"  {h.entry.question} ({command} show {h.entry.id})" for h in answer.closest]
+        lines += [f"  {h.entry.question} ({show} {h.entry.id})" for h in answer.closest]
     topics = ", ".join(t.id for t in store.topics)
-    lines.append(f"Or browse with `{command} topics` and `{command} list --topic TOPIC`"
-                 f" ({topics}).")
+    lines.append(f"{browse} ({topics}).")
     return "\n".join(lines)
 
 
@@ -110,7 +112,8 @@ def clashing_ids(store: Store, entry_id: str) -> list[str]:
             if store.entry(f"{part.name}:{entry_id}") is not None]
 
 
-def unknown_id_message(store: Store, entry_id: str, command: str = "backfaq") -> str:
+def unknown_id_message(store: Store, entry_id: str, command: str = "backfaq",
+                       prompt: bool = False) -> str:
     """Why ``show`` found nothing, with the ids the person may have meant."""
     from rapidfuzz import fuzz, process, utils
 
@@ -122,7 +125,8 @@ def unknown_id_message(store: Store, entry_id: str, command: str = "backfaq") ->
             limit=3, score_cutoff=70,
         )
     ]
-    hint = f"; closest ids: {', '.join(close)}" if close else f"; see `{command} list`"
+    listing = ":list" if prompt else f"`{command} list`"
+    hint = f"; closest ids: {', '.join(close)}" if close else f"; see {listing}"
     return f"no entry with id '{printable(entry_id)}'{hint}"
 
 
