@@ -152,7 +152,7 @@ def test_store_text_in_tables_is_shown_as_written_never_as_markup() -> None:
     renderer.topics([{"id": "t", "title": "Causes [/]", "entries": 1, "description": "[x] note"}])
     text = renderer.console.export_text()
     assert question in text
-    assert "Causes [/] (t)" in text and "[x] note" in text
+    assert "Causes [/]" in text and "[x] note" in text
 
 
 def test_quiet_keeps_an_explanation_that_was_asked_for(store: Store) -> None:
@@ -164,3 +164,64 @@ def test_quiet_keeps_an_explanation_that_was_asked_for(store: Store) -> None:
                              "terms": []}
     renderer.ask(data)
     assert "why: question 1.0 + answer 2.0 + phrase 3.0" in console.export_text()
+
+
+# --- layouts at 40, 80 and 120 columns ------------------------------------------------
+
+WIDTHS = (40, 80, 120)
+
+
+def drawn(store: Store, what: str, width: int) -> str:
+    renderer = recording_renderer(width=width)
+    if what == "ask":
+        renderer.ask(warned_answer(store))
+    elif what == "list":
+        renderer.entries(views.list_rows(store, None))
+    elif what == "topics":
+        renderer.topics(views.topic_rows(store))
+    elif what == "sources":
+        renderer.sources(views.source_rows(store))
+    else:
+        entry = store.entry("pain-between-shoulder-blades-meaning")
+        assert entry is not None
+        renderer.entry(views.entry_dict(store, entry))
+    return str(renderer.console.export_text())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("what", ["ask", "list", "topics", "sources", "show"])
+def test_layouts_at_each_width(store: Store, what: str, width: int) -> None:
+    text = drawn(store, what, width)
+    ids = {e.id for e in store.entries}
+    # Only an id longer than the terminal is wider: whole, for the terminal to fold.
+    assert all(cell_len(line) <= width or line.strip() in ids for line in text.splitlines())
+    check_golden(f"{what}-{width}.txt", text)
+
+
+@pytest.mark.parametrize("width", range(30, 141, 7))
+@pytest.mark.parametrize("what", ["list", "topics", "sources"])
+def test_no_listing_loses_or_breaks_a_word_at_any_width(
+    store: Store, what: str, width: int
+) -> None:
+    """Whatever the width, every id stands whole on one line (to paste into
+    `show`) and no word of a question, title or description is lost."""
+    text = drawn(store, what, width)
+    lines = text.splitlines()
+    rows = {"list": views.list_rows(store, None), "topics": views.topic_rows(store),
+            "sources": views.source_rows(store)}[what]
+    words = " ".join(text.split())
+    for row in rows:
+        assert any(row["id"] in line.split() for line in lines), row["id"]
+        for key in ("question", "title", "description", "file"):
+            for word in str(row.get(key, "")).split():
+                assert word in words, (key, word)
+
+
+@pytest.mark.parametrize("width", (40, 50))
+def test_a_question_too_long_for_the_border_is_given_whole_inside(
+    store: Store, width: int
+) -> None:
+    text = drawn(store, "show", width)
+    border, first = text.splitlines()[:2]
+    assert "…" in border
+    assert first.startswith("│ What does back pain between shoulder")

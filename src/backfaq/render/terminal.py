@@ -67,8 +67,9 @@ class RichRenderer:
                 self.console.print(Text(entry["question"], style="bold"), *advice)
                 continue
             advice.append(_footer(entry))
+            title, head = self._title(entry["question"])
             self.console.print(
-                Panel(Group(*advice), title=Text(entry["question"], style="bold"),
+                Panel(Group(*head, *advice), title=title,
                       title_align="left", border_style="red",
                       # Not a ranked answer: it is here because of the sign.
                       subtitle=Text("shown for the warning sign", style="red"),
@@ -90,10 +91,11 @@ class RichRenderer:
                     self.console.print()
                 self.console.print(Text(result["question"], style="bold"), *body)
                 continue
+            title, head = self._title(result["question"], f"{rank}. ")
             self.console.print(
                 Panel(
-                    Group(*body),
-                    title=Text(f"{rank}. {result['question']}", style="bold"),
+                    Group(*head, *body),
+                    title=title,
                     title_align="left",
                     subtitle=Text(f"score {result['score']:.0f}", style="dim"),
                     subtitle_align="right",
@@ -122,27 +124,81 @@ class RichRenderer:
             body.append(Text("Also asked: " + "; ".join(data["also_asked"]), style="dim"))
         body.append(answer_body(data["answer"], set()))
         body.append(_footer(data))
+        title, head = self._title(data["question"])
         self.console.print(
             Panel(
-                Group(*body),
-                title=Text(data["question"], style="bold"),
+                Group(*head, *body),
+                title=title,
                 title_align="left",
                 border_style="cyan",
             )
         )
 
+    def _title(self, question: str, prefix: str = "") -> tuple[Text, list[Text]]:
+        """A panel's title, and what goes first inside it: the question is the
+        title when it fits on the border, else it is cut there with an
+        ellipsis and given whole as the panel's first line."""
+        room = self.console.width - 6  # the corners, and a space either side
+        title = Text(prefix + question, style="bold")
+        if cell_len(title.plain) <= room:
+            return title, []
+        title.truncate(max(room, 1), overflow="ellipsis")
+        return title, [Text(question, style="bold")]
+
     def _table(self, columns: list[str], rows: list[list[str]]) -> None:
+        """A table when every column fits, else a block per row (as gh and
+        kubectl do in a narrow terminal). The first column holds what people
+        copy (an id): it is never broken, in either layout."""
         from rich import box
         from rich.table import Table
 
+        least = [_least_width(column, [row[n] for row in rows], whole=n == 0)
+                 for n, column in enumerate(columns)]
+        # Two cells of padding a column, and box.SIMPLE_HEAD's blank edges.
+        if sum(least) + 3 * len(columns) + 1 > self.console.width:
+            self._blocks(columns, rows)
+            return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for n, column in enumerate(columns):
-            # The first column holds ids people copy into `show`: never break one.
-            table.add_column(column, overflow="fold", no_wrap=n == 0)
+            if least[n] > TEXT_MIN or n == 0:  # kept whole, on one line
+                table.add_column(column, min_width=least[n], no_wrap=True)
+            else:  # running text: rich wraps it into what is left
+                table.add_column(column, overflow="fold", ratio=1)
         for row in rows:
             # Text, not markup: a store's "[x]" is shown, never read as a style.
             table.add_row(*(Text(cell) for cell in row))
         self.console.print(table)
+
+    def _blocks(self, columns: list[str], rows: list[list[str]]) -> None:
+        """Each row as a short block: its first field whole on a line of its
+        own, the others labelled, their lines hanging under their text."""
+        from rich.padding import Padding
+        from rich.table import Table
+
+        for number, row in enumerate(rows):
+            if number:
+                self.console.print()
+            # Soft-wrapped: a terminal narrower than an id folds it for the
+            # eye, and a copy of it is still whole.
+            self.console.print(Text(row[0], style="bold"), soft_wrap=True)
+            label = max(cell_len(c) for c in columns[1:]) + 1
+            fields = Table.grid(padding=(0, 1))
+            fields.add_column(style="dim", no_wrap=True)
+            fields.add_column(overflow="fold")
+            for column, cell in zip(columns[1:], row[1:]):
+                words = cell.split()
+                if len(words) == 1 and cell_len(cell) > self.console.width - label - 3:
+                    # A file name too long for the line: on a line of its own,
+                    # whole, rather than broken inside the field.
+                    self.console.print(Padding(fields, (0, 0, 0, 2)))
+                    self.console.print(Text(f"  {column}:", style="dim"))
+                    self.console.print(Text(f"    {cell}"), soft_wrap=True)
+                    fields = Table.grid(padding=(0, 1))
+                    fields.add_column(style="dim", no_wrap=True, min_width=label)
+                    fields.add_column(overflow="fold")
+                    continue
+                fields.add_row(f"{column}:", Text(cell))
+            self.console.print(Padding(fields, (0, 0, 0, 2)))
 
     def entries(self, rows: list[dict[str, str]]) -> None:
         self._table(
@@ -151,16 +207,28 @@ class RichRenderer:
 
     def topics(self, rows: list[dict[str, Any]]) -> None:
         self._table(
-            ["Topic", "Entries", "Description"],
-            [[f"{r['title']} ({r['id']})", str(r["entries"]), r["description"]] for r in rows],
+            ["Topic", "Title", "Entries", "Description"],
+            [[r["id"], r["title"], str(r["entries"]), r["description"]] for r in rows],
         )
 
     def sources(self, rows: list[dict[str, Any]]) -> None:
         self._table(
-            ["Source", "Entries", "File"],
-            [[f"{r['title']} ({r['id']})", str(r["entries"]),
-              r["file"] + (f"\n{r['url']}" if r.get("url") else "")] for r in rows],
+            ["Source", "Entries", "File", "Title"],
+            [[r["id"], str(r["entries"]), r["file"] + (f"\n{r['url']}" if r.get("url") else ""),
+              r["title"]] for r in rows],
         )
+
+
+def _least_width(column: str, cells: list[str], *, whole: bool = False) -> int:
+    """The narrowest a column may be drawn: its header, and its longest
+    value whole when ``whole`` (ids) or short (a count, a file name of up to
+    ``WHOLE`` cells); longer text ``TEXT_MIN`` cells, wrapped."""
+    longest = max((cell_len(line) for cell in cells for line in cell.split("\n")), default=0)
+    return max(cell_len(column), longest if whole or longest <= WHOLE else TEXT_MIN)
+
+
+WHOLE = 40  # a value up to this long is never wrapped inside a table
+TEXT_MIN = 20  # the narrowest a column of running text is wrapped to
 
 
 def answer_body(answer: str, matched: set[str]) -> Group:
