@@ -137,7 +137,7 @@ def test_the_prompt_takes_only_a_format_it_draws(runner: CliRunner, home: Path) 
 @pytest.mark.parametrize(("text", "message"), [
     ("limit = [\n", "not valid TOML: "),
     ('format = "plain"\n\ncolour = true\n',
-     "line 3: unknown key 'colour' (known: data, format, limit, history)"),
+     "line 3: unknown key 'colour' (known: data, format, limit, history, pager)"),
     ('data = "notes.json"\n',
      "line 1: 'data' must be a list of store files ('bundled' for the bundled FAQ), "
      "not 'notes.json'"),

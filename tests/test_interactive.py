@@ -148,7 +148,7 @@ def test_topics(terminal: Terminal, store: Store) -> None:
     terminal.type(b":topics\r")
     out = terminal.expect(PROMPT_BYTES)
     for topic in store.topics:
-        assert f"({topic.id})".encode() in out
+        assert topic.id.encode() in out and topic.title.encode() in out
 
 
 def test_tab_completes_a_command_and_an_id(terminal: Terminal) -> None:

@@ -6,12 +6,13 @@ Exit codes: 0 answered, 1 no answer or not found, 2 usage or data error,
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -77,6 +78,34 @@ def resolve_format(fmt: str | None, *, choices: tuple[str, ...] = FORMATS) -> st
     if configured in choices:
         return str(configured)
     return "rich" if sys.stdout.isatty() else "plain"
+
+
+pager_option = click.option(
+    "--no-pager", "no_pager", is_flag=True,
+    help="Never page: write rich output straight to the terminal, however tall.")
+
+
+@contextlib.contextmanager
+def shown(fmt: str, no_pager: bool, app: App) -> Iterator[tuple[TextIO, bool]]:
+    """Where a command draws: standard output, or, for rich output to a
+    terminal, a buffer shown through the pager when it is taller than the
+    screen (see ``pager``). Yields the stream and whether it is a buffer."""
+    command = None
+    if (fmt == "rich" and not no_pager and app.settings.get("pager", True)
+            and _is_terminal(sys.stdout)):
+        from backfaq.pager import pager_command
+
+        command = pager_command()
+    if command is None:
+        yield sys.stdout, False
+        return
+    from backfaq.pager import page, screen_rows
+
+    buffer = io.StringIO()
+    yield buffer, True
+    text = buffer.getvalue()
+    if text.count("\n") < screen_rows() or not page(text, command):
+        sys.stdout.write(text)
 
 
 def default_limit(limit: int | None, app: App) -> int:
@@ -176,10 +205,11 @@ def _interact(app: App, *, fmt: str, quiet: bool, history: bool | None = None) -
 @click.option("--explain", is_flag=True, help="Show why each answer matched.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Answers only: no disclaimer, no boxes or footers (warnings still show).")
+@pager_option
 @format_option
 @click.pass_obj
 def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, explain: bool,
-        quiet: bool, fmt: str | None) -> None:
+        no_pager: bool, quiet: bool, fmt: str | None) -> None:
     """Answer QUERY with the closest FAQ entries, best first.
 
     A query that names a warning sign (chest pain, trouble breathing, numb
@@ -213,7 +243,9 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
     data = views.ask_dict(app.store, answer, explain=explain or fmt == "rich")
     # A warning sign is shown even when nothing answers: never lost with the answer.
     if answer.answered or answer.signs or fmt in ("json", "jsonl"):
-        get_renderer(fmt, sys.stdout, show_explain=explain, quiet=quiet).ask(data)
+        with shown(fmt, no_pager, app) as (out, terminal):
+            get_renderer(fmt, out, show_explain=explain, quiet=quiet,
+                         terminal=terminal).ask(data)
     if not answer.answered:
         say(views.no_answer_message(app.store, answer, topic=topic, explain=explain,
                                     command=app.command))
@@ -222,25 +254,29 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
 
 @cli.command()
 @more_data
+@pager_option
 @format_option
 @click.pass_obj
-def topics(app: App, fmt: str | None) -> None:
+def topics(app: App, no_pager: bool, fmt: str | None) -> None:
     """List the topics with their descriptions and entry counts.
 
     \b
     Example:
       backfaq topics | awk -F'\\t' '{print $1, $2}'
     """
-    get_renderer(resolve_format(fmt), sys.stdout).topics(views.topic_rows(app.store))
+    fmt = resolve_format(fmt)
+    with shown(fmt, no_pager, app) as (out, terminal):
+        get_renderer(fmt, out, terminal=terminal).topics(views.topic_rows(app.store))
 
 
 @cli.command("list")
 @more_data
 @click.option("--topic", metavar="TOPIC", shell_complete=complete_topics,
               help="Only entries of this topic.")
+@pager_option
 @format_option
 @click.pass_obj
-def list_(app: App, topic: str | None, fmt: str | None) -> None:
+def list_(app: App, topic: str | None, no_pager: bool, fmt: str | None) -> None:
     """List every entry: id, topic and question.
 
     \b
@@ -248,15 +284,18 @@ def list_(app: App, topic: str | None, fmt: str | None) -> None:
       backfaq list --topic relief
     """
     topic = app.resolve_topic(topic)
-    get_renderer(resolve_format(fmt), sys.stdout).entries(views.list_rows(app.store, topic))
+    fmt = resolve_format(fmt)
+    with shown(fmt, no_pager, app) as (out, terminal):
+        get_renderer(fmt, out, terminal=terminal).entries(views.list_rows(app.store, topic))
 
 
 @cli.command()
 @more_data
 @click.argument("entry_id", metavar="ID", shell_complete=complete_ids)
+@pager_option
 @format_option
 @click.pass_obj
-def show(app: App, entry_id: str, fmt: str | None) -> None:
+def show(app: App, entry_id: str, no_pager: bool, fmt: str | None) -> None:
     """Show one entry in full, with its other phrasings and sources.
 
     \b
@@ -270,21 +309,26 @@ def show(app: App, entry_id: str, fmt: str | None) -> None:
             raise click.UsageError(f"several stores have an entry '{printable(entry_id)}'; "
                                    f"choose one of: {', '.join(shared)}")
         raise NotFound(views.unknown_id_message(app.store, entry_id, app.command))
-    get_renderer(resolve_format(fmt), sys.stdout).entry(views.entry_dict(app.store, entry))
+    fmt = resolve_format(fmt)
+    with shown(fmt, no_pager, app) as (out, terminal):
+        get_renderer(fmt, out, terminal=terminal).entry(views.entry_dict(app.store, entry))
 
 
 @cli.command()
 @more_data
+@pager_option
 @format_option
 @click.pass_obj
-def sources(app: App, fmt: str | None) -> None:
+def sources(app: App, no_pager: bool, fmt: str | None) -> None:
     """List the source documents with their entry counts.
 
     \b
     Example:
       backfaq sources --format json | jq -r '.[].title'
     """
-    get_renderer(resolve_format(fmt), sys.stdout).sources(views.source_rows(app.store))
+    fmt = resolve_format(fmt)
+    with shown(fmt, no_pager, app) as (out, terminal):
+        get_renderer(fmt, out, terminal=terminal).sources(views.source_rows(app.store))
 
 
 @cli.command()

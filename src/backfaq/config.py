@@ -4,8 +4,9 @@
 default), the user config directory elsewhere, as ``platformdirs`` names it;
 ``BACKFAQ_CONFIG`` names another file. Settings (``KEYS``): ``data``, the
 stores to serve; ``format``; ``limit``; ``history``, whether the prompt keeps
-what is typed across sessions. An option on the command line wins,
-then an environment variable, then the file, then the default.
+what is typed across sessions; ``pager``, whether tall rich output is
+paged. An option on the command line wins, then an environment variable,
+then the file, then the default.
 
 Every command reads it, so reading costs start-up time: when there is no file
 nothing is imported (the path is worked out here by hand, the way
@@ -32,6 +33,7 @@ KEYS = {
     "format": f"one of {', '.join(FORMATS)}",
     "limit": "a whole number of answers, at least 1",
     "history": "true or false (keep the prompt's history across sessions)",
+    "pager": "true or false (page rich output taller than the terminal)",
 }
 
 
@@ -109,7 +111,7 @@ def _check(key: str, value: Any) -> str | None:
     if key == "limit":
         ok = type(value) is int and value >= 1
         return None if ok else _kind(value)
-    if key == "history":
+    if key in ("history", "pager"):
         return None if isinstance(value, bool) else _kind(value)
     return None
 

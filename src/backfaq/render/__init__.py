@@ -22,17 +22,19 @@ class Renderer(Protocol):
 
 
 def get_renderer(
-    fmt: str, out: TextIO, *, show_explain: bool = False, quiet: bool = False
+    fmt: str, out: TextIO, *, show_explain: bool = False, quiet: bool = False,
+    terminal: bool = False,
 ) -> Renderer:
     """The renderer for ``fmt``; plain and JSON show ``explain`` whenever the data has it.
 
     ``quiet`` drops the disclaimer and the decoration from text output; JSON
-    always carries every field.
+    always carries every field. ``terminal``: ``out`` is a buffer bound for
+    the terminal (through a pager), drawn as for the terminal itself.
     """
     if fmt == "rich":
         from backfaq.render.terminal import RichRenderer
 
-        return RichRenderer(out, show_explain=show_explain, quiet=quiet)
+        return RichRenderer(out, show_explain=show_explain, quiet=quiet, terminal=terminal)
     if fmt == "plain":
         from backfaq.render.plain import PlainRenderer
 

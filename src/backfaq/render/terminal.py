@@ -40,9 +40,14 @@ class RichRenderer:
         show_explain: bool = False,
         quiet: bool = False,
         console: Console | None = None,
+        terminal: bool = False,
     ) -> None:
-        # Tests pass a recording console of a fixed width.
-        self.console = console or Console(file=out, highlight=False)
+        # Tests pass a recording console of a fixed width. A buffer bound for
+        # a pager is drawn as for the terminal: its width, its colours.
+        self.console = console or Console(
+            file=out, highlight=False, force_terminal=terminal or None,
+            width=_terminal_columns() if terminal else None,
+        )
         if self.console.width < 1:
             # COLUMNS=0 would make rich draw nothing at all: ask the terminal
             # itself, falling back to 80 columns.
