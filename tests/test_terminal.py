@@ -587,3 +587,21 @@ def test_stdin_is_never_read() -> None:
         out, err = proc.communicate(timeout=60)
     assert code == 0, err
     assert out
+
+
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+@pytest.mark.skipif(not POSIX, reason="needs a pty")
+@pytest.mark.parametrize("width", [40, 80, 120])
+@pytest.mark.parametrize("what", ["list", "topics", "sources", "show"])
+def test_a_real_terminal_shows_the_golden_layout(what: str, width: int) -> None:
+    """The layouts of tests/data/*-WIDTH.txt, as a terminal of that width shows them."""
+    args = [what, "--no-pager"] + (["pain-between-shoulder-blades-meaning"] if what == "show"
+                                   else [])
+    code, out, err = run_in_pty(args, TERM="xterm-256color", COLUMNS=str(width))
+    assert code == 0, err
+    shown = _ESCAPES.sub(b"", out).replace(b"\r\n", b"\n").decode("utf-8")
+    golden = (Path(__file__).parent / "data" / f"{what}-{width}.txt").read_text(encoding="utf-8")
+    assert [line.rstrip() for line in shown.splitlines()] == [
+        line.rstrip() for line in golden.splitlines()]
