@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from processes import console_script, environment, run
@@ -33,7 +34,7 @@ def complete(runner: CliRunner, line: str, env: dict[str, str] | None = None) ->
 
 
 def test_commands(runner: CliRunner) -> None:
-    assert complete(runner, "backfaq ") == sorted(cli.commands)
+    assert complete(runner, "backfaq ") == sorted(cli.list_commands(click.Context(cli)))
 
 
 def test_options(runner: CliRunner) -> None:

@@ -731,7 +731,7 @@ def run_console(runner: CliRunner, console: str, home: str | None = None) -> Non
 
 
 def test_the_format_option_offers_every_page_format() -> None:
-    from backfaq.cli import import_
+    from backfaq.import_command import import_
     from backfaq.pages import PAGE_FORMATS
 
     [option] = [p for p in import_.params if p.name == "page_format"]

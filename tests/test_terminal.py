@@ -605,3 +605,17 @@ def test_a_real_terminal_shows_the_golden_layout(what: str, width: int) -> None:
     golden = (Path(__file__).parent / "data" / f"{what}-{width}.txt").read_text(encoding="utf-8")
     assert [line.rstrip() for line in shown.splitlines()] == [
         line.rstrip() for line in golden.splitlines()]
+
+
+@pytest.mark.skipif(not POSIX, reason="needs a pty")
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_a_real_terminal_fits_an_answer_with_a_warning(width: int) -> None:
+    query = "what does back pain between shoulder blades mean, and I have chest pain"
+    code, out, err = run_in_pty(["ask", query, "--no-pager"], TERM="xterm-256color",
+                                COLUMNS=str(width))
+    assert code == 0, err
+    lines = _ESCAPES.sub(b"", out).replace(b"\r\n", b"\n").decode("utf-8").splitlines()
+    assert all(len(line) <= width for line in lines)
+    text = " ".join(" ".join(lines).replace("│", " ").split())
+    assert "Warning sign: chest pain or pressure." in text
+    assert "What does back pain between shoulder blades mean?" in text  # whole, somewhere

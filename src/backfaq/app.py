@@ -110,6 +110,9 @@ class App:
     def paths(self) -> list[str]:
         """The store files served, each once."""
         from backfaq.store import bundled_path
+
+        if len(self.data) == 1 and self.data[0] != "bundled":
+            return list(self.data)  # one store: nothing to resolve
         from backfaq.stores import store_paths
 
         return store_paths(self.data, bundled_path()) or [bundled_path()]

@@ -113,7 +113,22 @@ def default_limit(limit: int | None, app: App) -> int:
     return limit if limit is not None else int(app.settings.get("limit", DEFAULT_LIMIT))
 
 
-@click.group("backfaq", context_settings=CONTEXT, invoke_without_command=True)
+class _Commands(click.Group):
+    """The commands, ``import`` loaded only when it is run or listed: its
+    module and options cost every other command's start-up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "import"})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "import" and name not in self.commands:
+            from backfaq.import_command import import_
+
+            self.add_command(import_)
+        return super().get_command(ctx, name)
+
+
+@click.group("backfaq", cls=_Commands, context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--data",
     metavar="PATH",
@@ -537,11 +552,3 @@ def _run() -> int:
     if code is None:
         return 0
     return code if isinstance(code, int) else 1
-
-
-
-
-# Registered last: the command lives in its own module.
-from backfaq.import_command import import_  # noqa: E402
-
-cli.add_command(import_)
