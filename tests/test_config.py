@@ -79,6 +79,7 @@ def test_no_file_is_fine_and_shows_the_defaults(runner: CliRunner, home: Path) -
         "format: rich on a terminal, plain when piped (default)\n"
         "limit: 3 (default)\n"
         "history: off (default)\n"
+        "pager: on (default)\n"
     )
 
 
@@ -95,6 +96,7 @@ def test_the_files_settings_apply(runner: CliRunner, home: Path) -> None:
         "format": {"value": "json", "from": "config file"},
         "limit": {"value": 1, "from": "config file"},
         "history": {"value": False, "from": "default"},
+        "pager": {"value": True, "from": "default"},
     }
 
 

@@ -459,3 +459,53 @@ def test_sync_keeps_an_entry_another_source_still_has(
     assert "kept how for its other sources, no longer on the page: How?" in out
     entry = load_store(store).entry("how")
     assert entry is not None and entry.sources == ("two",)
+
+
+def test_a_text_page_starting_with_a_bracket_is_text(tmp_path: Path) -> None:
+    page = tmp_path / "draft.txt"
+    page.write_text("[Draft] Our shop FAQ\nHow long is delivery?\nThree days.\n",
+                    encoding="utf-8")
+    [(_, read_back)] = load_pages([page], fmt=None)
+    assert read_back.format == "text"
+    assert triples(read_back) == [("How long is delivery?", "Three days.", None)]
+
+
+def test_a_relative_canonical_link_gives_way_to_og_url_and_a_site_header_no_title() -> None:
+    page = parse_html('<link rel="canonical" href="/help/faq">'
+                      '<meta property="og:url" content="https://shop.example/help/faq">'
+                      '<title>Help | Shop</title><header><h1>Shop</h1></header>'
+                      "<main><h3>Why?</h3><p>Because.</p></main>")
+    assert page.url == "https://shop.example/help/faq"
+    assert page.title == "Help | Shop"  # the site's header is furniture, its h1 too
+
+
+def test_updating_two_entries_that_shared_an_answer(runner: CliRunner, tmp_path: Path) -> None:
+    store = tmp_path / "s.json"
+    page = tmp_path / "p.md"
+    page.write_text("## How do I pay?\n\nBy card.\n", encoding="utf-8")
+    import_(runner, str(page), "--into", str(store))
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    doc["entries"].append({**doc["entries"][0], "id": "pay-2", "question": "Can I pay later?"})
+    store.write_text(json.dumps(doc), encoding="utf-8")
+    page.write_text("## How do I pay?\n\nBy card or cash.\n\n## Can I pay later?\n\n"
+                    "Yes, within 30 days.\n", encoding="utf-8")
+    out = import_(runner, str(page), "--into", str(store))
+    assert out.count("updated ") == 2
+    assert {e.answer for e in load_store(store).entries} == {"By card or cash.",
+                                                             "Yes, within 30 days."}
+
+
+def test_two_pages_of_one_name_at_two_addresses_are_two_sources(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    store = tmp_path / "s.json"
+    for shop in ("a", "b"):
+        (tmp_path / shop).mkdir()
+        (tmp_path / shop / "faq.html").write_text(
+            f'<link rel="canonical" href="https://{shop}.example/faq">'
+            f"<h3>How do I pay?</h3><p>At shop {shop}.</p>", encoding="utf-8")
+        import_(runner, str(tmp_path / shop / "faq.html"), "--into", str(store))
+    doc = json.loads(store.read_text(encoding="utf-8"))
+    assert [s["url"] for s in doc["sources"]] == ["https://a.example/faq",
+                                                  "https://b.example/faq"]
+    assert sorted(e["answer"] for e in doc["entries"]) == ["At shop a.", "At shop b."]

@@ -137,3 +137,9 @@ def test_the_prompt_never_pages(tmp_path: Path) -> None:
     os.close(master)
     assert proc.wait(timeout=60) == 0
     assert not seen.exists() and b"STUB-PAGER" not in shown
+
+
+@pytest.mark.parametrize("failing", ["false", "sh -c 'exit 3'"])
+def test_a_pager_that_fails_does_not_lose_the_output(tmp_path: Path, failing: str) -> None:
+    code, shown = on_a_terminal(*TALL, env=env_for(failing), cwd=tmp_path)
+    assert code == 0 and b"shoulder blades" in shown

@@ -251,3 +251,13 @@ def test_import_never_writes_the_bundled_file(runner: CliRunner, tmp_path: Path)
     assert result.exit_code == 2
     assert "import never writes the bundled FAQ" in result.stderr
     assert Path(bundled_path()).read_bytes() == before
+
+
+def test_an_entry_and_a_warning_sign_may_share_an_id(runner: CliRunner, tmp_path: Path) -> None:
+    clinic = write(tmp_path / "clinic.json", [("fever", "What if I have a fever?",
+                                              "Rest and drink water.")],
+                   disclaimer="Clinic advice.")
+    data = ask(runner, "--data", "bundled", "--data", str(clinic), "ask", "fever rest water")
+    top = data["results"][0]
+    assert (top["id"], top["store"]) == ("fever", "clinic")  # not the bundled sign's store
+    assert "Clinic advice." in data["disclaimer"]

@@ -48,6 +48,7 @@ class NotFound(click.ClickException):
     exit_code = 1
 
 
+DEFAULT_LIMIT = 3  # answers shown, unless -n, :limit or the config file say otherwise
 MORE_DATA = "backfaq.more_data"  # ctx.meta: the --data given after the command
 
 

@@ -12,13 +12,14 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from backfaq import __version__, views
 from backfaq.app import (
     DATA_HELP,
+    DEFAULT_LIMIT,
     App,
     DataError,
     NotFound,
@@ -42,13 +43,9 @@ from backfaq.errors import StoreError
 from backfaq.render import FORMATS, get_renderer
 from backfaq.text import MESSAGE_LIMIT, make_streams_safe, printable
 
-if TYPE_CHECKING:
-    pass
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
-DEFAULT_LIMIT = 3  # answers shown, unless -n or the config file says otherwise
 PROMPT_FORMATS = ("rich", "plain")  # what the interactive prompt draws
 
 
@@ -169,7 +166,8 @@ def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
         ctx.obj = App(settings.get("data", ()), settings=settings, data_origin="config file")
     if ctx.invoked_subcommand is None:
         if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
-            raise SystemExit(_interact(ctx.obj, fmt="rich", quiet=False))
+            fmt = resolve_format(None, choices=PROMPT_FORMATS)
+            raise SystemExit(_interact(ctx.obj, fmt=fmt, quiet=False))
         click.echo(ctx.get_help())
 
 
@@ -415,7 +413,8 @@ def config_(app: App, fmt: str | None) -> None:
     """Show the config file's path and the settings in effect, with where each
     comes from (an option, an environment variable, the file, the default).
 
-    The file is TOML: data (a list of stores), format, limit, history. For example:
+    The file is TOML: data (a list of stores), format, limit, history, pager.
+    For example:
 
     \b
       data = ["bundled", "~/notes/my-faq.json"]
@@ -436,6 +435,7 @@ def config_(app: App, fmt: str | None) -> None:
         "format": _setting(app, "format", "rich on a terminal, plain when piped"),
         "limit": _setting(app, "limit", DEFAULT_LIMIT),
         "history": _setting(app, "history", False),
+        "pager": _setting(app, "pager", True),
     }
     info = {
         "path": path,
@@ -453,10 +453,10 @@ def config_(app: App, fmt: str | None) -> None:
     state = "" if info["exists"] else " (no such file)"
     lines = [f"config file: {path}{state}"]
     for key, (value, origin) in rows.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
+        text = ", ".join(value) if isinstance(value, list) else value
         if isinstance(value, bool):
-            shown = "on" if value else "off"
-        lines.append(f"{key}: {shown} ({origin})")
+            text = "on" if value else "off"
+        lines.append(f"{key}: {text} ({origin})")
     for line in lines:
         click.echo(printable(line, limit=MESSAGE_LIMIT))
 

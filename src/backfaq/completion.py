@@ -37,9 +37,14 @@ def _completion_store(ctx: click.Context) -> Store | None:
     from backfaq.store import bundled_path, load_store
     from backfaq.stores import combine, part_names, store_paths
 
+    root = ctx.find_root()
+    before = [d for d in root.params.get("data") or () if d]
+    after = [d for d in ctx.meta.get(MORE_DATA, ()) if d]
+    # As App takes them: a --data after the command adds to those before it
+    # on the line, and stands in for the environment's.
+    on_the_line = root.get_parameter_source("data") is click.core.ParameterSource.COMMANDLINE
+    given = (before if on_the_line else []) + after or before
     try:
-        given = [d for d in (*(ctx.find_root().params.get("data") or ()),
-                             *ctx.meta.get(MORE_DATA, ())) if d]
         data = given or read_config(config_path()).get("data", [])
     except Exception:  # a broken config file: offer nothing
         return None

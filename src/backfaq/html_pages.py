@@ -42,6 +42,7 @@ from bs4.element import (
 )
 
 from backfaq.pages import Page, Pair, answer_text, fold_words
+from backfaq.store import WEB_ADDRESS
 
 # Elements that are never part of a FAQ, whatever the page.
 _FURNITURE_TAGS = ("nav", "aside", "form", "button", "script", "style", "noscript",
@@ -96,8 +97,8 @@ def parse_html(text: str) -> Page:
     soup = BeautifulSoup(text, "html.parser")
     url = _address(soup)
     declared = _declared_pairs(soup)  # read before the scripts holding it go
-    title = _title(soup)
     _remove_furniture(soup)
+    title = _title(soup)  # a site header's h1 is gone by now
     root = _content(soup)
     events = list(_events(root))
     if declared:
@@ -114,8 +115,8 @@ def parse_html(text: str) -> Page:
 def _address(soup: BeautifulSoup) -> str | None:
     """The page's canonical address: ``<link rel="canonical">``, else ``og:url``."""
     for link in soup.find_all("link", href=True):
-        if "canonical" in _tokens(link.get("rel")):
-            return _web_address(str(link["href"]))
+        if "canonical" in _tokens(link.get("rel")) and (found := _web_address(str(link["href"]))):
+            return found  # a relative one says nothing: og:url may
     meta = soup.find("meta", attrs={"property": "og:url", "content": True})
     return _web_address(str(meta["content"])) if isinstance(meta, Tag) else None
 
@@ -123,7 +124,7 @@ def _address(soup: BeautifulSoup) -> str | None:
 def _web_address(href: str) -> str | None:
     """``href`` when it is an absolute http(s) address without spaces."""
     href = href.strip()
-    return href if re.fullmatch(r"(?i)https?://[^\s/?#]+\S*", href) else None
+    return href if re.fullmatch(WEB_ADDRESS, href) else None
 
 
 def _title(soup: BeautifulSoup) -> str | None:
@@ -150,13 +151,16 @@ def _remove_furniture(soup: BeautifulSoup) -> None:
 
 
 def _is_furniture(tag: Tag) -> bool:
-    if tag.name in _FURNITURE_TAGS or tag.has_attr("hidden"):
+    if tag.name in _FURNITURE_TAGS:
         return True
-    if str(tag.get("aria-hidden", "")).lower() == "true":
-        return True
+    if tag.name in ("html", "body", "main", "article") or _holds_content(tag):
+        return False  # "has-sidebar" on a page's body names its layout, not furniture
+    hidden = (tag.has_attr("hidden") or _HIDING_STYLE.search(str(tag.get("style", "")))
+              or str(tag.get("aria-hidden", "")).lower() == "true")
+    if hidden:
+        # An accordion's answer is hidden until its question is clicked.
+        return not _is_panel(tag)
     if str(tag.get("role", "")).lower() in _FURNITURE_ROLES:
-        return True
-    if _HIDING_STYLE.search(str(tag.get("style", ""))):
         return True
     if tag.name in ("header", "footer") and tag.find_parent(("article", "main")) is None:
         return True  # the site's header and footer; an article's own stay
@@ -166,6 +170,23 @@ def _is_furniture(tag: Tag) -> bool:
     parts = [part for name in names for part in _SEPARATORS.split(name)]
     parts += [_SEPARATORS.sub("", name) for name in names]  # "sideBar" is "sidebar"
     return any(part in _FURNITURE_NAMES or part.startswith(_FURNITURE_STEMS) for part in parts)
+
+
+def _holds_content(tag: Tag) -> bool:
+    """Whether ``tag`` wraps the page's content: its main part, or questions
+    (two headings or more, or a ``<details>``), not a sidebar's one heading."""
+    if tag.find(("main", "article")) is not None or tag.find("details") is not None:
+        return True
+    return len(tag.find_all(_HEADINGS[1:4], limit=2)) > 1
+
+
+def _is_panel(tag: Tag) -> bool:
+    """An accordion's answer panel: labelled by its question, a region, or
+    named as one (``collapse``, ``accordion-body``, ``faq-answer``)."""
+    if tag.has_attr("aria-labelledby") or str(tag.get("role", "")).lower() == "region":
+        return True
+    names = " ".join(_tokens(tag.get("class")) + _tokens(tag.get("id")))
+    return bool(re.search(r"collaps|accordion|answer|panel|content", names))
 
 
 def _tokens(value: Any, *, camel: bool = False) -> list[str]:

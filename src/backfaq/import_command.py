@@ -103,7 +103,9 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             raise click.UsageError(f"{name} must be printable text, not '{printable(value)}'")
     import re
 
-    if source_url is not None and not re.fullmatch(r"(?i)https?://[^\s/?#]+\S*", source_url):
+    from backfaq.store import WEB_ADDRESS
+
+    if source_url is not None and not re.fullmatch(WEB_ADDRESS, source_url):
         raise click.UsageError(f"--source-url must be an http:// or https:// address, "
                                f"not '{printable(source_url)}'")
     from backfaq.importer import is_text_encoding

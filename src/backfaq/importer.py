@@ -231,14 +231,16 @@ def plan_import(
                                       entry["id"], entry["topic"]))
                 seen.add(entry["id"])
                 continue
-            entry = by_question.get(_fold(pair.question))
-            if entry is not None and entry["id"] not in seen:
+            asked = by_question.get(_fold(pair.question))
+            if asked is not None and asked["id"] not in seen:
                 # The page answers its question differently now: its words win.
-                del by_answer[_fold(entry["answer"])]
-                entry["answer"] = pair.answer
-                by_answer[_fold(pair.answer)] = entry
-                actions.append(Action("updated", pair.question, entry["id"], entry["topic"]))
-                seen.add(entry["id"])
+                old = _fold(asked["answer"])
+                if by_answer.get(old) is asked:  # two entries may have shared it
+                    del by_answer[old]
+                asked["answer"] = pair.answer
+                by_answer[_fold(pair.answer)] = asked
+                actions.append(Action("updated", pair.question, asked["id"], asked["topic"]))
+                seen.add(asked["id"])
                 continue
             chosen = topic or topics.for_page(pair)
             entry = {
@@ -435,11 +437,14 @@ def _merge(entry: dict[str, Any], question: str, source_id: str) -> bool:
 def _source_for(
     doc: dict[str, Any], file: str, page: Page, title: str | None, url: str | None
 ) -> tuple[dict[str, str], bool]:
-    """The store's source for the page file named ``file``, added when the
-    store does not have one yet; its address is ``url``, else the page's own."""
+    """The store's source for the page file named ``file`` (at the same address,
+    when both are known), added when the store does not have one yet; its
+    address is ``url``, else the page's own."""
     url = url or page.url
     for source in doc["sources"]:
-        if source["file"] == file:
+        # The same file name is the same page, unless both say where they
+        # live and the addresses differ (two shops' faq.html).
+        if source["file"] == file and not (url and source.get("url") and source["url"] != url):
             if url and source.get("url") != url:
                 source["url"] = url
             return source, False

@@ -1,8 +1,8 @@
 """The interactive prompt: type a question, read the answers, ask the next one.
 
 Part of the command line, like cli.py: it reads lines from the terminal and
-draws with the same renderers and views as the commands. readline (line
-editing and history) is imported only here, and only when it exists.
+draws with the same renderers and views as the commands. Line editing, Tab
+completion and history are ``line_editing``'s.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from backfaq import views
+from backfaq.app import DEFAULT_LIMIT
 from backfaq.render import Renderer, get_renderer
 from backfaq.text import printable
 
@@ -33,6 +34,10 @@ Type a question and press Enter, for example: pain between shoulder blades
 Tab completes commands and ids. Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
 COMMANDS = (":topics", ":list", ":show", ":limit", ":explain", ":help", ":quit")
 MAX_LIMIT = 50
+
+def _answers(count: int) -> str:
+    return "1 answer" if count == 1 else f"{count} answers"
+
 
 def greeting(title: str | None) -> str:
     """The first line of a session: what the store is about, in its own words."""
@@ -57,7 +62,7 @@ class Session:
         self.quiet = quiet
         self.out = out or sys.stdout
         self.read = read
-        self.limit = int(app.settings.get("limit", 3))
+        self.limit = int(app.settings.get("limit", DEFAULT_LIMIT))
         self.explain = False
 
     def say(self, text: str) -> None:
@@ -87,8 +92,12 @@ class Session:
                 self.say("\n(line cleared; press Ctrl-C again or type :quit to leave)")
                 continue
             interrupts = 0
-            if not self.handle(line.strip()):
-                return 0
+            try:
+                if not self.handle(line.strip()):
+                    return 0
+            except KeyboardInterrupt:  # while answers were drawn: stop them, keep the prompt
+                interrupts = 1
+                self.say("\n(stopped; press Ctrl-C again or type :quit to leave)")
 
     def handle(self, line: str) -> bool:
         """Act on one line; False when the session should end."""
@@ -144,10 +153,10 @@ class Session:
 
     def set_limit(self, argument: str) -> None:
         if not argument:
-            self.say(f"Showing at most {self.limit} answers. :limit N to change it.")
+            self.say(f"Showing at most {_answers(self.limit)}. :limit N to change it.")
         elif argument.isascii() and argument.isdigit() and 1 <= int(argument) <= MAX_LIMIT:
             self.limit = int(argument)
-            self.say(f"Showing at most {self.limit} answers.")
+            self.say(f"Showing at most {_answers(self.limit)}.")
         else:
             self.say(f"Usage: :limit N, a number from 1 to {MAX_LIMIT}")
 

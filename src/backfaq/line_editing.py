@@ -59,14 +59,16 @@ class LineEditor:
     def keep_history(self, path: str) -> str | None:
         """Read the history at ``path`` and keep what is typed there; a
         warning when it cannot be read."""
-        self.history = path
         self.readline.set_history_length(HISTORY_LINES)
         try:
             self.readline.read_history_file(path)
         except FileNotFoundError:
-            return None
+            pass
         except OSError as exc:
-            return f"history: cannot read {path}: {exc.strerror or exc}"
+            # Not kept this time: a file that could not be read is never
+            # overwritten with this session's lines alone.
+            return f"history not kept: cannot read {path}: {exc.strerror or exc}"
+        self.history = path
         return None
 
     def save_history(self) -> str | None:

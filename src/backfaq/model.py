@@ -76,7 +76,8 @@ class Store:
     """
 
     __slots__ = ("path", "version", "topics", "sources", "entries", "synonyms", "red_flags",
-                 "title", "disclaimer", "notice", "parts", "_origins", "_topics", "_sources",
+                 "title", "disclaimer", "notice", "parts", "_origins", "_sign_origins", "_topics",
+                 "_sources",
                  "_entries")
 
     path: str
@@ -90,9 +91,11 @@ class Store:
     disclaimer: str | None
     notice: str | None
     # Several stores served as one: each of them, and the part each entry and
-    # warning sign (by id) comes from. Empty for a store served alone.
+    # each warning sign (by id: the two may share one) comes from. Empty for
+    # a store served alone.
     parts: tuple[Part, ...]
     _origins: Mapping[str, int]
+    _sign_origins: Mapping[str, int]
     _topics: dict[str, Topic]
     _sources: dict[str, Source]
     _entries: dict[str, Entry]
@@ -112,12 +115,13 @@ class Store:
         notice: str | None = None,
         parts: tuple[Part, ...] = (),
         origins: Mapping[str, int] = _EMPTY,
+        sign_origins: Mapping[str, int] = _EMPTY,
     ) -> None:
         fields = {
             "path": path, "version": version, "topics": topics, "sources": sources,
             "entries": entries, "synonyms": synonyms, "red_flags": red_flags,
             "title": title, "disclaimer": disclaimer, "notice": notice,
-            "parts": parts, "_origins": origins,
+            "parts": parts, "_origins": origins, "_sign_origins": sign_origins,
             "_topics": {t.id: t for t in topics},
             "_sources": {s.id: s for s in sources},
             "_entries": {e.id: e for e in entries},
@@ -136,10 +140,15 @@ class Store:
         """What the store says about itself, by field name (as the format spells it)."""
         return {"title": self.title, "disclaimer": self.disclaimer, "notice": self.notice}
 
-    def part_of(self, record_id: str) -> Part | None:
-        """The store an entry or a warning sign (by id) comes from, when
-        several are served together; None for a store served alone."""
-        found = self._origins.get(record_id)
+    def part_of(self, entry_id: str) -> Part | None:
+        """The store an entry comes from, when several are served together;
+        None for a store served alone."""
+        found = self._origins.get(entry_id)
+        return self.parts[found] if found is not None else None
+
+    def part_of_sign(self, flag_id: str) -> Part | None:
+        """The store a warning sign comes from (see ``part_of``)."""
+        found = self._sign_origins.get(flag_id)
         return self.parts[found] if found is not None else None
 
     def disclaimer_for(self, entries: tuple[Entry, ...]) -> str | None:
@@ -154,7 +163,7 @@ class Store:
         """The notice advice for these warning signs, from their stores."""
         if not self.parts:
             return self.notice
-        texts = [p.notice for f in signs if (p := self.part_of(f.id)) and p.notice]
+        texts = [p.notice for f in signs if (p := self.part_of_sign(f.id)) and p.notice]
         return " ".join(dict.fromkeys(texts)) or None
 
     def topic(self, topic_id: str) -> Topic | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping
 
@@ -39,24 +40,30 @@ def screen_rows() -> int:
 
 def page(text: str, command: list[str]) -> bool:
     """Show ``text`` through the pager; False when the pager cannot be
-    started (the caller writes the text itself)."""
+    started or fails (``PAGER=false``): the caller writes the text itself."""
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")  # as git does, for a $PAGER of plain "less"
+    # Ctrl-C belongs to the pager while it runs (less uses it to stop a
+    # search): backfaq ignores it until the pager is done, as git does.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env,
-                                 encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    assert pager.stdin is not None
-    try:
-        pager.stdin.write(text)
-        pager.stdin.close()
-    except BrokenPipeError:  # the reader quit the pager early: fine
-        pass
-    while True:
         try:
-            pager.wait()
-            break
-        except KeyboardInterrupt:  # Ctrl-C belongs to the pager while it runs
-            continue
-    return True
+            pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env,
+                                     encoding="utf-8", errors="replace",
+                                     preexec_fn=_default_interrupt)
+        except OSError:
+            return False
+        assert pager.stdin is not None
+        try:
+            pager.stdin.write(text)
+            pager.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager early: fine
+            pass
+        return pager.wait() == 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _default_interrupt() -> None:
+    """In the pager's process: Ctrl-C as the pager itself wants it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

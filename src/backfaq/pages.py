@@ -71,11 +71,21 @@ def detect_format(name: str, text: str) -> str:
         return by_suffix
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return "html"
-    if text.lstrip("\ufeff \t\r\n").startswith("["):
+    if text.lstrip("\ufeff \t\r\n").startswith("[") and _is_json_list(text):
         return "json"
     if any(_heading(line) for line in _lines(text)):
         return "markdown"
     return "text"
+
+
+def _is_json_list(text: str) -> bool:
+    """Whether ``text`` is a JSON list (a text page may start with "[Draft]")."""
+    import json
+
+    try:
+        return isinstance(json.loads(text), list)
+    except (ValueError, RecursionError):
+        return False
 
 
 def parse_page(

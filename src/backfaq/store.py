@@ -53,8 +53,8 @@ _RED_FLAG_LISTS = ("terms", "except")
 # What a store says about itself (``Store.texts``): optional, one line each.
 STORE_TEXTS = ("title", "disclaimer", "notice")
 _TOP_LEVEL = {"version", "topics", "sources", "entries", "synonyms", "red_flags", *STORE_TEXTS}
-# A source's address: one a reader can open.
-_URL = r"(?i)https?://[^\s/?#]+\S*"
+# A source's address: one a reader can open (import checks pages' with it too).
+WEB_ADDRESS = r"(?i)https?://[^\s/?#]+\S*"
 
 
 class Problem(NamedTuple):
@@ -169,7 +169,7 @@ def check_document(doc: Any) -> list[Problem]:
                                           optional=_SOURCE_OPTIONAL)
     for i, source in source_list:
         url = source.get("url")
-        if isinstance(url, str) and url.strip() and not re.fullmatch(_URL, url):
+        if isinstance(url, str) and url.strip() and not re.fullmatch(WEB_ADDRESS, url):
             problems.append(Problem(f"sources[{i}].url", "expected an http:// or https:// address"))
     _, entries = _check_records(doc, "entries", _ENTRY, _ENTRY_LISTS, problems, _ENTRY_FLAGS)
     for key, records in (("topics", topic_list), ("sources", source_list), ("entries", entries)):

@@ -71,6 +71,7 @@ def combine(stores: list[Store], names: list[str]) -> Store:
     flags: list[RedFlag] = []
     synonyms: dict[tuple[str, ...], None] = {}
     origins: dict[str, int] = {}
+    sign_origins: dict[str, int] = {}
     for number, (store, name) in enumerate(zip(stores, names)):
         def qualified(ident: str, clashes: set[str], name: str = name) -> str:
             return f"{name}:{ident}" if ident in clashes else ident
@@ -88,7 +89,7 @@ def combine(stores: list[Store], names: list[str]) -> Store:
         for flag in store.red_flags:
             ident = qualified(flag.id, flag_clashes)
             flags.append(flag._replace(id=ident))
-            origins[ident] = number
+            sign_origins[ident] = number
         synonyms.update(dict.fromkeys(store.synonyms))
     parts = tuple(Part(name, s.path, s.disclaimer, s.notice) for s, name in zip(stores, names))
     titles = [s.title for s in stores if s.title]
@@ -96,6 +97,7 @@ def combine(stores: list[Store], names: list[str]) -> Store:
         " + ".join(s.path for s in stores), stores[0].version, tuple(topics.values()),
         tuple(sources), tuple(entries), tuple(synonyms), tuple(flags),
         title=" and ".join(dict.fromkeys(titles)) or None, parts=parts, origins=origins,
+        sign_origins=sign_origins,
     )
 
 

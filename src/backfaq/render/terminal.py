@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Any, TextIO
 
 from rich.cells import cell_len
@@ -48,10 +47,13 @@ class RichRenderer:
             file=out, highlight=False, force_terminal=terminal or None,
             width=_terminal_columns() if terminal else None,
         )
-        if self.console.width < 1:
-            # COLUMNS=0 would make rich draw nothing at all: ask the terminal
-            # itself, falling back to 80 columns.
+        if self.console.width < 1 or (console is None and os.environ.get("TERM") == "dumb"):
+            # COLUMNS=0 would make rich draw nothing at all, and rich takes a
+            # dumb terminal to be 80 wide: ask the terminal itself.
             self.console.width = _terminal_columns()
+        # A panel narrower than this holds no text at all: drawn wider, the
+        # terminal wraps it, but every word is there.
+        self.console.width = max(self.console.width, MIN_WIDTH)
         self.show_explain = show_explain
         self.quiet = quiet
 
@@ -71,7 +73,7 @@ class RichRenderer:
             if self.quiet:
                 self.console.print(Text(entry["question"], style="bold"), *advice)
                 continue
-            advice.append(_footer(entry))
+            advice.append(self._footer(entry))
             title, head = self._title(entry["question"])
             self.console.print(
                 Panel(Group(*head, *advice), title=title,
@@ -80,6 +82,7 @@ class RichRenderer:
                       subtitle=Text("shown for the warning sign", style="red"),
                       subtitle_align="right")
             )
+            self._long_id(entry["id"])
         shown = {entry["id"] for entry in data.get("urgent", ())}
         for rank, result in enumerate(data["results"], 1):
             if result["id"] in shown:
@@ -88,7 +91,7 @@ class RichRenderer:
             matched = {s for t in explain.get("terms", []) for s in t["stems"]}
             body: list[Any] = [answer_body(result["answer"], matched)]
             if not self.quiet:
-                body.append(_footer(result))
+                body.append(self._footer(result))
             if self.show_explain and explain:
                 body.append(_explain_text(explain))
             if self.quiet:
@@ -107,6 +110,7 @@ class RichRenderer:
                     border_style="cyan",
                 )
             )
+            self._long_id(result["id"])
         if self.show_explain and "decision" in data:
             reasons = "\n".join(f"decision: {r}" for r in data["decision"]["reasons"])
             self.console.print(Text(reasons, style="dim italic"))
@@ -128,7 +132,7 @@ class RichRenderer:
         if data["also_asked"]:
             body.append(Text("Also asked: " + "; ".join(data["also_asked"]), style="dim"))
         body.append(answer_body(data["answer"], set()))
-        body.append(_footer(data))
+        body.append(self._footer(data))
         title, head = self._title(data["question"])
         self.console.print(
             Panel(
@@ -138,6 +142,26 @@ class RichRenderer:
                 border_style="cyan",
             )
         )
+        self._long_id(data["id"])
+
+    def _footer(self, data: dict[str, Any]) -> Text:
+        """Topic, the id (on a line of its own, whole: an id that does not
+        fit inside the panel is given under it, see ``_long_id``), every source."""
+        store = f"  ·  store: {data['store']}" if data.get("store") else ""
+        lines = [f"Topic: {data['topic_title']}{store}"]
+        if self._id_fits(data["id"]):
+            lines.append(f"id: {data['id']}")
+        lines += [f"Source: {source_line(s)}" for s in data["sources"]]
+        return Text("\n" + "\n".join(lines), style="dim")
+
+    def _id_fits(self, entry_id: str) -> bool:
+        return cell_len(f"id: {entry_id}") <= self.console.width - _PANEL_EDGES
+
+    def _long_id(self, entry_id: str) -> None:
+        """An id too long for its panel, under it, whole (soft-wrapped: a copy
+        of it pastes whole into `show`)."""
+        if not self.quiet and not self._id_fits(entry_id):
+            self.console.print(Text(f"id: {entry_id}", style="dim"), soft_wrap=True)
 
     def _title(self, question: str, prefix: str = "") -> tuple[Text, list[Text]]:
         """A panel's title, and what goes first inside it: the question is the
@@ -150,14 +174,15 @@ class RichRenderer:
         title.truncate(max(room, 1), overflow="ellipsis")
         return title, [Text(question, style="bold")]
 
-    def _table(self, columns: list[str], rows: list[list[str]]) -> None:
+    def _table(self, columns: list[str], rows: list[list[str]],
+               whole: frozenset[int] = frozenset({0})) -> None:
         """A table when every column fits, else a block per row (as gh and
-        kubectl do in a narrow terminal). The first column holds what people
-        copy (an id): it is never broken, in either layout."""
+        kubectl do in a narrow terminal). The columns in ``whole`` (ids, file
+        names, addresses: what people copy) are never broken, in either layout."""
         from rich import box
         from rich.table import Table
 
-        least = [_least_width(column, [row[n] for row in rows], whole=n == 0)
+        least = [_least_width(column, [row[n] for row in rows], whole=n in whole)
                  for n, column in enumerate(columns)]
         # Two cells of padding a column, and box.SIMPLE_HEAD's blank edges.
         if sum(least) + 3 * len(columns) + 1 > self.console.width:
@@ -165,7 +190,7 @@ class RichRenderer:
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for n, column in enumerate(columns):
-            if least[n] > TEXT_MIN or n == 0:  # kept whole, on one line
+            if least[n] > TEXT_MIN or n in whole:  # kept whole, on one line
                 table.add_column(column, min_width=least[n], no_wrap=True)
             else:  # running text: rich wraps it into what is left
                 table.add_column(column, overflow="fold", ratio=1)
@@ -207,21 +232,25 @@ class RichRenderer:
 
     def entries(self, rows: list[dict[str, str]]) -> None:
         self._table(
-            ["ID", "Topic", "Question"], [[r["id"], r["topic"], r["question"]] for r in rows]
+            ["ID", "Topic", "Question"], [[r["id"], r["topic"], r["question"]] for r in rows],
+            whole=frozenset({0, 1}),
         )
 
     def topics(self, rows: list[dict[str, Any]]) -> None:
         self._table(
             ["Topic", "Title", "Entries", "Description"],
             [[r["id"], r["title"], str(r["entries"]), r["description"]] for r in rows],
+            whole=frozenset({0, 2}),
         )
 
     def sources(self, rows: list[dict[str, Any]]) -> None:
-        self._table(
-            ["Source", "Entries", "File", "Title"],
-            [[r["id"], str(r["entries"]), r["file"] + (f"\n{r['url']}" if r.get("url") else ""),
-              r["title"]] for r in rows],
-        )
+        columns = ["Source", "Entries", "File", "Title"]
+        cells = [[r["id"], str(r["entries"]), r["file"], r["title"]] for r in rows]
+        if any(r.get("url") for r in rows):  # an address: a field of its own, kept whole
+            columns.append("URL")
+            for row, r in zip(cells, rows):
+                row.append(r.get("url") or "")
+        self._table(columns, cells, whole=frozenset({0, 1, 2, 4}))
 
 
 def _least_width(column: str, cells: list[str], *, whole: bool = False) -> int:
@@ -318,12 +347,8 @@ def highlighted(line: str, matched: set[str]) -> Text:
     return text
 
 
-def _footer(data: dict[str, Any]) -> Text:
-    """Topic, every source and the id, below the answer."""
-    store = f"  ·  store: {data['store']}" if data.get("store") else ""
-    lines = [f"Topic: {data['topic_title']}  ·  id: {data['id']}{store}"]
-    lines += [f"Source: {source_line(s)}" for s in data["sources"]]
-    return Text("\n" + "\n".join(lines), style="dim")
+_PANEL_EDGES = 4  # a panel's borders and their padding, in cells
+MIN_WIDTH = 20  # the narrowest backfaq draws at
 
 
 def _explain_text(explain: dict[str, Any]) -> Text:
@@ -331,8 +356,8 @@ def _explain_text(explain: dict[str, Any]) -> Text:
 
 
 def _terminal_columns() -> int:
-    """The width of the terminal behind standard output, else 80."""
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80
+    """The width to draw at: ``COLUMNS`` when set, as rich reads it, else the
+    terminal's, else 80."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns or 80
