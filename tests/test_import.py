@@ -23,7 +23,8 @@ from processes import one_error_line, run
 
 from backfaq.cli import cli
 from backfaq.errors import WriteError
-from backfaq.importer import empty_document, plan_import, tidy_page
+from backfaq.importer import empty_document, plan_import
+from backfaq.page_files import tidy_page
 from backfaq.pages import Page, Pair, parse_page
 from backfaq.store import bundled_path, check_document
 from backfaq.writer import serialize, write_store

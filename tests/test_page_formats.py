@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from backfaq.cli import cli
 from backfaq.errors import PageError
 from backfaq.html_pages import parse_html
-from backfaq.importer import load_pages
+from backfaq.page_files import load_pages
 from backfaq.pages import Page, parse_page
 from backfaq.store import load_store
 

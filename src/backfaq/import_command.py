@@ -1,7 +1,7 @@
 """``backfaq import``: pages into a store, written safely, one import at a time.
 
 The command only parses its options and reports; reading pages is
-``importer.load_pages``, merging ``importer.plan_import``, writing ``writer``.
+``page_files.load_pages``, merging ``importer.plan_import``, writing ``writer``.
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     from pathlib import Path
 
     from backfaq.errors import PageError, UnknownTopic, WriteError
-    from backfaq.importer import empty_document, load_pages, load_target, plan_import
+    from backfaq.importer import empty_document, load_target, plan_import
     from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
+    from backfaq.page_files import load_pages
     from backfaq.writer import backup_path, store_file, write_store
 
     target = into or app.named_store()
@@ -108,7 +109,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     if source_url is not None and not re.fullmatch(WEB_ADDRESS, source_url):
         raise click.UsageError(f"--source-url must be an http:// or https:// address, "
                                f"not '{printable(source_url)}'")
-    from backfaq.importer import is_text_encoding
+    from backfaq.page_files import is_text_encoding
 
     if encoding is not None and not is_text_encoding(encoding):
         raise click.UsageError(f"unknown text encoding '{printable(encoding)}'")

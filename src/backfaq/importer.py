@@ -16,17 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from backfaq.analyzer import STOP_WORDS, fold, terms
-from backfaq.errors import PageError, UnknownTopic
-from backfaq.pages import Page, Pair, fold_words, parse_page
+from backfaq.errors import UnknownTopic
+from backfaq.pages import Page, Pair, fold_words
 from backfaq.store import (
-    CONTROL,
     FORMAT_VERSION,
     SLUG,
     STORE_TEXTS,
     build_store,
     load_document,
-    read_bounded,
-    tidy_answer,
     tidy_line,
 )
 
@@ -75,105 +72,6 @@ class ImportPlan:
 def empty_document() -> dict[str, Any]:
     """A store with nothing in it yet: what an import into a new file starts from."""
     return {"version": FORMAT_VERSION, "topics": [], "sources": [], "entries": [], "synonyms": []}
-
-
-def read_page(path: Path, *, encoding: str | None = None) -> str:
-    """A page's text, or PageError naming why it cannot be imported.
-
-    UTF-8 with or without a byte-order mark, UTF-16 with one, an HTML page in
-    the charset its ``<meta>`` declares, or ``encoding`` when given.
-    """
-    name = str(path)
-    raw = read_bounded(path, noun="a page", error=PageError)
-    chosen = encoding or _marked_encoding(raw)
-    if chosen and not is_text_encoding(chosen):
-        raise PageError(name, f"'{chosen}' is not a text encoding")
-    if chosen is None and b"\x00" in raw:  # only UTF-16 and its kin hold zero bytes
-        raise PageError(name, "binary file, not a text page")
-    try:
-        text = raw.decode(chosen) if chosen else _utf8_or_declared(raw)
-    except UnicodeDecodeError as exc:
-        label = chosen or "UTF-8"
-        raise PageError(name, f"not {label} text (bad byte at offset {exc.start}); "
-                              "name its encoding with --encoding") from None
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise PageError(name, "binary file, not a text page")
-    if not text.strip():
-        raise PageError(name, "empty page")
-    return text
-
-
-def is_text_encoding(name: str) -> bool:
-    """Whether ``name`` is a codec that turns bytes into text (``rot13`` and
-    ``base64`` are codecs too, but not of text)."""
-    try:
-        b"\x00\x00".decode(name)  # empty bytes would skip the codec altogether
-    except UnicodeError:
-        return True  # a text codec that cannot read these two bytes
-    except (LookupError, TypeError):
-        return False
-    return True
-
-
-def _marked_encoding(raw: bytes) -> str | None:
-    """UTF-16 when the bytes start with its byte-order mark (a spreadsheet's
-    "Unicode text" export); else None."""
-    return "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else None
-
-
-_META_CHARSET = rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})"""
-
-
-def _utf8_or_declared(raw: bytes) -> str:
-    """UTF-8 text, or a page in the charset its ``<meta>`` declares."""
-    import codecs
-    import re
-
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        declared = re.search(_META_CHARSET, raw[:4096], re.IGNORECASE)
-        try:
-            codec = codecs.lookup(declared.group(1).decode("ascii")) if declared else None
-        except LookupError:
-            codec = None
-        if codec is None or codec.name == "utf-8" or not is_text_encoding(codec.name):
-            raise  # the UTF-8 error, with its offset
-        return raw.decode(codec.name)
-
-
-def load_pages(
-    paths: list[Path], *, fmt: str | None, encoding: str | None = None,
-    question_column: str | None = None, answer_column: str | None = None,
-) -> list[tuple[str, Page]]:
-    """Read and parse every page; any page without an answered question is an error."""
-    pages: list[tuple[str, Page]] = []
-    for path in paths:
-        if not _is_text(path.name):
-            # Its name would be the source's "file": a store holds only text.
-            raise PageError(str(path), "the file name is not UTF-8 text; rename the page")
-        if CONTROL.search(path.name):
-            raise PageError(str(path), "the file name holds control characters; rename the page")
-        text = read_page(path, encoding=encoding)
-        parsed = parse_page(text, name=str(path), fmt=fmt, question_column=question_column,
-                            answer_column=answer_column)
-        # Tidied before it is judged: an answer of bidi controls alone is none.
-        page = tidy_page(parsed, path.name)
-        if not any(pair.answer for pair in page.pairs):
-            found = "no question with an answer" if page.pairs else "no questions"
-            raise PageError(str(path), f"{found} found (as {page.format})")
-        pages.append((str(path), page))
-    return pages
-
-
-def _is_text(name: str) -> bool:
-    """Whether ``name`` is Unicode text (undecodable bytes arrive as lone surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def plan_import(
@@ -367,23 +265,6 @@ def _with_text(doc: dict[str, Any], name: str, text: str) -> dict[str, Any]:
             out[key] = value
     out.setdefault(name, text)
     return out
-
-
-def tidy_page(page: Page, file: str) -> Page:
-    """The page with every text made fit for its field (see ``store.tidy_line``),
-    counting the texts that changed, its file name (the source's ``file``) among them."""
-    title = tidy_line(page.title).strip() if page.title is not None else None
-    pairs = tuple(Pair(tidy_line(p.question).strip(), tidy_answer(p.answer).strip(),
-                       tidy_line(p.topic).strip() or None if p.topic is not None else None)
-                  for p in page.pairs)
-    changed = (title != page.title) + (tidy_line(file) != file) + sum(
-        (new.question != old.question) + (new.answer != old.answer)
-        + (new.topic != old.topic)
-        for new, old in zip(pairs, page.pairs)
-    )
-    # A question of bidi controls alone is no question.
-    kept = tuple(pair for pair in pairs if pair.question)
-    return Page(title or None, page.format, kept, changed, page.url)
 
 
 def slugify(text: str) -> str:
