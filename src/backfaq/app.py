@@ -208,17 +208,26 @@ class App:
         return compose(self.store, text, result.hits, signs, limit=limit,
                        closest=result.closest, decision=result.decision, elsewhere=elsewhere)
 
-    def resolve_topic(self, topic: str | None) -> str | None:
-        """The id of the topic ``--topic`` names: by id or title, whatever
-        the case ("Relief", "relief and self-care"); a usage error if none."""
-        if topic is None or self.store.topic(topic) is not None:
-            return topic
-        wanted = topic.casefold().strip()
+    def find_topic(self, named: str) -> str | None:
+        """The id of the topic ``named`` by its id or title, whatever the case
+        ("Relief", "relief and self-care"); None when there is none."""
+        if self.store.topic(named) is not None:
+            return named
+        wanted = named.casefold().strip()
         for known in self.store.topics:
             if wanted in (known.id.casefold(), known.title.casefold()):
                 return known.id
-        ids = ", ".join(t.id for t in self.store.topics)
-        raise click.UsageError(f"unknown topic '{printable(topic)}'; choose one of: {ids}")
+        return None
+
+    def resolve_topic(self, topic: str | None) -> str | None:
+        """``--topic``'s id (see ``find_topic``), or a usage error naming the topics."""
+        if topic is None:
+            return None
+        found = self.find_topic(topic)
+        if found is None:
+            ids = ", ".join(t.id for t in self.store.topics)
+            raise click.UsageError(f"unknown topic '{printable(topic)}'; choose one of: {ids}")
+        return found
 
 
 

@@ -142,12 +142,10 @@ class Session:
                                              prompt=True))
 
     def list_entries(self, topic: str | None) -> None:
-        import click
-
-        try:
-            chosen = self.app.resolve_topic(topic)
-        except click.UsageError as exc:
-            self.say(exc.message[:1].upper() + exc.message[1:])
+        chosen = self.app.find_topic(topic) if topic else None
+        if topic and chosen is None:
+            ids = ", ".join(t.id for t in self.app.store.topics)
+            self.say(f"Unknown topic '{printable(topic)}'; choose one of: {ids}")
             return
         self.renderer().entries(views.list_rows(self.app.store, chosen))
 
