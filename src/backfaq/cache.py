@@ -35,7 +35,7 @@ from backfaq import __version__
 from backfaq.model import Store
 from backfaq.search import Index
 from backfaq.snapshot import pack, unpack
-from backfaq.store import collector_paused
+from backfaq.store import MAX_BYTES, collector_paused  # one store limit, the loader's
 
 CACHE_FORMAT = 7  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
@@ -44,7 +44,6 @@ CACHE_FORMAT = 7  # bump when the saved Index changes shape
 # store's hash costs.
 SHA256_FROM = 8 * 2**20
 CHUNK = 2**20  # a store file is hashed a chunk at a time: never copied whole
-MAX_BYTES = 64 * 2**20  # the store loader refuses larger files anyway
 # The largest cache file read for a store of a given size: an index takes
 # about twice its store's bytes (eight times for a small store, whose share of
 # the related-words table weighs more), so this is a generous bound.
