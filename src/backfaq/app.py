@@ -110,9 +110,9 @@ class App:
 
     def paths(self) -> list[str]:
         """The store files served, each once."""
-        from backfaq.store import bundled_path
+        from backfaq.store import BUNDLED, bundled_path
 
-        if len(self.data) == 1 and self.data[0] != "bundled":
+        if len(self.data) == 1 and self.data[0] != BUNDLED:
             return list(self.data)  # one store: nothing to resolve
         from backfaq.stores import store_paths
 
@@ -121,7 +121,7 @@ class App:
     def named_store(self) -> str | None:
         """The one store file --data or BACKFAQ_DATA names (for ``import``),
         None when they name none; several are a usage error."""
-        from backfaq.stores import BUNDLED
+        from backfaq.store import BUNDLED
 
         if self.data_origin in ("config file", "default"):
             return None  # the config file's stores are for reading, not writing
@@ -225,9 +225,13 @@ class App:
             return None
         found = self.find_topic(topic)
         if found is None:
-            ids = ", ".join(t.id for t in self.store.topics)
-            raise click.UsageError(f"unknown topic '{printable(topic)}'; choose one of: {ids}")
+            raise click.UsageError(self.unknown_topic(topic))
         return found
+
+    def unknown_topic(self, topic: str) -> str:
+        """Why ``topic`` names none, with the topics there are."""
+        ids = ", ".join(t.id for t in self.store.topics)
+        return f"unknown topic '{printable(topic)}'; choose one of: {ids}"
 
 
 

@@ -429,7 +429,9 @@ def config_(app: App, fmt: str | None) -> None:
     from backfaq.config import CONFIG_VARIABLE, config_path
 
     path = config_path()
-    data = [d if d == "bundled" else os.path.abspath(d) for d in app.data] or ["bundled"]
+    from backfaq.store import BUNDLED
+
+    data = [d if d == BUNDLED else os.path.abspath(d) for d in app.data] or [BUNDLED]
     rows = {
         "data": (data, app.data_origin),
         "format": _setting(app, "format", "rich on a terminal, plain when piped"),

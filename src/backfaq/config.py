@@ -141,9 +141,11 @@ def _resolved(settings: dict[str, Any], path: str) -> dict[str, Any]:
     """Store paths made absolute: ``~`` is the home directory, a relative
     path is relative to the config file."""
     if "data" in settings:
+        from backfaq.store import BUNDLED
+
         here = os.path.dirname(os.path.abspath(path))
         settings["data"] = [
-            item if item == "bundled" else os.path.join(here, os.path.expanduser(item))
+            item if item == BUNDLED else os.path.join(here, os.path.expanduser(item))
             for item in settings["data"]
         ]
     return settings

@@ -144,8 +144,8 @@ class Session:
     def list_entries(self, topic: str | None) -> None:
         chosen = self.app.find_topic(topic) if topic else None
         if topic and chosen is None:
-            ids = ", ".join(t.id for t in self.app.store.topics)
-            self.say(f"Unknown topic '{printable(topic)}'; choose one of: {ids}")
+            message = self.app.unknown_topic(topic)
+            self.say(message[:1].upper() + message[1:])
             return
         self.renderer().entries(views.list_rows(self.app.store, chosen))
 

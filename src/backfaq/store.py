@@ -67,6 +67,9 @@ class Problem(NamedTuple):
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
+BUNDLED = "bundled"  # the word that names the bundled FAQ where a store path goes
+
+
 def bundled_path() -> str:
     """The store that ships with backfaq.
 

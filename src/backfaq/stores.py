@@ -19,8 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from backfaq.model import Entry, Part, RedFlag, Source, Store, Topic
-
-BUNDLED = "bundled"  # the word that names the bundled FAQ among --data paths
+from backfaq.store import BUNDLED
 
 
 def store_paths(specs: Iterable[str], bundled: str) -> list[str]:
@@ -74,7 +73,7 @@ def combine(stores: list[Store], names: list[str]) -> Store:
     sign_origins: dict[str, int] = {}
     for number, (store, name) in enumerate(zip(stores, names)):
         def qualified(ident: str, clashes: set[str], name: str = name) -> str:
-            return f"{name}:{ident}" if ident in clashes else ident
+            return qualified_id(name, ident) if ident in clashes else ident
 
         for topic in store.topics:
             ident = qualified(topic.id, topic_clashes)
@@ -99,6 +98,11 @@ def combine(stores: list[Store], names: list[str]) -> Store:
         title=" and ".join(dict.fromkeys(titles)) or None, parts=parts, origins=origins,
         sign_origins=sign_origins,
     )
+
+
+def qualified_id(store_name: str, ident: str) -> str:
+    """An id as it stands when two stores share it: ``notes:cactus``."""
+    return f"{store_name}:{ident}"
 
 
 def _clashes(ids: Iterable[str]) -> set[str]:

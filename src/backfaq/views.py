@@ -108,8 +108,10 @@ def clashing_ids(store: Store, entry_id: str) -> list[str]:
     stores that share it (see ``stores.combine``)."""
     if not store.parts:
         return []
-    return [f"{part.name}:{entry_id}" for part in store.parts
-            if store.entry(f"{part.name}:{entry_id}") is not None]
+    from backfaq.stores import qualified_id
+
+    ids = [qualified_id(part.name, entry_id) for part in store.parts]
+    return [ident for ident in ids if store.entry(ident) is not None]
 
 
 def unknown_id_message(store: Store, entry_id: str, command: str = "backfaq",
