@@ -33,25 +33,26 @@ def test_a_one_clause_query_reads_its_coverage_as_its_clause() -> None:
     assert abs(evidence.clause - evidence.coverage) < 0.01
 
 
-@given(amount, unit, amount, unit, unit, st.sampled_from(["matched", "coverage", "asked",
-                                                            "clause"]), st.floats(0.0, 5.0))
+@given(amount, unit, amount, unit, unit, unit,
+       st.sampled_from(["matched", "coverage", "asked", "clause", "meaning"]), st.floats(0.0, 5.0))
 def test_more_evidence_never_lowers_the_confidence(
     matched: float, coverage: float, unknown: float, asked: float, clause: float,
-    field: str, more: float,
+    meaning: float, field: str, more: float,
 ) -> None:
     # The pruned search decides from the best entry alone; that is only
     # sound while no input can make a better entry less of an answer.
-    before = Evidence(matched, coverage, unknown, asked, clause)
+    before = Evidence(matched, coverage, unknown, asked, clause, meaning)
     after = before._replace(**{field: getattr(before, field) + more})
     assert confidence(after) >= confidence(before)
     assert decide(after).answer or not decide(before).answer
 
 
-@given(amount, unit, amount, unit, unit, st.floats(0.0, 5.0))
+@given(amount, unit, amount, unit, unit, unit, st.floats(0.0, 5.0))
 def test_more_unknown_words_never_raise_the_confidence(
-    matched: float, coverage: float, unknown: float, asked: float, clause: float, more: float,
+    matched: float, coverage: float, unknown: float, asked: float, clause: float,
+    meaning: float, more: float,
 ) -> None:
-    before = Evidence(matched, coverage, unknown, asked, clause)
+    before = Evidence(matched, coverage, unknown, asked, clause, meaning)
     assert confidence(before._replace(unknown=unknown + more)) <= confidence(before)
 
 

@@ -36,4 +36,6 @@ def test_wheel_carries_the_store(tmp_path: Path) -> None:
     # The general word relations and the licence they come under travel with them.
     assert "backfaq/data/related.tsv" in names
     assert "backfaq/data/WORDNET-LICENSE" in names
+    assert "backfaq/data/meaning.bin" in names
+    assert "backfaq/data/WORDLLAMA-LICENSE" in names
     assert "backfaq/render/terminal.py" in names

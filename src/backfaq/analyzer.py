@@ -222,7 +222,8 @@ class Query:
     (A plain class: a NamedTuple costs every start-up its definition.)
     """
 
-    __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of")
+    __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of",
+                 "_meaning")
 
     def __init__(self, text: str) -> None:
         # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
@@ -234,6 +235,7 @@ class Query:
         self.clause_sentences = _clause_sentences(self.text, len(self.clauses))
         self._asked: list[str] | None = None
         self._clause_of: list[int] = []  # the clause of each word of ``asked``
+        self._meaning: tuple[float, ...] | None | bool = False  # False: not worked out yet
 
     @property
     def asked(self) -> list[str]:
@@ -241,6 +243,16 @@ class Query:
         if self._asked is None:
             self._asked, self._clause_of = _kept_by_clause(self.clauses)
         return self._asked
+
+    @property
+    def meaning(self) -> tuple[float, ...] | None:
+        """The query's vector in general English (``backfaq.meaning``), worked
+        out when first read: a query that matches no word needs none."""
+        if self._meaning is False:
+            from backfaq import meaning
+
+            self._meaning = meaning.vector(fold(self.text))
+        return self._meaning  # type: ignore[return-value]
 
     def clause_positions(self) -> list[list[int]]:
         """The positions in ``asked`` of each clause's words, for the clauses

@@ -16,6 +16,11 @@ keeps its meaning when a message grows long or the store changes:
   holds is evidence of another subject ("descale my kettle").
 * ``asked``: how much of the entry's own question (rarity weighted) the
   query asks about, the best of its phrasings.
+* ``meaning``: how near the query is to the entry's question in general
+  English (``backfaq.meaning``), a cosine: "can I use one of your PCs" is
+  near "Can I use a computer?" with no word in common, and "descale my
+  kettle" is further from "How often should I descale the machine?" than
+  its words alone say.
 * ``clause``: the best clause's coverage: the share of the concept weight
   of one clause of the query that the entry holds. A long message tells its
   situation in some clauses and asks in one; that one, fully answered, is
@@ -24,12 +29,12 @@ keeps its meaning when a message grows long or the store changes:
 
 They are combined by a logistic model whose weights were fitted on backfaq's
 own labelled queries (``benchmarks/queries.jsonl`` over the bundled store, with
-and without its synonyms, and the library store in ``benchmarks/stores``) and
-then rounded; ``benchmarks/quality.py`` measures them per kind of query. The
-model is monotone where it should be: more matched weight, coverage or
-question asked never turns an answer into a rejection, more unknown weight
-never turns a rejection into an answer. That is what lets the pruned search
-decide from its best entry alone.
+and without its synonyms, and the library store in ``benchmarks/stores``) by
+``tools/fit_decision.py`` and then rounded; ``benchmarks/quality.py``
+measures them per kind of query. The model is monotone where it should be:
+more matched weight, coverage, question asked or meaning never turns an
+answer into a rejection, more unknown weight never turns a rejection into an
+answer. That is what lets the pruned search decide from its best entry alone.
 """
 
 from __future__ import annotations
@@ -40,8 +45,9 @@ from typing import NamedTuple
 # The fitted model: logit = BIAS + sum of weight * feature. See the module
 # docstring for where the numbers come from; THRESHOLD is the probability an
 # answer needs.
-WEIGHTS = {"matched": 1.4, "coverage": 2.15, "unknown": -0.28, "asked": 1.3, "clause": 3.0}
-BIAS = -3.0
+WEIGHTS = {"matched": 1.25, "coverage": 1.2, "unknown": -0.25, "asked": 0.3, "clause": 3.9,
+           "meaning": 2.7}
+BIAS = -3.6
 THRESHOLD = 0.5
 
 
@@ -53,6 +59,7 @@ class Evidence(NamedTuple):
     unknown: float
     asked: float
     clause: float = 0.0
+    meaning: float = 0.0
     unknown_words: tuple[str, ...] = ()
 
 
@@ -69,7 +76,8 @@ class Decision(NamedTuple):
         lines = [
             f"confidence {self.confidence:.2f} (an answer needs {THRESHOLD:.2f})",
             f"matched weight {e.matched:.2f}, {e.coverage:.0%} of the query"
-            f" ({e.clause:.0%} of its best clause); {e.asked:.0%} of the best question asked",
+            f" ({e.clause:.0%} of its best clause); {e.asked:.0%} of the best question asked;"
+            f" meaning {e.meaning:.2f}",
         ]
         if e.unknown_words:
             words = ", ".join(e.unknown_words[:8])

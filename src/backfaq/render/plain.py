@@ -117,6 +117,12 @@ def explain_lines(explain: dict[str, Any]) -> list[str]:
     if explain.get("reason"):
         lines.append(f"why: {explain['reason']}")
     lines += [f"why: {describe_term(term)}" for term in explain["terms"]]
+    # Readings blended into the score after the fields (``search.index``).
+    if "sentence" in explain:
+        lines.append(f"why: best sentence {explain['sentence']:.1f}")
+    if "meaning" in explain:
+        lines.append(f"why: meaning {explain['meaning']:.2f}"
+                     " (how near the question is in general English)")
     return lines
 
 

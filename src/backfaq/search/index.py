@@ -19,22 +19,26 @@ from __future__ import annotations
 from functools import cached_property
 from typing import NamedTuple
 
-from backfaq import analyzer
+from backfaq import analyzer, meaning
 from backfaq.decision import Decision, decide
-from backfaq.model import Hit, Store
+from backfaq.meaning import Vector
+from backfaq.model import Entry, Hit, Store
 from backfaq.search.documents import Documents, _Analyser
 from backfaq.search.postings import Postings, _RawPostings
 from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
 from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
 from backfaq.vocabulary import Vocabulary
 
-# A message of several sentences: its RERANK best entries by the whole text
-# (or as many as asked for, if more) are reordered by their score for its
-# best sentence, which counts this share (chosen on backfaq's labelled long
-# messages; see benchmarks/quality.py). A fixed depth keeps the first answers
-# the same whatever ``limit`` asks for, up to RERANK.
-RERANK = 5
+# The RERANK best entries by words (or as many as asked for, if more) are
+# reordered by two more readings of the query, each counting its share of
+# the blended score (chosen on backfaq's labelled queries; see
+# benchmarks/quality.py): a message of several sentences, by the score of
+# its best sentence; every query, by how near it is in general English to
+# the entry's question (``backfaq.meaning``). A fixed depth keeps the first
+# answers the same whatever ``limit`` asks for, up to RERANK.
+RERANK = 10
 SENTENCE_SHARE = 0.3
+MEANING_SHARE = 0.15
 
 
 class SearchResult(NamedTuple):
@@ -111,16 +115,18 @@ class Index(Documents, Postings, Scoring, Pruning):
             return SearchResult(query, (), decision=decide(_NOTHING))
         wanted = max(limit, 3)
         sentences = [s for s in map(q.part, analysed.sentences()) if s is not None]
-        depth = RERANK if sentences else 0
-        best = self._by_sentence(self._best(q, max(3 if topic else wanted, depth), None),
-                                 sentences)
+
+        def reranked(hits: list[Hit]) -> list[Hit]:
+            return self._by_meaning(self._by_sentence(hits, sentences), analysed.meaning)
+
+        best = reranked(self._best(q, max(3 if topic else wanted, RERANK), None))
         verdict = decide(_evidence(q, best[0]))
         if not verdict.answer:
             return SearchResult(query, (), tuple(best[:3]), verdict)
         if topic is None:
             in_scope = best
         else:
-            in_scope = self._by_sentence(self._best(q, max(wanted, depth), topic), sentences)
+            in_scope = reranked(self._best(q, max(wanted, RERANK), topic))
         # The best entry has passed already; each other hit must pass too.
         hits = tuple(h for h in in_scope
                      if h is best[0] or decide(_evidence(q, h)).answer)[:limit]
@@ -145,6 +151,35 @@ class Index(Documents, Postings, Scoring, Pruning):
                                {**(hit.explain or {}), "sentence": round(sentence, 2)}))
         blended.sort(key=lambda h: (-h.score, h.entry.id))
         return blended
+
+    def _by_meaning(self, hits: list[Hit], query: Vector | None) -> list[Hit]:
+        """``hits`` reordered with how near each entry's question is to the
+        query in general English (MEANING_SHARE of the blend), a cosine the
+        explanation keeps for the decision. As they are when the query has no
+        vector (no table, or no word of it is English)."""
+        if query is None:
+            return hits
+        blended = []
+        for hit in hits:
+            near = max(0.0, meaning.similarity(query, self._meaning_of(hit.entry)))
+            score = (hit.score + MEANING_SHARE * 100 * near) / (1 + MEANING_SHARE)
+            blended.append(Hit(hit.entry, round(score, 2),
+                               {**(hit.explain or {}), "meaning": round(near, 3)}))
+        blended.sort(key=lambda h: (-h.score, h.entry.id))
+        return blended
+
+    def _meaning_of(self, entry: Entry) -> Vector | None:
+        """An entry's vector: its question and other phrasings, worked out
+        the first time the entry is a candidate (a query has ten)."""
+        found = self._meanings.get(entry.id, False)
+        if found is False:
+            found = self._meanings[entry.id] = meaning.vector(
+                analyzer.fold(" ".join((entry.question, *entry.also_asked))))
+        return found  # type: ignore[return-value]
+
+    @cached_property
+    def _meanings(self) -> dict[str, Vector | None]:
+        return {}
 
     @cached_property
     def _positions(self) -> dict[str, int]:
