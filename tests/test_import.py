@@ -259,7 +259,7 @@ def test_new_entries_go_to_the_best_matching_topic_else_general(
     page = tmp_path / "more.md"
     page.write_text(
         "## Is swimming good for upper back pain?\n\nSwimming is gentle exercise.\n\n"
-        "## Should I see a doctor about numbness in my arms?\n\nYes, numbness needs a check.\n\n"
+        "## When is upper back pain serious enough for a doctor?\n\nWhen it is sudden.\n\n"
         "## How do I repot a cactus?\n\nUse gloves.\n",
         encoding="utf-8",
     )
@@ -267,7 +267,7 @@ def test_new_entries_go_to_the_best_matching_topic_else_general(
     assert result.exit_code == 0, result.stderr
     topics = {e["question"]: e["topic"] for e in load(curated_copy)["entries"]}
     assert topics["Is swimming good for upper back pain?"] == "exercises"
-    assert topics["Should I see a doctor about numbness in my arms?"] == "see-a-doctor"
+    assert topics["When is upper back pain serious enough for a doctor?"] == "see-a-doctor"
     assert topics["How do I repot a cactus?"] == "general"
     assert load(curated_copy)["topics"][-1]["id"] == "general"
     assert "new topic: general" in result.stdout.splitlines()

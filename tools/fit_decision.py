@@ -5,8 +5,9 @@
 Reads every query of ``benchmarks/queries.jsonl`` over the bundled store, with
 and without its synonyms, and of ``benchmarks/stores/library_queries.jsonl``
 over the library store; takes the evidence the search gives for its best
-entry (``decision.Evidence``), and fits ``answered = in-domain`` by logistic
-regression with balanced classes and a little L2, in plain Python. It prints
+entry (``decision.Evidence``, as ``decision.inputs`` gives it to the model),
+and fits ``answered = in-domain`` by logistic regression with balanced
+classes and a little L2, in plain Python. It prints
 the weights to copy, rounded, into ``backfaq/decision.py``, and what they
 would score. Queries of kind ``ood*`` are the negatives.
 """
@@ -21,7 +22,7 @@ import sys
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
-from backfaq.decision import WEIGHTS  # noqa: E402
+from backfaq.decision import WEIGHTS, inputs  # noqa: E402
 from backfaq.model import Store  # noqa: E402
 from backfaq.search import Index  # noqa: E402
 from backfaq.store import load_store  # noqa: E402
@@ -49,7 +50,8 @@ def rows() -> tuple[list[list[float]], list[int]]:
                 query = json.loads(line)
                 decision = index.search(query["q"], limit=3).decision
                 assert decision is not None
-                xs.append([float(getattr(decision.evidence, f)) for f in FEATURES])
+                model_inputs = inputs(decision.evidence)
+                xs.append([model_inputs[f] for f in FEATURES])
                 ys.append(0 if query["kind"].startswith("ood") else 1)
     return xs, ys
 

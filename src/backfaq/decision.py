@@ -27,7 +27,8 @@ keeps its meaning when a message grows long or the store changes:
   evidence however long the rest is. For a query of one clause it is its
   ``coverage``.
 
-They are combined by a logistic model whose weights were fitted on backfaq's
+They are combined by a logistic model (matched and unknown weight on a log
+scale, ``LOG_SCALED``) whose weights were fitted on backfaq's
 own labelled queries (``benchmarks/queries.jsonl`` over the bundled store, with
 and without its synonyms, and the library store in ``benchmarks/stores``) by
 ``tools/fit_decision.py`` and then rounded; ``benchmarks/quality.py``
@@ -45,10 +46,15 @@ from typing import NamedTuple
 # The fitted model: logit = BIAS + sum of weight * feature. See the module
 # docstring for where the numbers come from; THRESHOLD is the probability an
 # answer needs.
-WEIGHTS = {"matched": 1.25, "coverage": 1.2, "unknown": -0.25, "asked": 0.3, "clause": 3.9,
-           "meaning": 2.7}
-BIAS = -3.6
+WEIGHTS = {"matched": 2.5, "coverage": 0.15, "unknown": -1.4, "asked": 0.45, "clause": 3.8,
+           "meaning": 2.9}
+BIAS = -2.9
 THRESHOLD = 0.5
+# Weights read on a log scale: each more unit says less than the one before.
+# A long message tells its situation in words the store never uses; ten of
+# them are not ten times the evidence of another subject that one is, and
+# an answer matching a message's every concept needs no more weight for it.
+LOG_SCALED = frozenset({"matched", "unknown"})
 
 
 class Evidence(NamedTuple):
@@ -87,9 +93,15 @@ class Decision(NamedTuple):
         return lines
 
 
+def inputs(evidence: Evidence) -> dict[str, float]:
+    """The model's inputs: the evidence, with LOG_SCALED weights as log(1 + w)."""
+    return {name: math.log1p(max(0.0, getattr(evidence, name))) if name in LOG_SCALED
+            else getattr(evidence, name) for name in WEIGHTS}
+
+
 def confidence(evidence: Evidence) -> float:
     """The model's probability that the entry behind ``evidence`` answers the query."""
-    logit = BIAS + sum(w * getattr(evidence, name) for name, w in WEIGHTS.items())
+    logit = BIAS + sum(WEIGHTS[name] * value for name, value in inputs(evidence).items())
     return 1.0 / (1.0 + math.exp(-logit))
 
 
