@@ -118,11 +118,10 @@ def test_the_store_marks_the_see_a_doctor_advice_urgent(store: Store) -> None:
 
 
 def test_compose_puts_the_urgent_entry_under_the_notice(store: Store, red_flags: RedFlags) -> None:
-    query = "pins and needles between my shoulder blades"
-    ranked = Index(store).search(query, limit=len(store.entries)).hits
+    ranked = Index(store).search("pins and needles", limit=len(store.entries)).hits
     assert ranked[0].entry.id != URGENT
-    signs = red_flags.find(query)
-    answer = compose(store, query, ranked, signs, limit=1)
+    signs = red_flags.find("pins and needles")
+    answer = compose(store, "pins and needles", ranked, signs, limit=1)
     assert answer.notice == notice_text(signs, store.notice)
     assert [e.id for e in answer.urgent] == [URGENT]
     assert answer.hits == (ranked[0],)  # ranked as it would be without the warning

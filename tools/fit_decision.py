@@ -1,4 +1,4 @@
-"""Fit the answer decision's logistic model on backfaq's own labelled queries.
+"""Fit the answer decision's logistic models on backfaq's own labelled queries.
 
     python tools/fit_decision.py
 
@@ -7,9 +7,10 @@ and without its synonyms, and of ``benchmarks/stores/library_queries.jsonl``
 over the library store; takes the evidence the search gives for its best
 entry (``decision.Evidence``, as ``decision.inputs`` gives it to the model),
 and fits ``answered = in-domain`` by logistic regression with balanced
-classes and a little L2, in plain Python. It prints
-the weights to copy, rounded, into ``backfaq/decision.py``, and what they
-would score. Queries of kind ``ood*`` are the negatives.
+classes and a little L2, in plain Python: once with meaning, once as the
+search runs without the meaning table (``WORDS_ALONE``). It prints the
+weights to copy, rounded, into ``backfaq/decision.py``, and what they would
+score. Queries of kind ``ood*`` are the negatives.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import sys
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
-from backfaq.decision import WEIGHTS, inputs  # noqa: E402
+from backfaq import meaning  # noqa: E402
+from backfaq.decision import WITH_MEANING, WORDS_ALONE, inputs  # noqa: E402
 from backfaq.model import Store  # noqa: E402
 from backfaq.search import Index  # noqa: E402
 from backfaq.store import load_store  # noqa: E402
 
-FEATURES = tuple(WEIGHTS)
 L2 = 0.001
 
 
@@ -41,7 +42,7 @@ def sets() -> list[tuple[Store, str]]:
             (library, os.path.join(ROOT, "benchmarks", "stores", "library_queries.jsonl"))]
 
 
-def rows() -> tuple[list[list[float]], list[int]]:
+def rows(features: tuple[str, ...]) -> tuple[list[list[float]], list[int]]:
     xs, ys = [], []
     for store, path in sets():
         index = Index(store)
@@ -50,8 +51,10 @@ def rows() -> tuple[list[list[float]], list[int]]:
                 query = json.loads(line)
                 decision = index.search(query["q"], limit=3).decision
                 assert decision is not None
+                if "meaning" in features and decision.evidence.meaning is None:
+                    continue  # decided by the other model
                 model_inputs = inputs(decision.evidence)
-                xs.append([model_inputs[f] for f in FEATURES])
+                xs.append([model_inputs[f] for f in features])
                 ys.append(0 if query["kind"].startswith("ood") else 1)
     return xs, ys
 
@@ -96,14 +99,20 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def main() -> None:
-    xs, ys = rows()
-    w, b = fit(xs, ys)
-    print("WEIGHTS = {" + ", ".join(f'"{f}": {wi:.2f}' for f, wi in zip(FEATURES, w)) + "}")
-    print(f"BIAS = {b:.2f}")
-    answered = [b + sum(wi * xi for wi, xi in zip(w, x)) >= 0 for x in xs]
-    pos = sum(a for a, y in zip(answered, ys) if y) / sum(ys)
-    neg = sum(not a for a, y in zip(answered, ys) if not y) / (len(ys) - sum(ys))
-    print(f"in-domain answered {pos:.3f}, off-topic rejected {neg:.3f} ({len(ys)} queries)")
+    for name, (weights, _) in (("WITH_MEANING", WITH_MEANING), ("WORDS_ALONE", WORDS_ALONE)):
+        if name == "WORDS_ALONE":  # the search as it runs with no meaning table
+            meaning.PATH = os.devnull
+            meaning._table.cache_clear()
+        features = tuple(weights)
+        xs, ys = rows(features)
+        w, b = fit(xs, ys)
+        print(f"{name}: Model = (")
+        print("    {" + ", ".join(f'"{f}": {wi:.2f}' for f, wi in zip(features, w)) + "},")
+        print(f"    {b:.2f},\n)")
+        answered = [b + sum(wi * xi for wi, xi in zip(w, x)) >= 0 for x in xs]
+        pos = sum(a for a, y in zip(answered, ys) if y) / sum(ys)
+        neg = sum(not a for a, y in zip(answered, ys) if not y) / (len(ys) - sum(ys))
+        print(f"# in-domain answered {pos:.3f}, off-topic rejected {neg:.3f} ({len(ys)} queries)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -223,7 +224,7 @@ class Query:
     """
 
     __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of",
-                 "_meaning")
+                 "_meaning", "_meaning_read")
 
     def __init__(self, text: str) -> None:
         # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
@@ -235,7 +236,8 @@ class Query:
         self.clause_sentences = _clause_sentences(self.text, len(self.clauses))
         self._asked: list[str] | None = None
         self._clause_of: list[int] = []  # the clause of each word of ``asked``
-        self._meaning: tuple[float, ...] | None | bool = False  # False: not worked out yet
+        self._meaning: array[float] | None = None
+        self._meaning_read = False
 
     @property
     def asked(self) -> list[str]:
@@ -245,14 +247,16 @@ class Query:
         return self._asked
 
     @property
-    def meaning(self) -> tuple[float, ...] | None:
-        """The query's vector in general English (``backfaq.meaning``), worked
-        out when first read: a query that matches no word needs none."""
-        if self._meaning is False:
+    def meaning(self) -> array[float] | None:
+        """The query's vector in general English (``backfaq.meaning``) of its
+        folded words, worked out when first read: a query that matches no
+        word needs none."""
+        if not self._meaning_read:
             from backfaq import meaning
 
-            self._meaning = meaning.vector(fold(self.text))
-        return self._meaning  # type: ignore[return-value]
+            self._meaning = meaning.vector(" ".join(itertools.chain.from_iterable(self.clauses)))
+            self._meaning_read = True
+        return self._meaning
 
     def clause_positions(self) -> list[list[int]]:
         """The positions in ``asked`` of each clause's words, for the clauses

@@ -43,12 +43,21 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-# The fitted model: logit = BIAS + sum of weight * feature. See the module
+# The fitted models: logit = bias + sum of weight * input. See the module
 # docstring for where the numbers come from; THRESHOLD is the probability an
-# answer needs.
-WEIGHTS = {"matched": 2.5, "coverage": 0.15, "unknown": -1.4, "asked": 0.45, "clause": 3.8,
-           "meaning": 2.9}
-BIAS = -2.9
+# answer needs. WORDS_ALONE decides when there is no meaning to read (no
+# table, or no word of the query or entry in it): fitted without it, rather
+# than reading its absence as "far".
+Model = tuple[dict[str, float], float]  # the weights, the bias
+WITH_MEANING: Model = (
+    {"matched": 2.45, "coverage": 0.15, "unknown": -1.4, "asked": 0.5, "clause": 3.8,
+     "meaning": 2.9},
+    -2.9,
+)
+WORDS_ALONE: Model = (
+    {"matched": 2.95, "coverage": 0.5, "unknown": -1.6, "asked": 1.3, "clause": 3.75},
+    -2.3,
+)
 THRESHOLD = 0.5
 # Weights read on a log scale: each more unit says less than the one before.
 # A long message tells its situation in words the store never uses; ten of
@@ -65,7 +74,7 @@ class Evidence(NamedTuple):
     unknown: float
     asked: float
     clause: float = 0.0
-    meaning: float = 0.0
+    meaning: float | None = None  # None: nothing to read it from
     unknown_words: tuple[str, ...] = ()
 
 
@@ -82,8 +91,8 @@ class Decision(NamedTuple):
         lines = [
             f"confidence {self.confidence:.2f} (an answer needs {THRESHOLD:.2f})",
             f"matched weight {e.matched:.2f}, {e.coverage:.0%} of the query"
-            f" ({e.clause:.0%} of its best clause); {e.asked:.0%} of the best question asked;"
-            f" meaning {e.meaning:.2f}",
+            f" ({e.clause:.0%} of its best clause); {e.asked:.0%} of the best question asked"
+            + (f"; meaning {e.meaning:.2f}" if e.meaning is not None else ""),
         ]
         if e.unknown_words:
             words = ", ".join(e.unknown_words[:8])
@@ -93,15 +102,22 @@ class Decision(NamedTuple):
         return lines
 
 
+def model(evidence: Evidence) -> Model:
+    """The model that decides on ``evidence``: with meaning when it has one."""
+    return WORDS_ALONE if evidence.meaning is None else WITH_MEANING
+
+
 def inputs(evidence: Evidence) -> dict[str, float]:
-    """The model's inputs: the evidence, with LOG_SCALED weights as log(1 + w)."""
-    return {name: math.log1p(max(0.0, getattr(evidence, name))) if name in LOG_SCALED
-            else getattr(evidence, name) for name in WEIGHTS}
+    """The inputs of ``evidence``'s model, LOG_SCALED weights as log(1 + w)."""
+    values = {name: getattr(evidence, name) for name in model(evidence)[0]}
+    return {name: math.log1p(max(0.0, v)) if name in LOG_SCALED else v
+            for name, v in values.items()}
 
 
 def confidence(evidence: Evidence) -> float:
     """The model's probability that the entry behind ``evidence`` answers the query."""
-    logit = BIAS + sum(WEIGHTS[name] * value for name, value in inputs(evidence).items())
+    weights, bias = model(evidence)
+    logit = bias + sum(weights[name] * value for name, value in inputs(evidence).items())
     return 1.0 / (1.0 + math.exp(-logit))
 
 

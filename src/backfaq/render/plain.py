@@ -119,10 +119,10 @@ def explain_lines(explain: dict[str, Any]) -> list[str]:
     lines += [f"why: {describe_term(term)}" for term in explain["terms"]]
     # Readings blended into the score after the fields (``search.index``).
     if "sentence" in explain:
-        lines.append(f"why: best sentence {explain['sentence']:.1f}")
+        lines.append(f"why: best sentence {explain['sentence']:.1f} (blended into the score)")
     if "meaning" in explain:
-        lines.append(f"why: meaning {explain['meaning']:.2f}"
-                     " (how near the question is in general English)")
+        lines.append(f"why: meaning {explain['meaning']:.2f} (how near its phrasings are in"
+                     " general English; blended into the score)")
     return lines
 
 

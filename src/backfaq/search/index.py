@@ -16,12 +16,12 @@ checks against the part that defines it.
 
 from __future__ import annotations
 
+from array import array
 from functools import cached_property
 from typing import NamedTuple
 
 from backfaq import analyzer, meaning
 from backfaq.decision import Decision, decide
-from backfaq.meaning import Vector
 from backfaq.model import Entry, Hit, Store
 from backfaq.search.documents import Documents, _Analyser
 from backfaq.search.postings import Postings, _RawPostings
@@ -39,6 +39,15 @@ from backfaq.vocabulary import Vocabulary
 RERANK = 10
 SENTENCE_SHARE = 0.3
 MEANING_SHARE = 0.15
+MEANINGS_KEPT = 20_000  # entries' vectors kept at once: about 15 MB
+
+
+class _Readings(NamedTuple):
+    """What the rerank reads besides the words: the query's sentences (for
+    a message of several), and its vector in general English."""
+
+    sentences: list[_Query]
+    meaning: array[float] | None
 
 
 class SearchResult(NamedTuple):
@@ -114,71 +123,84 @@ class Index(Documents, Postings, Scoring, Pruning):
         if q is None:
             return SearchResult(query, (), decision=decide(_NOTHING))
         wanted = max(limit, 3)
-        sentences = [s for s in map(q.part, analysed.sentences()) if s is not None]
-
-        def reranked(hits: list[Hit]) -> list[Hit]:
-            return self._by_meaning(self._by_sentence(hits, sentences), analysed.meaning)
-
-        best = reranked(self._best(q, max(3 if topic else wanted, RERANK), None))
+        readings = _Readings(
+            [s for s in map(q.part, analysed.sentences()) if s is not None], analysed.meaning)
+        best = self._reranked(self._best(q, max(3 if topic else wanted, RERANK), None), readings)
+        best[0] = self._explained(best[0], q)
         verdict = decide(_evidence(q, best[0]))
         if not verdict.answer:
-            return SearchResult(query, (), tuple(best[:3]), verdict)
+            return SearchResult(query, (), self._explained_all(best[:3], q), verdict)
         if topic is None:
             in_scope = best
         else:
-            in_scope = reranked(self._best(q, max(wanted, RERANK), topic))
+            in_scope = self._reranked(self._best(q, max(wanted, RERANK), topic), readings)
         # The best entry has passed already; each other hit must pass too.
-        hits = tuple(h for h in in_scope
-                     if h is best[0] or decide(_evidence(q, h)).answer)[:limit]
-        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
+        hits: list[Hit] = []
+        for hit in in_scope:
+            if len(hits) == limit:
+                break
+            hit = best[0] if hit.entry is best[0].entry else self._explained(hit, q)
+            if hit is best[0] or decide(_evidence(q, hit)).answer:
+                hits.append(hit)
+        closest = () if hits else self._explained_all(in_scope[:3], q)
+        return SearchResult(query, tuple(hits), closest, verdict, best[0])
 
     def _best(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
-        """The ``k`` best entries (of ``topic``): pruned or by a full scan."""
+        """The ``k`` best entries (of ``topic``), pruned or by a full scan,
+        without their explanations (``_explained`` adds one to a hit shown)."""
         return self._top(q, k, topic) if self._prune else self._ranked(q, topic, k)
 
-    def _by_sentence(self, hits: list[Hit], sentences: list[_Query]) -> list[Hit]:
-        """``hits`` reordered with their best sentence's score (SENTENCE_SHARE
-        of the blend), for a message of several sentences; as they are else.
-        The whole text's explanation stays, with the sentence's points."""
-        if not sentences:
+    def _reranked(self, hits: list[Hit], readings: _Readings) -> list[Hit]:
+        """``hits`` reordered by the blend of their score with the other
+        readings of the query, each weighing its share: the best sentence's
+        score (SENTENCE_SHARE, for a message of several sentences) and the
+        entry's nearness in meaning (MEANING_SHARE, a cosine as points of
+        100; none without the table). The readings stay in the hit's
+        explanation, where the decision reads the meaning."""
+        if not readings.sentences and readings.meaning is None:
             return hits
         blended = []
         for hit in hits:
-            i = self._positions[hit.entry.id]
-            sentence = max(self._score(i, s, explain=False).score for s in sentences)
-            score = (hit.score + SENTENCE_SHARE * sentence) / (1 + SENTENCE_SHARE)
-            blended.append(Hit(hit.entry, round(score, 2),
-                               {**(hit.explain or {}), "sentence": round(sentence, 2)}))
+            total, shares, extra = hit.score, 1.0, {}
+            if readings.sentences:
+                i = self._positions[hit.entry.id]
+                sentence = max(self._score(i, s, explain=False).score for s in readings.sentences)
+                total += SENTENCE_SHARE * sentence
+                shares += SENTENCE_SHARE
+                extra["sentence"] = round(sentence, 2)
+            near = meaning.similarity(readings.meaning, self._meaning_of(hit.entry))
+            if near is not None:
+                near = max(0.0, near)
+                total += MEANING_SHARE * 100 * near
+                shares += MEANING_SHARE
+                extra["meaning"] = round(near, 3)
+            blended.append(Hit(hit.entry, round(total / shares, 2), extra))
         blended.sort(key=lambda h: (-h.score, h.entry.id))
         return blended
 
-    def _by_meaning(self, hits: list[Hit], query: Vector | None) -> list[Hit]:
-        """``hits`` reordered with how near each entry's question is to the
-        query in general English (MEANING_SHARE of the blend), a cosine the
-        explanation keeps for the decision. As they are when the query has no
-        vector (no table, or no word of it is English)."""
-        if query is None:
-            return hits
-        blended = []
-        for hit in hits:
-            near = max(0.0, meaning.similarity(query, self._meaning_of(hit.entry)))
-            score = (hit.score + MEANING_SHARE * 100 * near) / (1 + MEANING_SHARE)
-            blended.append(Hit(hit.entry, round(score, 2),
-                               {**(hit.explain or {}), "meaning": round(near, 3)}))
-        blended.sort(key=lambda h: (-h.score, h.entry.id))
-        return blended
+    def _explained(self, hit: Hit, q: _Query) -> Hit:
+        """``hit`` with its explanation: the score's parts, and the readings
+        its blended score holds."""
+        full = self._score(self._positions[hit.entry.id], q)
+        return Hit(hit.entry, hit.score, {**(full.explain or {}), **(hit.explain or {})})
 
-    def _meaning_of(self, entry: Entry) -> Vector | None:
+    def _explained_all(self, hits: list[Hit], q: _Query) -> tuple[Hit, ...]:
+        return tuple(self._explained(h, q) for h in hits)
+
+    def _meaning_of(self, entry: Entry) -> array[float] | None:
         """An entry's vector: its question and other phrasings, worked out
-        the first time the entry is a candidate (a query has ten)."""
-        found = self._meanings.get(entry.id, False)
-        if found is False:
-            found = self._meanings[entry.id] = meaning.vector(
-                analyzer.fold(" ".join((entry.question, *entry.also_asked))))
-        return found  # type: ignore[return-value]
+        the first time the entry is a candidate (a query has ten) and kept,
+        up to MEANINGS_KEPT entries (a long session on a large store)."""
+        if entry.id in self._meanings:
+            return self._meanings[entry.id]
+        if len(self._meanings) >= MEANINGS_KEPT:
+            self._meanings.clear()
+        found = self._meanings[entry.id] = meaning.vector(
+            analyzer.fold(" ".join((entry.question, *entry.also_asked))))
+        return found
 
     @cached_property
-    def _meanings(self) -> dict[str, Vector | None]:
+    def _meanings(self) -> dict[str, array[float] | None]:
         return {}
 
     @cached_property
@@ -187,9 +209,8 @@ class Index(Documents, Postings, Scoring, Pruning):
 
     def _ranked(self, q: _Query, topic: str | None, k: int) -> list[Hit]:
         """The ``k`` best entries (of ``topic``) by a full scan, the reference the
-        pruned search must agree with: every entry is scored without its
-        explanation, then the ``k`` shown are scored again with it."""
+        pruned search must agree with."""
         scored = [self._score(i, q, explain=False) for i in range(len(self))
                   if topic is None or self.store.entries[i].topic == topic]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
-        return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]
+        return scored[:k]

@@ -378,7 +378,7 @@ def _evidence(q: _Query, hit: Hit) -> Evidence:
         found = sum(held.get(q.concepts[c].typed, 0.0) for c in indexes)
         clause = max(clause, found / total if total else 0.0)
     return Evidence(why["matched"], why["coverage"], round(q.unknown, 3), why["asked"],
-                    round(min(clause, 1.0), 3), why.get("meaning", 0.0), q.unknown_words)
+                    round(min(clause, 1.0), 3), why.get("meaning"), q.unknown_words)
 
 
 def _clause_concepts(
