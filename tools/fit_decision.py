@@ -64,13 +64,13 @@ def fit(xs: list[list[float]], ys: list[int], steps: int = 25) -> tuple[list[flo
     not penalised); a handful of features converge in a few steps."""
     n_pos = sum(ys)
     weight = {1: len(ys) / (2 * n_pos), 0: len(ys) / (2 * (len(ys) - n_pos))}
-    rows_ = [[1.0, *x] for x in xs]
-    k = len(rows_[0])
+    design = [[1.0, *x] for x in xs]
+    k = len(design[0])
     theta = [0.0] * k
     for _ in range(steps):
         grad = [0.0] + [L2 * t for t in theta[1:]]
         hess = [[(L2 if i == j and i else 0.0) for j in range(k)] for i in range(k)]
-        for x, y in zip(rows_, ys):
+        for x, y in zip(design, ys):
             p = 1 / (1 + math.exp(-sum(t * v for t, v in zip(theta, x))))
             c = weight[y] / len(ys)
             for i in range(k):

@@ -29,14 +29,16 @@ from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
 from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
 from backfaq.vocabulary import Vocabulary
 
-# The RERANK best entries by words (or as many as asked for, if more) are
+# The best entries by words (as many as asked for, at least three) are
 # reordered by two more readings of the query, each counting its share of
 # the blended score (chosen on backfaq's labelled queries; see
-# benchmarks/quality.py): a message of several sentences, by the score of
-# its best sentence; every query, by how near it is in general English to
-# the entry's question (``backfaq.meaning``). A fixed depth keeps the first
-# answers the same whatever ``limit`` asks for, up to RERANK.
-RERANK = 10
+# benchmarks/quality.py): every query, by how near it is in general English
+# to the entry's phrasings (``backfaq.meaning``); a message of several
+# sentences also by the score of its best sentence, RERANK deep (or as many
+# as asked for, if more), a fixed depth that keeps a message's first answers
+# the same whatever ``limit`` asks for, up to RERANK. Deeper reranks gave
+# the same first answers on every labelled set, at up to twice the time.
+RERANK = 5
 SENTENCE_SHARE = 0.3
 MEANING_SHARE = 0.15
 MEANINGS_KEPT = 20_000  # entries' vectors kept at once: about 15 MB
@@ -125,29 +127,22 @@ class Index(Documents, Postings, Scoring, Pruning):
         wanted = max(limit, 3)
         readings = _Readings(
             [s for s in map(q.part, analysed.sentences()) if s is not None], analysed.meaning)
-        best = self._reranked(self._best(q, max(3 if topic else wanted, RERANK), None), readings)
-        best[0] = self._explained(best[0], q)
+        depth = RERANK if readings.sentences else 0
+        best = self._reranked(self._best(q, max(3 if topic else wanted, depth), None), readings)
         verdict = decide(_evidence(q, best[0]))
         if not verdict.answer:
-            return SearchResult(query, (), self._explained_all(best[:3], q), verdict)
+            return SearchResult(query, (), tuple(best[:3]), verdict)
         if topic is None:
             in_scope = best
         else:
-            in_scope = self._reranked(self._best(q, max(wanted, RERANK), topic), readings)
+            in_scope = self._reranked(self._best(q, max(wanted, depth), topic), readings)
         # The best entry has passed already; each other hit must pass too.
-        hits: list[Hit] = []
-        for hit in in_scope:
-            if len(hits) == limit:
-                break
-            hit = best[0] if hit.entry is best[0].entry else self._explained(hit, q)
-            if hit is best[0] or decide(_evidence(q, hit)).answer:
-                hits.append(hit)
-        closest = () if hits else self._explained_all(in_scope[:3], q)
-        return SearchResult(query, tuple(hits), closest, verdict, best[0])
+        hits = tuple(h for h in in_scope
+                     if h.entry is best[0].entry or decide(_evidence(q, h)).answer)[:limit]
+        return SearchResult(query, hits, () if hits else tuple(in_scope[:3]), verdict, best[0])
 
     def _best(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
-        """The ``k`` best entries (of ``topic``), pruned or by a full scan,
-        without their explanations (``_explained`` adds one to a hit shown)."""
+        """The ``k`` best entries (of ``topic``), pruned or by a full scan."""
         return self._top(q, k, topic) if self._prune else self._ranked(q, topic, k)
 
     def _reranked(self, hits: list[Hit], readings: _Readings) -> list[Hit]:
@@ -174,22 +169,14 @@ class Index(Documents, Postings, Scoring, Pruning):
                 total += MEANING_SHARE * 100 * near
                 shares += MEANING_SHARE
                 extra["meaning"] = round(near, 3)
-            blended.append(Hit(hit.entry, round(total / shares, 2), extra))
+            explain = {**(hit.explain or {}), **extra}
+            blended.append(Hit(hit.entry, round(total / shares, 2), explain))
         blended.sort(key=lambda h: (-h.score, h.entry.id))
         return blended
 
-    def _explained(self, hit: Hit, q: _Query) -> Hit:
-        """``hit`` with its explanation: the score's parts, and the readings
-        its blended score holds."""
-        full = self._score(self._positions[hit.entry.id], q)
-        return Hit(hit.entry, hit.score, {**(full.explain or {}), **(hit.explain or {})})
-
-    def _explained_all(self, hits: list[Hit], q: _Query) -> tuple[Hit, ...]:
-        return tuple(self._explained(h, q) for h in hits)
-
     def _meaning_of(self, entry: Entry) -> array[float] | None:
         """An entry's vector: its question and other phrasings, worked out
-        the first time the entry is a candidate (a query has ten) and kept,
+        the first time the entry is a candidate (a query has three or more) and kept,
         up to MEANINGS_KEPT entries (a long session on a large store)."""
         if entry.id in self._meanings:
             return self._meanings[entry.id]
@@ -209,8 +196,9 @@ class Index(Documents, Postings, Scoring, Pruning):
 
     def _ranked(self, q: _Query, topic: str | None, k: int) -> list[Hit]:
         """The ``k`` best entries (of ``topic``) by a full scan, the reference the
-        pruned search must agree with."""
+        pruned search must agree with: every entry is scored without its
+        explanation, then the ``k`` kept are scored again with it."""
         scored = [self._score(i, q, explain=False) for i in range(len(self))
                   if topic is None or self.store.entries[i].topic == topic]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
-        return scored[:k]
+        return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]

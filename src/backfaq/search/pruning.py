@@ -129,7 +129,7 @@ class Pruning:
         def admit(i: int) -> None:
             if i in found or (topic is not None and entries[i].topic != topic):
                 return
-            hit = found[i] = self._score(i, q, explain=False)
+            hit = found[i] = self._score(i, q)
             heapq.heappush(best, hit.score)
             if len(best) > k:
                 heapq.heappop(best)
