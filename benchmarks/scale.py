@@ -17,9 +17,9 @@ insert time beside backfaq's build), and writes the index cache. Last, it
 times the command a user runs, ``backfaq --data STORE ask QUERY``, as a new
 process with that cache warm, with its peak memory.
 
-A store over the 64 MiB store-file limit (1M entries) cannot be served by the
-command: its index is built in memory from the generator instead, and the
-CLI column says so. Timings vary with the machine and its load; compare the
+A store over the 1 GiB store-file limit cannot be served by the command:
+its index is built in memory from the generator instead, and the CLI column
+says so. Timings vary with the machine and its load; compare the
 sizes of one run with each other.
 """
 

@@ -7,8 +7,8 @@ syllables and drawn from a Zipf-like distribution (rank r has weight
 1 / r ** ZIPF_EXPONENT), so a few words are everywhere and most are rare, as
 in real text; questions and answers mix in English function words so the
 analyzer has stop words to drop. Lengths follow real FAQs: questions of 4 to 12
-words, answers of 30 to 90 (within the 64 MiB store limit up to 100,000
-entries). Some entries have other phrasings, and the store has synonym groups.
+words, answers of 30 to 90 (43 MiB at 100,000 entries). Some entries have
+other phrasings, and the store has synonym groups.
 ``queries(questions, count)`` makes queries from the store's own questions,
 with typos and off-topic ones mixed in.
 """

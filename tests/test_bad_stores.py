@@ -330,10 +330,45 @@ def test_too_large_is_refused(
 
     path = tmp_path / "store.json"
     path.write_bytes(tiny())
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 100)  # instead of writing 64 MiB
+    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 100)  # instead of writing 1 GiB
     result = invoke(runner, ["--data", str(path), "list"])
     assert result.exit_code == 2
     check_refusal(path, result.stdout, result.stderr, "too large for a store file")
+
+
+def test_a_store_too_large_for_the_memory_is_one_clear_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backfaq.store
+
+    path = tmp_path / "store.json"
+    path.write_bytes(tiny())
+    size = path.stat().st_size
+    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)  # instead of writing 64 MiB
+    # Just enough memory to read and index it: served.
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12)
+    assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
+    # Less: refused before it is read, in one line naming what it needs.
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12 - 1)
+    for command in (["list"], ["ask", "stretches"], ["show", "x"], ["topics"]):
+        result = invoke(runner, ["--data", str(path), *command])
+        assert result.exit_code == 2, command
+        check_refusal(path, result.stdout, result.stderr, "too large for the memory available")
+        assert "to read and index" in result.stderr
+    validated = invoke(runner, ["--data", str(path), "validate"])  # a problem, as validate says
+    assert validated.exit_code == 1 and "too large for the memory available" in validated.stdout
+    # A system that does not say what it has: served.
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: None)
+    assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
+
+
+def test_the_memory_available_is_a_positive_number_or_unknown() -> None:
+    import backfaq.store
+
+    available = backfaq.store.memory_available()
+    assert available is None or available >= 0
+    if os.path.exists("/proc/meminfo"):
+        assert available is not None and available > 0
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")

@@ -106,7 +106,13 @@ def test_the_writer_and_the_reader_share_one_limit(
         write_store(path, CURATED)
     with pytest.raises(StoreError, match="too large for a store file"):
         read_bounded(path, noun="a store file", error=StoreError)
-    assert MAX_BYTES == 64 * 2**20
+    assert MAX_BYTES == 2**30
+
+
+def test_the_cache_reads_the_loaders_limit() -> None:
+    from backfaq import cache
+
+    assert cache.MAX_BYTES is MAX_BYTES
 
 
 # --- lone surrogates -----------------------------------------------------------------
@@ -218,3 +224,35 @@ def test_what_validate_accepts_can_be_written_and_read_back(field: str, text: st
     again = read_document("s.json", raw)
     assert again == doc
     assert check_document(again) == []
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 250])
+@pytest.mark.parametrize("chunk", [7, 100, 2**20])
+def test_reading_stops_one_byte_past_the_limit_in_pieces(
+    size: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import backfaq.store
+
+    monkeypatch.setattr(backfaq.store, "READ_CHUNK", chunk)
+    data = bytes(range(256))[:size]
+    for expected in (0, size):
+        got = backfaq.store.read_at_most(io.BytesIO(data), 100, expected)
+        assert got == data[:101]
+
+
+def test_a_small_store_is_read_without_a_buffer_of_the_whole_limit() -> None:
+    # read(MAX_BYTES + 1) asks for a gigabyte at once; a process limited to
+    # less address space than that must still read a store of a few KiB.
+    import io
+
+    import backfaq.store
+
+    class Stingy(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            assert size is not None and 0 < size <= 2**21, size
+            return super().read(size)
+
+    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES, 2) == b"{}"
+    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES) == b"{}"

@@ -35,7 +35,12 @@ from backfaq import __version__
 from backfaq.model import Store
 from backfaq.search import Index
 from backfaq.snapshot import pack, unpack
-from backfaq.store import MAX_BYTES, collector_paused  # one store limit, the loader's
+from backfaq.store import (  # one store limit, the loader's
+    MAX_BYTES,
+    collector_paused,
+    fits_in_memory,
+    read_at_most,
+)
 
 CACHE_FORMAT = 7  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
@@ -218,6 +223,11 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     if opened is None:
         return Index(load(None))
     stream, size = opened
+    if not fits_in_memory(size):
+        # A cached index of a store this large is as large: the loader
+        # refuses the store, in its words, before a byte is hashed.
+        stream.close()
+        return Index(load(None))
     with stream:
         try:
             key = _key(stream, size)
@@ -226,7 +236,7 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
             if cached is not None:
                 return cached
             stream.seek(0)
-            raw: bytes | None = stream.read(MAX_BYTES + 1)
+            raw: bytes | None = read_at_most(stream, MAX_BYTES, size)
         except OSError:
             slot, raw = None, None
     if raw is None or not 0 < len(raw) <= MAX_BYTES:

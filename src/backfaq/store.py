@@ -13,13 +13,23 @@ import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from backfaq.errors import FileError, StoreError
 from backfaq.model import Entry, RedFlag, Source, Store, Topic
 
 FORMAT_VERSION = 1
-MAX_BYTES = 64 * 2**20  # far above any real FAQ; a bound for endless input
+# The largest store file: far above any real FAQ (a large help-desk export
+# is tens of MiB), a bound for endless input. Validate, import, the index
+# cache and every command read this one limit.
+MAX_BYTES = 2**30
+# Parsing a store and building its index take about this many bytes of
+# memory per byte of the file (measured: 475 MiB at the peak of a first
+# query on a 43 MiB store). A file from CHECK_MEMORY_FROM bytes is first
+# weighed against the memory this process can have, so that a store too
+# large for the machine is one clear error, not a process the system kills.
+MEMORY_PER_BYTE = 12
+CHECK_MEMORY_FROM = 64 * 2**20
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Text a terminal would act on (escape sequences, bells, carriage returns):
 # never served. An answer may hold newlines (its steps).
@@ -96,6 +106,8 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
     name = os.fspath(path)
     if raw is None:
         raw = read_bounded(path, noun="a store file", error=StoreError)
+    else:
+        check_memory(name, len(raw), StoreError)
     if not raw.strip():
         raise StoreError(name, "empty file, expected a JSON object")
     try:
@@ -115,11 +127,71 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
 
 
+def check_memory(name: str, size: int, error: type[FileError]) -> None:
+    """Raise ``error`` when a file of ``size`` bytes would need more memory
+    to read and index than this process can have (see MEMORY_PER_BYTE)."""
+    if not fits_in_memory(size):
+        needed, available = size * MEMORY_PER_BYTE, memory_available() or 0
+        raise error(
+            name, f"too large for the memory available: {size / 2**20:.0f} MiB needs about"
+            f" {needed / 2**30:.1f} GiB to read and index, and this process can have"
+            f" {available / 2**30:.1f} GiB")
+
+
+def fits_in_memory(size: int) -> bool:
+    """Whether a store of ``size`` bytes can be read and indexed in the memory
+    this process can have (unknown counts as yes; small stores are not weighed)."""
+    if size < CHECK_MEMORY_FROM:
+        return True
+    available = memory_available()
+    return available is None or size * MEMORY_PER_BYTE <= available
+
+
+def memory_available() -> int | None:
+    """The memory this process can still have, in bytes, or None when the
+    system does not say: the least of what the system has available
+    (``MemAvailable``), what the process's control group still allows, and
+    its address-space limit (``ulimit -v``), whichever of them are known."""
+    limits = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as file:
+            most = file.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as file:
+            used = int(file.read().strip())
+        if most != "max":
+            limits.append(max(0, int(most) - used))
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
 def read_bounded(
     path: str | os.PathLike[str], *, noun: str, error: type[FileError]
 ) -> bytes:
     """The file's bytes, or ``error`` saying why it cannot be ``noun`` ("a page")."""
     name = os.fspath(path)
+    try:
+        info = os.stat(path)
+    except OSError:
+        pass  # reading says why
+    else:  # a file too large for the memory is refused before it is read
+        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_BYTES:
+            check_memory(name, info.st_size, error)
     try:
         raw = read_bytes(path)
     except FileNotFoundError:
@@ -131,8 +203,14 @@ def read_bounded(
     if raw is None:
         raise error(name, f"is a device, not {noun}")
     if len(raw) > MAX_BYTES:
-        raise error(name, f"too large for {noun} (over {MAX_BYTES // 2**20} MiB)")
+        raise error(name, f"too large for {noun} (over {size_text(MAX_BYTES)})")
+    check_memory(name, len(raw), error)  # a pipe's size is known once read
     return raw
+
+
+def size_text(n: int) -> str:
+    """A size limit in words: "1 GiB", "64 MiB"."""
+    return f"{n // 2**30} GiB" if n >= 2**30 and n % 2**30 == 0 else f"{n // 2**20} MiB"
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
@@ -142,10 +220,31 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
     typing; a pipe (``--data <(command)``) is read, but never without bound.
     """
     with open(path, "rb") as stream:
-        mode = os.fstat(stream.fileno()).st_mode
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        info = os.fstat(stream.fileno())
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
             return None
-        return stream.read(MAX_BYTES + 1)
+        return read_at_most(stream, MAX_BYTES, info.st_size)
+
+
+READ_CHUNK = 2**20
+
+
+def read_at_most(stream: BinaryIO, limit: int, expected: int = 0) -> bytes:
+    """``stream``'s bytes, up to ``limit`` + 1 of them (one more says "too
+    long"). Read in pieces: ``read(limit + 1)`` would ask for a buffer of the
+    whole limit at once, a gigabyte for a file of a few kilobytes, which a
+    process under ``ulimit -v`` does not have. A regular file's ``expected``
+    size is read in one piece."""
+    pieces = []
+    total = 0
+    want = min(limit + 1, max(expected + 1, READ_CHUNK))
+    while total <= limit and (piece := stream.read(want)):
+        pieces.append(piece)
+        total += len(piece)
+        want = min(limit + 1 - total, READ_CHUNK) if total <= limit else 0
+        if want <= 0:
+            break
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def check_document(doc: Any) -> list[Problem]:

@@ -59,7 +59,7 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
     if len(data) > _store.MAX_BYTES:
         raise WriteError(str(path), f"too large: the new store would be "
                                     f"{len(data) / 2**20:.1f} MiB, over the "
-                                    f"{_store.MAX_BYTES // 2**20} MiB limit of a store file")
+                                    f"{_store.size_text(_store.MAX_BYTES)} limit of a store file")
     try:
         old = target.stat()
         previous: bytes | None = target.read_bytes()
