@@ -31,7 +31,6 @@ from array import array
 from collections.abc import Sequence
 from functools import cache
 from itertools import islice
-from operator import add
 from typing import Any, BinaryIO
 
 PATH = os.path.join(os.path.dirname(__file__), "data", "meaning.bin")
@@ -53,6 +52,7 @@ MAX_PROBES = 64
 MAX_WORDS = 128
 LONGEST_WORD = 40
 MAX_TABLE_BYTES = 16 * 2**20
+WORDS_KEPT = 50_000
 
 
 
@@ -86,6 +86,10 @@ class _Table:
             raise ValueError("a meaning table of the wrong size")
         self.count = count
         self.fd = os.dup(file.fileno())  # kept for the vectors, for the process's life
+        # The vectors read so far: a batch of queries reads the same few
+        # thousand pieces again and again (at most 32,000 of them, 20 MB).
+        self.read: dict[int, list[float] | None] = {}
+        self.words: dict[str, list[int]] = {}  # each word's pieces, up to WORDS_KEPT
 
     def row(self, piece: bytes) -> int | None:
         """The row of ``piece``, or None when it is no piece of the model."""
@@ -99,16 +103,44 @@ class _Table:
             slot = (slot + 1) % self.slots
         return None
 
+    def word_pieces(self, word: str) -> list[int]:
+        """The rows of ``word``'s pieces by greedy longest match, worked out
+        once per word (a batch of queries says the same words again)."""
+        known = self.words.get(word)
+        if known is not None:
+            return known
+        marked = START + word
+        found = []
+        i = 0
+        while i < len(marked):
+            for end in range(min(len(marked), i + LONGEST_PIECE), i, -1):
+                row = self.row(marked[i:end].encode("utf-8", "surrogatepass"))
+                if row is not None:
+                    found.append(row)
+                    i = end
+                    break
+            else:
+                i += 1
+        if len(self.words) >= WORDS_KEPT:
+            self.words.clear()
+        self.words[word] = found
+        return found
+
     def vector(self, row: int) -> list[float] | None:
-        """Row ``row``'s vector, read from the file; None if it is no longer there."""
+        """Row ``row``'s vector, read from the file when first needed; None if
+        it is no longer there."""
+        if row in self.read:
+            return self.read[row]
         try:
             data = os.pread(self.fd, self.dims, self.rows_at + row * self.dims)
         except OSError:
             return None
-        if len(data) != self.dims:
-            return None
-        scale = self.scales[row]
-        return [scale * x for x in memoryview(data).cast("b")]
+        found = None
+        if len(data) == self.dims:
+            scale = self.scales[row]
+            found = [scale * x for x in memoryview(data).cast("b")]
+        self.read[row] = found
+        return found
 
 
 def _numbers(typecode: str, data: memoryview) -> Any:
@@ -144,19 +176,9 @@ def pieces(text: str) -> list[int]:
     table = _table()
     if table is None:
         return []
-    found = []
+    found: list[int] = []
     for word in islice(text.split(), MAX_WORDS):
-        word = START + word[:LONGEST_WORD]
-        i = 0
-        while i < len(word):
-            for end in range(min(len(word), i + LONGEST_PIECE), i, -1):
-                row = table.row(word[i:end].encode("utf-8", "surrogatepass"))
-                if row is not None:
-                    found.append(row)
-                    i = end
-                    break
-            else:
-                i += 1
+        found += table.word_pieces(word[:LONGEST_WORD])
     return found
 
 
@@ -166,12 +188,10 @@ def vector(text: str) -> array[float] | None:
     rows = pieces(text)
     if table is None or not rows:
         return None
-    total = [0.0] * table.dims
-    for row in rows:
-        found = table.vector(row)
-        if found is None:
-            return None
-        total = list(map(add, total, found))
+    vectors = [table.vector(row) for row in rows]
+    if None in vectors:
+        return None
+    total = [sum(column) for column in zip(*vectors)]
     norm = math.sqrt(sum(t * t for t in total))
     if not norm or not math.isfinite(norm):
         return None
