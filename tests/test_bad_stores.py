@@ -362,6 +362,34 @@ def test_a_store_too_large_for_the_memory_is_one_clear_error(
     assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
 
 
+def test_a_cached_index_of_a_store_too_large_for_the_memory_is_not_loaded(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backfaq.store
+
+    path = tmp_path / "store.json"
+    path.write_bytes(tiny())
+    size = path.stat().st_size
+    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert invoke(runner, ["--data", str(path), "ask", "stretches"], env=env).exit_code in (0, 1)
+    assert list((tmp_path / "cache").rglob("*.marshal"))  # the index is cached
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12 - 1)
+    result = invoke(runner, ["--data", str(path), "ask", "stretches"], env=env)
+    assert result.exit_code == 2
+    check_refusal(path, result.stdout, result.stderr, "too large for the memory available")
+
+
+def test_a_nul_in_a_store_name_is_one_error(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('data = ["a\\u0000b"]\n')
+    for command in (["list"], ["ask", "stretches"], ["validate"]):
+        result = invoke(runner, command, env={"BACKFAQ_CONFIG": str(config)})
+        assert result.exit_code in (1, 2), (command, result.output)
+        assert "NUL character" in result.stderr + result.stdout
+
+
 def test_the_memory_available_is_a_positive_number_or_unknown() -> None:
     import backfaq.store
 

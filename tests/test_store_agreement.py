@@ -7,6 +7,7 @@ which validate passed and import could not write back as UTF-8.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -228,7 +229,7 @@ def test_what_validate_accepts_can_be_written_and_read_back(field: str, text: st
 
 @pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 250])
 @pytest.mark.parametrize("chunk", [7, 100, 2**20])
-def test_reading_stops_one_byte_past_the_limit_in_pieces(
+def test_reading_stops_past_the_limit_in_pieces(
     size: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import io
@@ -238,21 +239,118 @@ def test_reading_stops_one_byte_past_the_limit_in_pieces(
     monkeypatch.setattr(backfaq.store, "READ_CHUNK", chunk)
     data = bytes(range(256))[:size]
     for expected in (0, size):
-        got = backfaq.store.read_at_most(io.BytesIO(data), 100, expected)
-        assert got == data[:101]
+        if size <= 100:
+            assert backfaq.store.read_at_most(io.BytesIO(data), 100, expected) == data
+        else:
+            with pytest.raises(backfaq.store.TooLarge):
+                backfaq.store.read_at_most(io.BytesIO(data), 100, expected)
 
 
-def test_a_small_store_is_read_without_a_buffer_of_the_whole_limit() -> None:
+class Stingy(io.BytesIO):
+    """A stream that fails a read asking for more than 2 MiB at once."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and 0 < size <= 2**21, size
+        return super().read(size)
+
+
+def test_a_store_is_read_without_a_buffer_of_the_whole_limit() -> None:
     # read(MAX_BYTES + 1) asks for a gigabyte at once; a process limited to
-    # less address space than that must still read a store of a few KiB.
-    import io
-
+    # less address space than that must still read a store of a few KiB, and
+    # a file that claims to be larger than the limit is read in pieces too.
     import backfaq.store
-
-    class Stingy(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            assert size is not None and 0 < size <= 2**21, size
-            return super().read(size)
 
     assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES, 2) == b"{}"
     assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES) == b"{}"
+    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES, 2**31) == b"{}"
+
+
+def test_an_endless_pipe_is_refused_once_it_outgrows_the_memory(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backfaq.store
+
+    monkeypatch.setattr(backfaq.store, "READ_CHUNK", 7)
+    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: 12 * 50)
+    with pytest.raises(backfaq.store.TooLarge) as raised:
+        backfaq.store.read_at_most(Stingy(b"x" * 10_000), MAX_BYTES)
+    assert raised.value.memory and 50 < raised.value.size <= 57  # stopped at the first piece past
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backfaq.store
+
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 200)
+    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 100)
+
+    def never(_: object) -> bytes:
+        raise AssertionError("read")
+
+    monkeypatch.setattr(backfaq.store, "read_bytes", never)
+    with pytest.raises(StoreError, match=r"too large for a store file \(over 0 MiB\)|too large"):
+        read_bounded(path, noun="a store file", error=StoreError)
+    # Too large for the memory: refused before it is read, too.
+    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 1000)
+    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.store, "memory_available", lambda: 12 * 199)
+    with pytest.raises(StoreError, match="too large for the memory available"):
+        read_bounded(path, noun="a store file", error=StoreError)
+
+
+def _fake_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str,
+                 files: dict[str, str]) -> None:
+    import backfaq.store
+
+    for name, text in files.items():
+        target = tmp_path / "sys" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    (tmp_path / "meminfo").write_text("MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n")
+    (tmp_path / "cgroup").write_text(cgroup)
+    monkeypatch.setattr(backfaq.store, "MEMINFO", str(tmp_path / "meminfo"))
+    monkeypatch.setattr(backfaq.store, "PROC_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(backfaq.store, "CGROUP_ROOT", str(tmp_path / "sys"))
+
+
+def test_the_memory_available_is_the_least_the_system_and_the_cgroup_allow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backfaq.store
+
+    monkeypatch.setattr(backfaq.store, "_address_room", lambda: None)
+    # cgroup v2: the process's own group and the one above it; the tighter
+    # counts, and reclaimable page cache is room.
+    _fake_system(tmp_path, monkeypatch, "0::/app/worker\n", {
+        "app/worker/memory.max": "max\n", "app/worker/memory.current": "100\n",
+        "app/memory.max": "1000000\n", "app/memory.current": "600000\n",
+        "app/memory.stat": "anon 400000\ninactive_file 100000\n",
+    })
+    assert backfaq.store.memory_available() == 1000000 - (600000 - 100000)
+    # cgroup v1, memory controller.
+    _fake_system(tmp_path / "v1", monkeypatch, "4:memory:/svc\n3:cpu:/svc\n", {
+        "memory/svc/memory.limit_in_bytes": "2000000\n",
+        "memory/svc/memory.usage_in_bytes": "500000\n",
+        "memory/memory.limit_in_bytes": "9223372036854771712\n",  # no limit
+        "memory/memory.usage_in_bytes": "1\n",
+    })
+    assert backfaq.store.memory_available() == 1500000
+    # No cgroup limit: what the system has available.
+    _fake_system(tmp_path / "none", monkeypatch, "0::/\n", {"memory.max": "max\n"})
+    assert backfaq.store.memory_available() == 4000000 * 1024
+
+
+def test_the_address_space_limit_leaves_what_is_not_mapped_yet() -> None:
+    import resource
+
+    import backfaq.store
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    room = backfaq.store._address_room()
+    if soft == resource.RLIM_INFINITY:
+        assert room is None
+    else:
+        assert room is not None and room < soft

@@ -37,6 +37,7 @@ from backfaq.search import Index
 from backfaq.snapshot import pack, unpack
 from backfaq.store import (  # one store limit, the loader's
     MAX_BYTES,
+    TooLarge,
     collector_paused,
     fits_in_memory,
     read_at_most,
@@ -237,7 +238,7 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
                 return cached
             stream.seek(0)
             raw: bytes | None = read_at_most(stream, MAX_BYTES, size)
-        except OSError:
+        except (OSError, TooLarge):  # the loader reads it again, and says why
             slot, raw = None, None
     if raw is None or not 0 < len(raw) <= MAX_BYTES:
         return Index(load(None))

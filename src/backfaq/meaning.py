@@ -52,7 +52,7 @@ MAX_PROBES = 64
 MAX_WORDS = 128
 LONGEST_WORD = 40
 MAX_TABLE_BYTES = 16 * 2**20
-WORDS_KEPT = 50_000
+WORDS_KEPT = 20_000  # about 20 MB at most
 
 
 
@@ -88,8 +88,8 @@ class _Table:
         self.fd = os.dup(file.fileno())  # kept for the vectors, for the process's life
         # The vectors read so far: a batch of queries reads the same few
         # thousand pieces again and again (at most 32,000 of them, 20 MB).
-        self.read: dict[int, list[float] | None] = {}
-        self.words: dict[str, list[int]] = {}  # each word's pieces, up to WORDS_KEPT
+        self.read: dict[int, array[float] | None] = {}
+        self.words: dict[str, list[int]] = {}  # each word's pieces, up to WORDS_KEPT words
 
     def row(self, piece: bytes) -> int | None:
         """The row of ``piece``, or None when it is no piece of the model."""
@@ -126,7 +126,7 @@ class _Table:
         self.words[word] = found
         return found
 
-    def vector(self, row: int) -> list[float] | None:
+    def vector(self, row: int) -> array[float] | None:
         """Row ``row``'s vector, read from the file when first needed; None if
         it is no longer there."""
         if row in self.read:
@@ -138,7 +138,7 @@ class _Table:
         found = None
         if len(data) == self.dims:
             scale = self.scales[row]
-            found = [scale * x for x in memoryview(data).cast("b")]
+            found = array("d", [scale * x for x in memoryview(data).cast("b")])
         self.read[row] = found
         return found
 
