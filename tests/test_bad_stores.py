@@ -326,11 +326,11 @@ def test_precedence_real_process(good: Path, bad: Path) -> None:
 def test_too_large_is_refused(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
     path = tmp_path / "store.json"
     path.write_bytes(tiny())
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 100)  # instead of writing 1 GiB
+    monkeypatch.setattr(backfaq.limits, "MAX_BYTES", 100)  # instead of writing 1 GiB
     result = invoke(runner, ["--data", str(path), "list"])
     assert result.exit_code == 2
     check_refusal(path, result.stdout, result.stderr, "too large for a store file")
@@ -339,17 +339,17 @@ def test_too_large_is_refused(
 def test_a_store_too_large_for_the_memory_is_one_clear_error(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
     path = tmp_path / "store.json"
     path.write_bytes(tiny())
     size = path.stat().st_size
-    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)  # instead of writing 64 MiB
+    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)  # instead of writing 64 MiB
     # Just enough memory to read and index it: served.
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12)
     assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
     # Less: refused before it is read, in one line naming what it needs.
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12 - 1)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12 - 1)
     for command in (["list"], ["ask", "stretches"], ["show", "x"], ["topics"]):
         result = invoke(runner, ["--data", str(path), *command])
         assert result.exit_code == 2, command
@@ -358,24 +358,24 @@ def test_a_store_too_large_for_the_memory_is_one_clear_error(
     validated = invoke(runner, ["--data", str(path), "validate"])  # a problem, as validate says
     assert validated.exit_code == 1 and "too large for the memory available" in validated.stdout
     # A system that does not say what it has: served.
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: None)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: None)
     assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
 
 
 def test_a_cached_index_of_a_store_too_large_for_the_memory_is_not_loaded(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
     path = tmp_path / "store.json"
     path.write_bytes(tiny())
     size = path.stat().st_size
-    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12)
+    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12)
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     assert invoke(runner, ["--data", str(path), "ask", "stretches"], env=env).exit_code in (0, 1)
     assert list((tmp_path / "cache").rglob("*.marshal"))  # the index is cached
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: size * 12 - 1)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12 - 1)
     result = invoke(runner, ["--data", str(path), "ask", "stretches"], env=env)
     assert result.exit_code == 2
     check_refusal(path, result.stdout, result.stderr, "too large for the memory available")
@@ -391,9 +391,9 @@ def test_a_nul_in_a_store_name_is_one_error(runner: CliRunner, tmp_path: Path) -
 
 
 def test_the_memory_available_is_a_positive_number_or_unknown() -> None:
-    import backfaq.store
+    import backfaq.limits
 
-    available = backfaq.store.memory_available()
+    available = backfaq.limits.memory_available()
     assert available is None or available >= 0
     if os.path.exists("/proc/meminfo"):
         assert available is not None and available > 0

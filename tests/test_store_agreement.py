@@ -19,16 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from processes import assert_no_crash, environment, one_error_line, run
 
-import backfaq.store
+import backfaq.limits
 from backfaq.errors import StoreError, WriteError
-from backfaq.store import (
-    MAX_BYTES,
-    bundled_path,
-    check_document,
-    load_document,
-    read_bounded,
-    read_document,
-)
+from backfaq.limits import MAX_BYTES, read_bounded
+from backfaq.store import bundled_path, check_document, load_document, read_document
 from backfaq.writer import serialize, write_store
 
 CURATED: dict[str, Any] = json.loads(Path(bundled_path()).read_text(encoding="utf-8"))
@@ -37,8 +31,8 @@ CURATED: dict[str, Any] = json.loads(Path(bundled_path()).read_text(encoding="ut
 # reader and writer alike (they share the constant): a large store made quickly.
 SMALL_LIMIT = r"""
 import sys
-import backfaq.store
-backfaq.store.MAX_BYTES = 2**20
+import backfaq.limits
+backfaq.limits.MAX_BYTES = 2**20
 sys.argv[0] = "backfaq"
 from backfaq.cli import main
 main()
@@ -99,10 +93,10 @@ def test_the_writer_and_the_reader_share_one_limit(
 ) -> None:
     path = tmp_path / "s.json"
     size = len(serialize(CURATED))
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", size)
+    monkeypatch.setattr(backfaq.limits, "MAX_BYTES", size)
     write_store(path, CURATED)  # exactly at the limit: written, and read back
     assert load_document(path) == CURATED
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", size - 1)
+    monkeypatch.setattr(backfaq.limits, "MAX_BYTES", size - 1)
     with pytest.raises(WriteError, match="too large"):
         write_store(path, CURATED)
     with pytest.raises(StoreError, match="too large for a store file"):
@@ -110,7 +104,7 @@ def test_the_writer_and_the_reader_share_one_limit(
     assert MAX_BYTES == 2**30
 
 
-def test_the_cache_reads_the_loaders_limit() -> None:
+def test_the_cache_reads_the_one_limit() -> None:
     from backfaq import cache
 
     assert cache.MAX_BYTES is MAX_BYTES
@@ -234,16 +228,16 @@ def test_reading_stops_past_the_limit_in_pieces(
 ) -> None:
     import io
 
-    import backfaq.store
+    import backfaq.limits
 
-    monkeypatch.setattr(backfaq.store, "READ_CHUNK", chunk)
+    monkeypatch.setattr(backfaq.limits, "READ_CHUNK", chunk)
     data = bytes(range(256))[:size]
     for expected in (0, size):
         if size <= 100:
-            assert backfaq.store.read_at_most(io.BytesIO(data), 100, expected) == data
+            assert backfaq.limits.read_at_most(io.BytesIO(data), 100, expected) == data
         else:
-            with pytest.raises(backfaq.store.TooLarge):
-                backfaq.store.read_at_most(io.BytesIO(data), 100, expected)
+            with pytest.raises(backfaq.limits.TooLarge):
+                backfaq.limits.read_at_most(io.BytesIO(data), 100, expected)
 
 
 class Stingy(io.BytesIO):
@@ -258,52 +252,52 @@ def test_a_store_is_read_without_a_buffer_of_the_whole_limit() -> None:
     # read(MAX_BYTES + 1) asks for a gigabyte at once; a process limited to
     # less address space than that must still read a store of a few KiB, and
     # a file that claims to be larger than the limit is read in pieces too.
-    import backfaq.store
+    import backfaq.limits
 
-    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES, 2) == b"{}"
-    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES) == b"{}"
-    assert backfaq.store.read_at_most(Stingy(b"{}"), MAX_BYTES, 2**31) == b"{}"
+    assert backfaq.limits.read_at_most(Stingy(b"{}"), MAX_BYTES, 2) == b"{}"
+    assert backfaq.limits.read_at_most(Stingy(b"{}"), MAX_BYTES) == b"{}"
+    assert backfaq.limits.read_at_most(Stingy(b"{}"), MAX_BYTES, 2**31) == b"{}"
 
 
 def test_an_endless_pipe_is_refused_once_it_outgrows_the_memory(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
-    monkeypatch.setattr(backfaq.store, "READ_CHUNK", 7)
-    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: 12 * 50)
-    with pytest.raises(backfaq.store.TooLarge) as raised:
-        backfaq.store.read_at_most(Stingy(b"x" * 10_000), MAX_BYTES)
+    monkeypatch.setattr(backfaq.limits, "READ_CHUNK", 7)
+    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: 12 * 50)
+    with pytest.raises(backfaq.limits.TooLarge) as raised:
+        backfaq.limits.read_at_most(Stingy(b"x" * 10_000), MAX_BYTES)
     assert raised.value.memory and 50 < raised.value.size <= 57  # stopped at the first piece past
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
     path = tmp_path / "big.json"
     path.write_bytes(b" " * 200)
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 100)
+    monkeypatch.setattr(backfaq.limits, "MAX_BYTES", 100)
 
     def never(_: object) -> bytes:
         raise AssertionError("read")
 
-    monkeypatch.setattr(backfaq.store, "read_bytes", never)
+    monkeypatch.setattr(backfaq.limits, "read_bytes", never)
     with pytest.raises(StoreError, match=r"too large for a store file \(over 0 MiB\)|too large"):
         read_bounded(path, noun="a store file", error=StoreError)
     # Too large for the memory: refused before it is read, too.
-    monkeypatch.setattr(backfaq.store, "MAX_BYTES", 1000)
-    monkeypatch.setattr(backfaq.store, "CHECK_MEMORY_FROM", 10)
-    monkeypatch.setattr(backfaq.store, "memory_available", lambda: 12 * 199)
+    monkeypatch.setattr(backfaq.limits, "MAX_BYTES", 1000)
+    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)
+    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: 12 * 199)
     with pytest.raises(StoreError, match="too large for the memory available"):
         read_bounded(path, noun="a store file", error=StoreError)
 
 
 def _fake_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str,
                  files: dict[str, str]) -> None:
-    import backfaq.store
+    import backfaq.limits
 
     for name, text in files.items():
         target = tmp_path / "sys" / name
@@ -311,17 +305,17 @@ def _fake_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str,
         target.write_text(text)
     (tmp_path / "meminfo").write_text("MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n")
     (tmp_path / "cgroup").write_text(cgroup)
-    monkeypatch.setattr(backfaq.store, "MEMINFO", str(tmp_path / "meminfo"))
-    monkeypatch.setattr(backfaq.store, "PROC_CGROUP", str(tmp_path / "cgroup"))
-    monkeypatch.setattr(backfaq.store, "CGROUP_ROOT", str(tmp_path / "sys"))
+    monkeypatch.setattr(backfaq.limits, "MEMINFO", str(tmp_path / "meminfo"))
+    monkeypatch.setattr(backfaq.limits, "PROC_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(backfaq.limits, "CGROUP_ROOT", str(tmp_path / "sys"))
 
 
 def test_the_memory_available_is_the_least_the_system_and_the_cgroup_allow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.store
+    import backfaq.limits
 
-    monkeypatch.setattr(backfaq.store, "_address_room", lambda: None)
+    monkeypatch.setattr(backfaq.limits, "_address_room", lambda: None)
     # cgroup v2: the process's own group and the one above it; the tighter
     # counts, and reclaimable page cache is room.
     _fake_system(tmp_path, monkeypatch, "0::/app/worker\n", {
@@ -329,7 +323,7 @@ def test_the_memory_available_is_the_least_the_system_and_the_cgroup_allow(
         "app/memory.max": "1000000\n", "app/memory.current": "600000\n",
         "app/memory.stat": "anon 400000\ninactive_file 100000\n",
     })
-    assert backfaq.store.memory_available() == 1000000 - (600000 - 100000)
+    assert backfaq.limits.memory_available() == 1000000 - (600000 - 100000)
     # cgroup v1, memory controller.
     _fake_system(tmp_path / "v1", monkeypatch, "4:memory:/svc\n3:cpu:/svc\n", {
         "memory/svc/memory.limit_in_bytes": "2000000\n",
@@ -337,19 +331,19 @@ def test_the_memory_available_is_the_least_the_system_and_the_cgroup_allow(
         "memory/memory.limit_in_bytes": "9223372036854771712\n",  # no limit
         "memory/memory.usage_in_bytes": "1\n",
     })
-    assert backfaq.store.memory_available() == 1500000
+    assert backfaq.limits.memory_available() == 1500000
     # No cgroup limit: what the system has available.
     _fake_system(tmp_path / "none", monkeypatch, "0::/\n", {"memory.max": "max\n"})
-    assert backfaq.store.memory_available() == 4000000 * 1024
+    assert backfaq.limits.memory_available() == 4000000 * 1024
 
 
 def test_the_address_space_limit_leaves_what_is_not_mapped_yet() -> None:
     import resource
 
-    import backfaq.store
+    import backfaq.limits
 
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    room = backfaq.store._address_room()
+    room = backfaq.limits._address_room()
     if soft == resource.RLIM_INFINITY:
         assert room is None
     else:

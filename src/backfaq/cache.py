@@ -32,16 +32,11 @@ from collections.abc import Callable
 from typing import Any
 
 from backfaq import __version__
+from backfaq.limits import MAX_BYTES, TooLarge, fits_in_memory, read_at_most  # one limit
 from backfaq.model import Store
 from backfaq.search import Index
 from backfaq.snapshot import pack, unpack
-from backfaq.store import (  # one store limit, the loader's
-    MAX_BYTES,
-    TooLarge,
-    collector_paused,
-    fits_in_memory,
-    read_at_most,
-)
+from backfaq.store import collector_paused
 
 CACHE_FORMAT = 7  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the

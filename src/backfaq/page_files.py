@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from backfaq.errors import PageError
+from backfaq.limits import read_bounded
 from backfaq.pages import Page, Pair, parse_page
-from backfaq.store import CONTROL, read_bounded, tidy_answer, tidy_line
+from backfaq.store import CONTROL, tidy_answer, tidy_line
 
 
 def read_page(path: Path, *, encoding: str | None = None) -> str:

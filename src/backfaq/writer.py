@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from backfaq import limits
 from backfaq import store as _store
 from backfaq.errors import WriteError
 
@@ -56,10 +57,10 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
     except UnicodeEncodeError:
         raise WriteError(str(path), "cannot write: the text holds a lone surrogate, "
                                     "not Unicode") from None
-    if len(data) > _store.MAX_BYTES:
+    if len(data) > limits.MAX_BYTES:
         raise WriteError(str(path), f"too large: the new store would be "
                                     f"{len(data) / 2**20:.1f} MiB, over the "
-                                    f"{_store.size_text(_store.MAX_BYTES)} limit of a store file")
+                                    f"{limits.size_text(limits.MAX_BYTES)} limit of a store file")
     try:
         old = target.stat()
         previous: bytes | None = target.read_bytes()
