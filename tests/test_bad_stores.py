@@ -336,20 +336,37 @@ def test_too_large_is_refused(
     check_refusal(path, result.stdout, result.stderr, "too large for a store file")
 
 
+class WeighedStore:
+    """A tiny store weighed as a big one, in a process with just enough
+    memory for it (``enough(False)``: one byte too little)."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import backfaq.limits
+
+        self.path = tmp_path / "store.json"
+        self.path.write_bytes(tiny())
+        self.needs = self.path.stat().st_size * backfaq.limits.MEMORY_PER_BYTE
+        self._monkeypatch = monkeypatch
+        monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)  # instead of 64 MiB
+        self.enough(True)
+
+    def enough(self, memory: bool | None) -> None:
+        """Just enough memory, one byte too little, or (None) nothing said."""
+        import backfaq.limits
+
+        available = None if memory is None else self.needs - (not memory)
+        self._monkeypatch.setattr(backfaq.limits, "memory_available", lambda: available)
+
+
 def test_a_store_too_large_for_the_memory_is_one_clear_error(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.limits
-
-    path = tmp_path / "store.json"
-    path.write_bytes(tiny())
-    size = path.stat().st_size
-    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)  # instead of writing 64 MiB
+    store = WeighedStore(tmp_path, monkeypatch)
+    path = store.path
     # Just enough memory to read and index it: served.
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12)
     assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
     # Less: refused before it is read, in one line naming what it needs.
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12 - 1)
+    store.enough(False)
     for command in (["list"], ["ask", "stretches"], ["show", "x"], ["topics"]):
         result = invoke(runner, ["--data", str(path), *command])
         assert result.exit_code == 2, command
@@ -358,24 +375,19 @@ def test_a_store_too_large_for_the_memory_is_one_clear_error(
     validated = invoke(runner, ["--data", str(path), "validate"])  # a problem, as validate says
     assert validated.exit_code == 1 and "too large for the memory available" in validated.stdout
     # A system that does not say what it has: served.
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: None)
+    store.enough(None)
     assert invoke(runner, ["--data", str(path), "list"]).exit_code == 0
 
 
 def test_a_cached_index_of_a_store_too_large_for_the_memory_is_not_loaded(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfaq.limits
-
-    path = tmp_path / "store.json"
-    path.write_bytes(tiny())
-    size = path.stat().st_size
-    monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12)
+    store = WeighedStore(tmp_path, monkeypatch)
+    path = store.path
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     assert invoke(runner, ["--data", str(path), "ask", "stretches"], env=env).exit_code in (0, 1)
     assert list((tmp_path / "cache").rglob("*.marshal"))  # the index is cached
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: size * 12 - 1)
+    store.enough(False)
     result = invoke(runner, ["--data", str(path), "ask", "stretches"], env=env)
     assert result.exit_code == 2
     check_refusal(path, result.stdout, result.stderr, "too large for the memory available")
