@@ -281,10 +281,10 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(
     path.write_bytes(b" " * 200)
     monkeypatch.setattr(backfaq.limits, "MAX_BYTES", 100)
 
-    def never(_: object) -> bytes:
+    def never(*_: object) -> bytes:
         raise AssertionError("read")
 
-    monkeypatch.setattr(backfaq.limits, "read_bytes", never)
+    monkeypatch.setattr(backfaq.limits, "read_at_most", never)
     with pytest.raises(StoreError, match=r"too large for a store file \(over 0 MiB\)|too large"):
         read_bounded(path, noun="a store file", error=StoreError)
     # Too large for the memory: refused before it is read, too.

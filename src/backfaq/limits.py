@@ -155,22 +155,14 @@ def read_bounded(
 ) -> bytes:
     """The file's bytes, or ``error`` saying why it cannot be ``noun`` ("a page")."""
     name = os.fspath(path)
-    too_large = f"too large for {noun} (over {size_text(MAX_BYTES)})"
-    try:
-        info = os.stat(path)
-    except OSError:
-        pass  # reading says why
-    except ValueError:  # a NUL byte in the name (a config file's "data" may hold one)
-        raise error(name, "not a file name: it holds a NUL character") from None
-    else:  # a file too large, or too large for the memory, is refused before it is read
-        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
-            raise error(name, too_large)
-        if stat.S_ISREG(info.st_mode):
-            check_memory(name, info.st_size, error)
     try:
         raw = read_bytes(path)
     except TooLarge as exc:
-        raise error(name, memory_message(exc.size) if exc.memory else too_large) from None
+        problem = (memory_message(exc.size) if exc.memory
+                   else f"too large for {noun} (over {size_text(MAX_BYTES)})")
+        raise error(name, problem) from None
+    except ValueError:  # a NUL byte in the name (a config file's "data" may hold one)
+        raise error(name, "not a file name: it holds a NUL character") from None
     except FileNotFoundError:
         raise error(name, "no such file") from None
     except IsADirectoryError:
@@ -188,8 +180,8 @@ def size_text(n: int) -> str:
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
-    """The file's bytes, at most MAX_BYTES of them (else TooLarge); None for
-    a device.
+    """The file's bytes, at most MAX_BYTES of them and no more than the
+    memory holds (else TooLarge); None for a device.
 
     A device such as /dev/zero or a terminal would be read forever or wait for
     typing; a pipe (``--data <(command)``) is read, but never without bound.
@@ -198,6 +190,11 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
         info = os.fstat(stream.fileno())
         if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
             return None
+        if stat.S_ISREG(info.st_mode):  # too large, or for the memory: refused unread
+            if info.st_size > MAX_BYTES:
+                raise TooLarge(info.st_size)
+            if not fits_in_memory(info.st_size):
+                raise TooLarge(info.st_size, memory=True)
         return read_at_most(stream, MAX_BYTES, info.st_size)
 
 
