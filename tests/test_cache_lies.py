@@ -84,10 +84,10 @@ def test_a_cache_rewritten_in_place_while_queries_run_kills_none(tmp_path: Path)
 
     def rewrite() -> None:
         # In place, as an editor or a copy over the file does: truncated,
-        # then written back a piece at a time.
+        # then written back a piece at a time (made anew if a reader that
+        # found it damaged has removed it).
         while not stop.is_set():
-            with open(file, "r+b") as stream:
-                stream.truncate(0)
+            with open(file, "wb") as stream:
                 for start in range(0, len(good), 1 << 18):
                     stream.write(good[start:start + (1 << 18)])
                     stream.flush()

@@ -18,6 +18,7 @@ from processes import MODULE, assert_no_crash, environment, one_error_line, run
 
 from backfaq.analyzer import MAX_QUERY_WORDS, Query
 from backfaq.batch import MAX_LINE_BYTES
+from backfaq.limits import CHECK_MEMORY_FROM
 
 needs_limits = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="needs Linux address-space limits"
@@ -129,6 +130,8 @@ def test_one_endless_clause_is_analysed_in_linear_time() -> None:
 
 @needs_limits
 def test_a_store_too_large_for_the_memory_limit_is_one_line(tmp_path: Path) -> None:
+    # Under the size from which a store is weighed before it is read
+    # (limits.CHECK_MEMORY_FROM), yet too large to index in 200 MiB.
     store = tmp_path / "big.json"
     answer = "Keep the part clean and dry, and check it every week. " * 20
     doc = {
@@ -139,7 +142,7 @@ def test_a_store_too_large_for_the_memory_limit_is_one_line(tmp_path: Path) -> N
             {"id": f"entry-{i}", "question": f"How do I look after part {i}?",
              "also_asked": [], "answer": f"{answer}{i}", "topic": "general",
              "sources": ["manual"]}
-            for i in range(30_000)
+            for i in range(50_000)
         ],
         "synonyms": [],
     }
@@ -150,4 +153,4 @@ def test_a_store_too_large_for_the_memory_limit_is_one_line(tmp_path: Path) -> N
                           preexec_fn=lambda: _limit_memory(200 * 2**20), timeout=120)
     assert proc.returncode == 2
     assert one_error_line(proc.stderr).startswith("Error: out of memory")
-    assert os.path.getsize(store) > 30 * 2**20
+    assert 50 * 2**20 < os.path.getsize(store) < CHECK_MEMORY_FROM

@@ -228,7 +228,7 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
         try:
             key = _key(stream, size)
             slot = _slot(key) if key is not None else None
-            cached = read_cache(slot, path, size) if slot is not None else None
+            cached = _read_either(slot, path, size, load) if slot is not None else None
             if cached is not None:
                 return cached
             stream.seek(0)
@@ -240,6 +240,36 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     index = Index(load(raw))
     if slot is not None and _key(io.BytesIO(raw), len(raw)) == key:
         write_cache(slot, index)
+    return index
+
+
+STORED_SUFFIX = ".sqlite"
+JOURNAL = STORED_SUFFIX + "-journal"
+
+
+def _stored_file(slot: _Slot) -> str:
+    """Where the SQLite index of a large (pruned) store of this slot lives."""
+    return slot[0][: -len(SUFFIX)] + STORED_SUFFIX
+
+
+def _read_either(slot: _Slot, path: str, store_size: int,
+                 load: Callable[[bytes | None], Store]) -> Index | None:
+    """The index cached for this slot: a small store's ``marshal`` file, or
+    a large one's SQLite file (sqlite3 is imported only if there is one)."""
+    found = read_cache(slot, path, store_size)
+    if found is not None:
+        return found
+    stored = _stored_file(slot)
+    try:
+        if not stat.S_ISREG(os.stat(stored).st_mode):
+            return None
+    except (OSError, ValueError):
+        return None
+    from backfaq import stored_index
+
+    index = stored_index.read(stored, slot[1], path, lambda: Index(load(None)))
+    if index is not None:
+        _mark_used(stored, os.stat(stored).st_mtime)
     return index
 
 
@@ -315,7 +345,13 @@ def _trailer(crc: int, size: int) -> bytes:
 
 
 def write_cache(slot: _Slot, index: Index) -> None:
-    """Store ``index`` atomically; a cache that cannot be written is skipped."""
+    """Store ``index`` atomically; a cache that cannot be written is skipped.
+
+    A pruned index goes to SQLite, where a query reads only what it needs;
+    a scanned one (a small store's) to one ``marshal`` file, read whole."""
+    if index.prune:
+        _write_stored(slot, index)
+        return
     file, header = slot
     directory = os.path.dirname(file)
     # Named at random and created only if new: no other writer shares the
@@ -349,6 +385,21 @@ def write_cache(slot: _Slot, index: Index) -> None:
                 pass
 
 
+def _write_stored(slot: _Slot, index: Index) -> None:
+    import sqlite3
+
+    from backfaq import stored_index
+
+    file = _stored_file(slot)
+    try:
+        os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))  # as private as the rest
+        stored_index.write(file, index, slot[1])
+        _forget_old(os.path.dirname(file))
+    except (OSError, sqlite3.Error):
+        pass
+
+
 def _forget_old(directory: str) -> None:
     """Keep the KEEP most recently used cache files (each edit of a store
     makes a new one), and remove the temporary files of writers killed midway."""
@@ -356,11 +407,14 @@ def _forget_old(directory: str) -> None:
 
     files = []
     orphans = []
+    journals = []  # SQLite's, of a write under way or cut short
     orphaned = time.time() - ORPHAN_AFTER
     with os.scandir(directory) as found:
         for entry in found:
             name = entry.name
-            ours = name.startswith("index-") and name.endswith(SUFFIX)
+            ours = name.startswith("index-") and name.endswith((SUFFIX, STORED_SUFFIX))
+            if name.startswith("index-") and name.endswith(JOURNAL):
+                journals.append(entry.path)
             if not (ours or name.startswith(".tmp-")):
                 continue
             try:  # another process may remove or rename it meanwhile
@@ -373,7 +427,10 @@ def _forget_old(directory: str) -> None:
                 files.append((info.st_mtime, entry.path))
             elif info.st_mtime < orphaned:
                 orphans.append(entry.path)
-    for old in [path for _, path in sorted(files)[:-KEEP]] + orphans:
+    kept = {path for _, path in sorted(files)[-KEEP:]}
+    # A journal goes with its database: alone, it holds nothing to roll back.
+    left = [j for j in journals if j.removesuffix("-journal") not in kept]
+    for old in [path for _, path in sorted(files)[:-KEEP]] + orphans + left:
         try:
             os.unlink(old)
         except OSError:

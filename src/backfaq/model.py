@@ -8,7 +8,7 @@ a named tuple a tenth of that, and backfaq has a start-up budget.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -84,7 +84,7 @@ class Store:
     version: int
     topics: tuple[Topic, ...]
     sources: tuple[Source, ...]
-    entries: tuple[Entry, ...]
+    entries: Sequence[Entry]  # a tuple, or a stored index's entries, read as needed
     synonyms: tuple[tuple[str, ...], ...]
     red_flags: tuple[RedFlag, ...]
     title: str | None
@@ -181,7 +181,7 @@ class Store:
 
     def entries_in(self, topic_id: str | None) -> tuple[Entry, ...]:
         if topic_id is None:
-            return self.entries
+            return tuple(self.entries)  # the same tuple, not a copy
         return tuple(e for e in self.entries if e.topic == topic_id)
 
 

@@ -79,14 +79,19 @@ class Documents:
     def _doc(self, i: int) -> _Doc:
         """Entry ``i``'s analysed text back as tuples, for scoring it."""
         text = self._text[self._text_starts[i] : self._text_starts[i + 1]]
-        questions, answer = text.split("\t")
-        phrasings = tuple(tuple(p.split()) for p in questions.split("\n"))
-        return _Doc(
-            self.store.entries[i],
-            phrasings,
-            tuple(answer.split()),
-            sum(len(p) for p in phrasings) / len(phrasings),
-        )
+        return unpack_doc(self.store.entries[i], text)
+
+
+def unpack_doc(entry: Entry, text: str) -> _Doc:
+    """An entry's analysed text, laid out as ``Documents`` keeps it, back as tuples."""
+    questions, answer = text.split("\t")
+    phrasings = tuple(tuple(p.split()) for p in questions.split("\n"))
+    return _Doc(
+        entry,
+        phrasings,
+        tuple(answer.split()),
+        sum(len(p) for p in phrasings) / len(phrasings),
+    )
 
 
 class _Stems(dict[str, str]):

@@ -158,7 +158,7 @@ class Index(Documents, Postings, Scoring, Pruning):
         for hit in hits:
             total, shares, extra = hit.score, 1.0, {}
             if readings.sentences:
-                i = self._positions[hit.entry.id]
+                i = self._position(hit.entry)
                 sentence = max(self._score(i, s, explain=False).score for s in readings.sentences)
                 total += SENTENCE_SHARE * sentence
                 shares += SENTENCE_SHARE
@@ -190,6 +190,10 @@ class Index(Documents, Postings, Scoring, Pruning):
     def _meanings(self) -> dict[str, array[float] | None]:
         return {}
 
+    def _position(self, entry: Entry) -> int:
+        """Where ``entry`` is in the store: the number the postings know it by."""
+        return self._positions[entry.id]
+
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {e.id: i for i, e in enumerate(self.store.entries)}
@@ -201,4 +205,4 @@ class Index(Documents, Postings, Scoring, Pruning):
         scored = [self._score(i, q, explain=False) for i in range(len(self))
                   if topic is None or self.store.entries[i].topic == topic]
         scored.sort(key=lambda h: (-h.score, h.entry.id))
-        return [self._score(self._positions[h.entry.id], q) for h in scored[:k]]
+        return [self._score(self._position(h.entry), q) for h in scored[:k]]

@@ -1,0 +1,476 @@
+"""A large store's index in SQLite: read as a query needs it, not loaded.
+
+The index of a 100,000-entry store is about 100 MB; loading all of it to
+answer one question costs most of a second and hundreds of MiB. Kept in
+SQLite (the standard library's), a query reads the postings of its own
+words and the entries it scores, and nothing else:
+
+* ``meta``: the header the file must carry to be trusted (as the ``marshal``
+  cache's), and the small state: what the store says about itself, its
+  topics, sources and warning signs, the field lengths, the vocabulary, and
+  each entry's shortest and longest question (for the pruned search's
+  bounds); the questions' wording (read only by a query that matches no
+  word well) is a row of its own;
+* ``postings``: per stem, the entries holding it and its strength in each,
+  as the in-memory index lays them out;
+* ``entries``: per entry, its record and its analysed text, found by
+  position (what postings name) or by id.
+
+Every row carries a CRC-32 of its bytes, checked when it is read: SQLite
+notices a torn write, not a flipped bit, and an answer is medical text, to be
+shown word for word or not at all. A damaged row met by a query makes the
+index rebuild itself from the store and answer all the same.
+
+The file is written in one transaction, so a reader sees all of it or none;
+a second writer finds the first one's lock and leaves the writing to it.
+Queries open it read-only. A store too small to prune is scanned whole by
+every query, so its index is read whole too: it stays in ``backfaq.cache``'s
+one ``marshal`` file, which loads without importing sqlite3 (7 ms).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sqlite3
+import sys
+import zlib
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
+
+from backfaq import snapshot
+from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.search import Index, SearchResult
+from backfaq.search.documents import _Doc, unpack_doc
+from backfaq.search.postings import _Posting
+
+SCHEMA = (
+    "create table meta (name text primary key, value blob not null, crc integer not null)",
+    "create table postings (stem text primary key, df integer not null,"
+    " strength_sum real not null, docs blob not null, strengths blob not null,"
+    " asked blob not null, crc integer not null)",
+    "create table entries (i integer primary key, id text not null unique,"
+    " record blob not null, crc integer not null)",
+)
+# What a query keeps of what it read, for the next query of a session (the
+# prompt, ``ask -``): entries and postings, up to these many each.
+ROWS_KEPT = 20_000
+POSTINGS_KEPT = 2_000
+# The small state's shape, as ``snapshot.fits`` checks it.
+STATE = snapshot.fields({
+    "version": int,
+    "topics": snapshot.list_of(snapshot.TOPIC),
+    "sources": snapshot.list_of(snapshot.SOURCE),
+    "synonyms": snapshot.tuple_of(snapshot.STRS),
+    "red_flags": snapshot.list_of(snapshot.RED_FLAG),
+    "texts": snapshot.TEXTS,
+    "entries": int,
+    "urgent": snapshot.list_of(int),
+    "avg_question_len": snapshot.NUMBER,
+    "avg_answer_len": snapshot.NUMBER,
+    "_full": snapshot.NUMBER,
+    "vocabulary": snapshot.VOCABULARY,
+    "_shortest": snapshot.array_of("I"),
+    "_longest": snapshot.array_of("I"),
+    "_most_phrasings": int,
+})
+WORDING = snapshot.fixed(str, snapshot.array_of("I"))
+
+
+class Damaged(Exception):
+    """A row of the index file is not what was written: rebuild."""
+
+
+# What reading a damaged file can raise: SQLite's errors, a row that is not
+# what was written, marshal data that is not (ValueError, EOFError, TypeError).
+READ_ERRORS = (sqlite3.Error, Damaged, ValueError, EOFError, TypeError, IndexError)
+
+
+def _crc(*parts: bytes) -> int:
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    return crc
+
+
+def write(file: str, index: Index, header: bytes) -> None:
+    """Write ``index`` (a pruned one) to ``file`` in one transaction.
+
+    A file that holds this index already is left alone, and so is one that
+    another process is writing (its lock is taken); one that is damaged or
+    no database at all is written anew. Raises sqlite3.Error or OSError when
+    the file cannot be written.
+    """
+    if not index.prune:
+        raise ValueError("only a pruned index is stored: a scanned one is read whole")
+    try:
+        _write(file, index, header)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):
+            raise  # locked by another writer, or a full disk: not the file's fault
+        os.unlink(file)  # not a database: its name is ours, so is the file
+        _write(file, index, header)
+
+
+def _write(file: str, index: Index, header: bytes) -> None:
+    db = sqlite3.connect(file, timeout=0, isolation_level=None)
+    try:
+        db.execute("begin immediate")  # another writer holds it: leave it the work
+        tables = [row[0] for row in db.execute(
+            "select name from sqlite_master where type = 'table'")]
+        if tables:
+            if _sound(db, header) is not None:
+                db.execute("rollback")  # written meanwhile by another process
+                return
+            for table in tables:  # damaged: written anew
+                db.execute(f'drop table "{table}"')
+        for statement in SCHEMA:
+            db.execute(statement)
+        db.executemany("insert into entries values (?, ?, ?, ?)", _entry_rows(index))
+        db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?)", _posting_rows(index))
+        wording = (index._wording, snapshot._save(index._phrasing_owner))
+        for name, value in (("state", _state(index)), ("wording", wording), ("header", header)):
+            blob = value if isinstance(value, bytes) else marshal.dumps(value)
+            db.execute("insert into meta values (?, ?, ?)", (name, blob, _crc(blob)))
+        db.execute("commit")
+    finally:
+        db.close()
+
+
+def _sound(db: sqlite3.Connection, header: bytes) -> dict[str, Any] | None:
+    """The state ``db`` holds if it carries ``header``, every table and a
+    state with a good checksum and shape; None if not."""
+    try:
+        tables = {row[0] for row in db.execute("select name from sqlite_master")}
+        if not {"meta", "postings", "entries"} <= tables:
+            return None
+        if _meta(db, "header", len(header)) != header:
+            return None
+        state = marshal.loads(_meta(db, "state", None))
+        return state if snapshot.fits(state, STATE) else None
+    except READ_ERRORS:
+        return None
+
+
+def _state(index: Index) -> dict[str, Any]:
+    """What a stored index loads when it is opened: the small state."""
+    store = index.store
+    return {
+        "version": store.version,
+        "topics": [tuple(t) for t in store.topics],
+        "sources": [tuple(s) for s in store.sources],
+        "synonyms": store.synonyms,
+        "red_flags": [tuple(f) for f in store.red_flags],
+        "texts": (store.title, store.disclaimer, store.notice),
+        "entries": len(index),
+        "urgent": [i for i, e in enumerate(store.entries) if e.urgent],
+        **{name: snapshot._save(vars(index)[name]) for name in (
+            "avg_question_len", "avg_answer_len", "_full", "vocabulary",
+            "_shortest", "_longest", "_most_phrasings")},
+    }
+
+
+def _entry_rows(index: Index) -> Iterator[tuple[int, str, bytes, int]]:
+    for i, entry in enumerate(index.store.entries):
+        text = index._text[index._text_starts[i] : index._text_starts[i + 1]]
+        record = marshal.dumps((*entry, text))
+        yield i, entry.id, record, _crc(record)
+
+
+def _posting_rows(index: Index) -> Iterator[tuple[str, int, float, bytes, bytes, bytes, int]]:
+    docs = memoryview(index._posting_docs)
+    strengths = memoryview(index._posting_strengths)
+    asked = memoryview(index._posting_asked)
+    offsets = index._offsets
+    for term, t in index._terms.items():
+        start, end = offsets[t], offsets[t + 1]
+        parts = (docs[start:end].tobytes(), strengths[start:end].tobytes(),
+                 asked[start:end].tobytes())
+        yield (term, end - start, index._strength_sums[t], *parts, _crc(*parts))
+
+
+def _uri(file: str) -> str:
+    """``file`` as a read-only SQLite URI (which never creates the file)."""
+    path = os.path.abspath(file)
+    if sys.platform == "win32":
+        path = "/" + path.replace("\\", "/")
+    for char, escaped in (("%", "%25"), ("?", "%3f"), ("#", "%23")):
+        path = path.replace(char, escaped)
+    return f"file:{path}?mode=ro"
+
+
+def read(file: str, header: bytes, path: str, rebuild: Callable[[], Index],
+         ) -> StoredIndex | None:
+    """The index in ``file`` if it carries ``header`` and its state is sound;
+    None on any doubt (missing, being written, damaged, another's). ``path``
+    names the store for messages; ``rebuild`` makes its index from the store,
+    should a row turn out damaged later."""
+    try:
+        db = sqlite3.connect(_uri(file), uri=True, timeout=1.0, isolation_level=None,
+                             check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        state = _sound(db, header)
+        if state is None:
+            raise Damaged
+        return StoredIndex(db, state, path, rebuild, file)
+    except READ_ERRORS:
+        db.close()
+        return None
+
+
+def _meta(db: sqlite3.Connection, name: str, size: int | None) -> bytes:
+    """The ``meta`` row ``name``, checked; of at most ``size`` bytes, if given."""
+    row = db.execute("select length(value), value, crc from meta where name = ?",
+                     (name,)).fetchone()
+    if row is None or (size is not None and row[0] > size):
+        raise Damaged
+    _, value, crc = row
+    if type(value) is not bytes or _crc(value) != crc:
+        raise Damaged
+    return value
+
+
+class StoredIndex(Index):
+    """An Index whose postings and entries are read from SQLite as a query
+    needs them. Its search is the Index's own: only how it finds a posting,
+    an entry's text and an entry's position differs. A damaged row makes it
+    rebuild the index from the store (``rebuild``) and answer from that."""
+
+    def __init__(self, db: sqlite3.Connection, state: dict[str, Any], path: str,
+                 rebuild: Callable[[], Index], file: str) -> None:
+        self._db = db
+        self._file = file
+        self._rebuild = rebuild
+        self._rebuilt: Index | None = None
+        self._size: int = state["entries"]
+        self.avg_question_len = state["avg_question_len"]
+        self.avg_answer_len = state["avg_answer_len"]
+        self._full = state["_full"]
+        self._prune = True
+        self._scan = []
+        self.vocabulary = snapshot._restore("vocabulary", state["vocabulary"])
+        self._shortest = array(*state["_shortest"])
+        self._longest = array(*state["_longest"])
+        self._most_phrasings = state["_most_phrasings"]
+        if not (len(self._shortest) == len(self._longest) == self._size > 0
+                and all(0 <= i < self._size for i in state["urgent"])):
+            raise Damaged
+        self._postings: dict[str, _Posting | None] = {}
+        self._dfs: dict[str, int] = {}
+        self._entries = StoredEntries(db, self._size, state["urgent"], self._recovered)
+        self.store = StoredStore(
+            path, state["version"],
+            tuple(Topic(*t) for t in state["topics"]),
+            tuple(Source(*s) for s in state["sources"]),
+            self._entries,
+            state["synonyms"],
+            tuple(RedFlag(*f) for f in state["red_flags"]),
+            texts=state["texts"],
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        """The questions' wording, read the first time a query needs it."""
+        if name not in ("_wording", "_phrasing_owner"):
+            raise AttributeError(name)
+        loaded = marshal.loads(_meta(self._db, "wording", None))
+        if not snapshot.fits(loaded, WORDING):
+            raise Damaged
+        self._wording = loaded[0]
+        self._phrasing_owner = array(*loaded[1])
+        if len(self._phrasing_owner) != self._wording.count("\n") + 1:
+            raise Damaged
+        return getattr(self, name)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def search(self, query: Any, **options: Any) -> SearchResult:
+        if self._rebuilt is None:
+            try:
+                return super().search(query, **options)
+            except READ_ERRORS:
+                self._recovered()
+        assert self._rebuilt is not None
+        return self._rebuilt.search(query, **options)
+
+    def _recovered(self) -> Store:
+        """The store's own index, built from its file: when a row is damaged."""
+        if self._rebuilt is None:
+            self._rebuilt = self._rebuild()
+            self._db.close()
+            try:  # the next process builds and writes it anew
+                os.unlink(self._file)
+            except OSError:
+                pass
+        return self._rebuilt.store
+
+    def _doc(self, i: int) -> _Doc:
+        entry, text = self._entries.row(i)
+        return unpack_doc(entry, text)
+
+    def _position(self, entry: Entry) -> int:
+        return self._entries.position(entry.id)
+
+    def _df(self, term: str) -> int:
+        found = self._dfs.get(term)
+        if found is None:
+            row = self._db.execute("select df from postings where stem = ?", (term,)).fetchone()
+            found = self._dfs[term] = 0 if row is None else int(row[0])
+        return found
+
+    def _posting(self, term: str) -> _Posting | None:
+        if term in self._postings:
+            return self._postings[term]
+        row = self._db.execute(
+            "select df, strength_sum, docs, strengths, asked, crc from postings where stem = ?",
+            (term,)).fetchone()
+        posting = None if row is None else self._unpack_posting(*row)
+        if len(self._postings) >= POSTINGS_KEPT:
+            self._postings.clear()
+        self._postings[term] = posting
+        return posting
+
+    def _unpack_posting(self, df: int, strength_sum: float, docs_blob: bytes,
+                        strengths_blob: bytes, asked: bytes, crc: int) -> _Posting:
+        if _crc(docs_blob, strengths_blob, asked) != crc:
+            raise Damaged
+        docs, strengths = array("I"), array("f")
+        docs.frombytes(docs_blob)
+        strengths.frombytes(strengths_blob)
+        if not (0 < df == len(docs) == len(strengths) == len(asked)) or max(docs) >= self._size:
+            raise Damaged
+        return _Posting(memoryview(docs), memoryview(strengths), memoryview(asked),
+                        strength_sum, asked.count(1))
+
+
+class StoredEntries(Sequence[Entry]):
+    """A stored index's entries, read by position or id as they are asked for.
+
+    Iterating reads them all in one query (``list``, ``topics``). A damaged
+    row makes the index rebuild itself (``recover``), and the entries come
+    from the rebuilt store from then on; ``row`` and ``position`` are the
+    search's, which recovers on its own."""
+
+    def __init__(self, db: sqlite3.Connection, size: int, urgent: list[int],
+                 recover: Callable[[], Store]) -> None:
+        self._db = db
+        self._size = size
+        self._urgent = urgent
+        self._recover = recover
+        self._rows: dict[int, tuple[Entry, str]] = {}
+        self._positions: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, i: int) -> Entry: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Entry]: ...
+
+    def __getitem__(self, i: int | slice) -> Entry | Sequence[Entry]:
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(i)
+        try:
+            return self.row(i)[0]
+        except READ_ERRORS:
+            return self._recover().entries[i]
+
+    def __iter__(self) -> Iterator[Entry]:
+        try:
+            rows = self._db.execute("select i, record, crc from entries order by i").fetchall()
+            if [row[0] for row in rows] != list(range(self._size)):
+                raise Damaged
+            entries = [self._unpack(*row)[0] for row in rows]
+        except READ_ERRORS:
+            entries = list(self._recover().entries)
+        return iter(entries)
+
+    def by_id(self, entry_id: str) -> Entry | None:
+        try:
+            row = self._db.execute("select i from entries where id = ?", (entry_id,)).fetchone()
+            return None if row is None else self.row(int(row[0]))[0]
+        except READ_ERRORS:
+            return self._recover().entry(entry_id)
+
+    def urgent(self) -> tuple[Entry, ...]:
+        try:
+            return tuple(self.row(i)[0] for i in self._urgent)
+        except READ_ERRORS:
+            return self._recover().urgent_entries
+
+    def row(self, i: int) -> tuple[Entry, str]:
+        """Entry ``i`` and its analysed text (as ``Documents`` lays it out)."""
+        found = self._rows.get(i)
+        if found is None:
+            fetched = self._db.execute(
+                "select i, record, crc from entries where i = ?", (i,)).fetchone()
+            if fetched is None:
+                raise Damaged
+            found = self._unpack(*fetched)
+        return found
+
+    def position(self, entry_id: str) -> int:
+        """Where the entry with this id is (read before, so known already)."""
+        found = self._positions.get(entry_id)
+        if found is None:
+            row = self._db.execute("select i from entries where id = ?", (entry_id,)).fetchone()
+            if row is None:
+                raise Damaged
+            found = int(row[0])
+        return found
+
+    def _unpack(self, i: int, record: bytes, crc: int) -> tuple[Entry, str]:
+        if type(record) is not bytes or _crc(record) != crc:
+            raise Damaged
+        fields = marshal.loads(record)
+        if not snapshot.fits(fields, ENTRY_RECORD):
+            raise Damaged
+        found = (Entry(*fields[:-1]), fields[-1])
+        if len(self._rows) >= ROWS_KEPT:
+            self._rows.clear()
+            self._positions.clear()
+        self._rows[i] = found
+        self._positions[found[0].id] = i
+        return found
+
+
+# An entry's record: Entry's fields, then its analysed text.
+ENTRY_RECORD = snapshot.fixed(str, str, snapshot.STRS, str, str, snapshot.STRS, bool, str)
+
+
+class StoredStore(Store):
+    """A Store whose entries are a stored index's, read as they are asked for."""
+
+    __slots__ = ()
+
+    def __init__(self, path: str, version: int, topics: tuple[Topic, ...],
+                 sources: tuple[Source, ...], entries: StoredEntries,
+                 synonyms: tuple[tuple[str, ...], ...], red_flags: tuple[RedFlag, ...],
+                 *, texts: tuple[str | None, str | None, str | None]) -> None:
+        super().__init__(path, version, topics, sources, (), synonyms, red_flags,
+                         title=texts[0], disclaimer=texts[1], notice=texts[2])
+        object.__setattr__(self, "entries", entries)
+
+    @property
+    def _stored(self) -> StoredEntries:
+        entries = self.entries
+        assert isinstance(entries, StoredEntries)
+        return entries
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._stored.by_id(entry_id)
+
+    @property
+    def urgent_entries(self) -> tuple[Entry, ...]:
+        return self._stored.urgent()
+
+    def entries_in(self, topic_id: str | None) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if topic_id is None or e.topic == topic_id)

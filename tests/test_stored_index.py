@@ -1,0 +1,234 @@
+"""The index of a large store in SQLite: the same answers as the index
+built in memory, read as a query needs it, and never trusted when damaged,
+half-written or another's. A small store's stays in one marshal file.
+
+Every test runs with its own empty cache directory (conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cache import Loads, cache_files, slot_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import synthetic  # noqa: E402
+
+from backfaq import cache, stored_index  # noqa: E402
+from backfaq.search import PRUNE_FROM, Index  # noqa: E402
+from backfaq.store import bundled_path, load_store  # noqa: E402
+
+HERE = Path(__file__).resolve().parents[1]
+
+QUERIES = ["how do I look after item 42", "kind 7 care", "ofen paer wate",
+           "is it bad if I never check it", "what does the weather do to my bike"]
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    """A store large enough to be pruned, with real word statistics."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(synthetic.generate(600, seed=5)), encoding="utf-8")
+    return path
+
+
+def queries(path: Path) -> list[str]:
+    store = load_store(path)
+    return QUERIES + synthetic.queries([e.question for e in store.entries], 60, seed=2)
+
+
+def outcome(index: Index, query: str, **options: Any) -> tuple[Any, ...]:
+    r = index.search(query, **options)
+    return (tuple((h.entry, h.score, h.explain) for h in r.hits),
+            tuple((h.entry, h.score) for h in r.closest), r.decision, r.best)
+
+
+def open_stored(path: Path) -> tuple[Index, Loads]:
+    loads = Loads(path)
+    return cache.open_index(str(path), loads), loads
+
+
+def stored_file(path: Path) -> Path:
+    file, header = slot_of(path)
+    return Path(cache._stored_file((str(file), header)))
+
+
+def test_a_large_store_is_kept_in_sqlite_and_answers_the_same(big: Path) -> None:
+    built, loads = open_stored(big)
+    assert loads.calls == 1 and built.prune
+    assert [f.suffix for f in cache_files()] == [".sqlite"]
+    stored, loads = open_stored(big)
+    assert loads.calls == 0
+    assert isinstance(stored, stored_index.StoredIndex)
+    topic = built.store.entries[0].topic
+    for query in queries(big):
+        for options in ({}, {"limit": 5}, {"topic": topic}):
+            assert outcome(stored, query, **options) == outcome(built, query, **options)
+
+
+LIBRARY = HERE / "benchmarks" / "stores" / "library.json"
+
+
+@pytest.mark.parametrize("path", [Path(bundled_path()), LIBRARY])
+def test_a_small_store_pruned_and_stored_answers_the_same(path: Path, tmp_path: Path) -> None:
+    """The labelled stores are scanned in use; pruned and stored they must agree too."""
+    built = Index(load_store(path), prune=True)
+    file = str(tmp_path / "index.sqlite")
+    stored_index.write(file, built, b"header")
+    stored = stored_index.read(file, b"header", str(path), lambda: Index(load_store(path)))
+    assert stored is not None
+    labelled = (HERE / "benchmarks" / "queries.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in labelled.splitlines()]
+    for query in [r["q"] for r in rows[:: 3]]:
+        assert outcome(stored, query) == outcome(built, query)
+    assert stored._rebuilt is None
+
+
+def test_a_small_store_stays_in_one_marshal_file_without_sqlite(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for _ in range(2):  # the cache written, then read
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "backfaq", "ask",
+                               "chin tucks"], capture_output=True, env=env, timeout=60)
+        assert proc.returncode == 0
+        imported = [line.split("|")[-1].strip() for line in proc.stderr.decode().splitlines()]
+        assert "backfaq.cache" in imported and "sqlite3" not in imported
+    assert [f.suffix for f in (tmp_path / "cache" / "backfaq").iterdir()] == [".marshal"]
+
+
+def test_a_query_reads_only_the_entries_it_scores(big: Path) -> None:
+    open_stored(big)
+    stored, _ = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    stored.search("how do I look after item 42")
+    read = len(stored._entries._rows)
+    assert 0 < read < len(stored) / 10
+    assert len(stored._postings) < len(stored.vocabulary.stems) / 10
+
+
+def test_the_stored_store_serves_what_the_store_holds(big: Path) -> None:
+    open_stored(big)
+    stored, _ = open_stored(big)
+    store = load_store(big)
+    assert list(stored.store.entries) == list(store.entries)
+    assert stored.store.entries[-1] == store.entries[-1]
+    assert stored.store.entries[3:5] == store.entries[3:5]
+    assert stored.store.entry(store.entries[17].id) == store.entries[17]
+    assert stored.store.entry("no-such-entry") is None
+    assert stored.store.urgent_entries == store.urgent_entries
+    topic = store.entries[0].topic
+    assert stored.store.entries_in(topic) == store.entries_in(topic)
+    assert stored.store.topics == store.topics and stored.store.sources == store.sources
+    with pytest.raises(IndexError):
+        stored.store.entries[len(store.entries)]
+
+
+def damage_entries(file: Path) -> None:
+    """Change every entry's record without its checksum: as a flipped bit would."""
+    with sqlite3.connect(file) as db:
+        db.execute("update entries set record = record || x'00'")
+    db.close()
+
+
+def test_a_damaged_row_is_answered_from_the_store_and_the_file_dropped(big: Path) -> None:
+    built, _ = open_stored(big)
+    damage_entries(stored_file(big))
+    stored, loads = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex) and loads.calls == 0
+    for query in QUERIES:
+        assert outcome(stored, query) == outcome(built, query)
+    assert loads.calls == 1  # rebuilt once, from the store
+    assert not stored_file(big).exists()
+    assert stored.store.entry(built.store.entries[3].id) == built.store.entries[3]
+    again, loads = open_stored(big)  # built and written anew
+    assert loads.calls == 1 and stored_file(big).exists()
+
+
+def test_damaged_entries_read_outside_a_search_come_from_the_store(big: Path) -> None:
+    built, _ = open_stored(big)
+    damage_entries(stored_file(big))
+    stored, loads = open_stored(big)
+    assert list(stored.store.entries) == list(built.store.entries)
+    assert loads.calls == 1
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda f: f.write_bytes(b"not a database at all" * 100), id="not-sqlite"),
+    pytest.param(lambda f: f.write_bytes(b""), id="empty, as a write under way shows it"),
+    pytest.param(lambda f: run_sql(f, "update meta set crc = crc + 1 where name = 'state'"),
+                 id="state-checksum"),
+    pytest.param(lambda f: run_sql(f, "update meta set value = x'00' where name = 'header'"),
+                 id="another-header"),
+    pytest.param(lambda f: run_sql(f, "drop table postings"), id="missing-table"),
+])
+def test_a_stored_index_in_doubt_is_rebuilt_and_written_anew(big: Path, damage: Any) -> None:
+    built, _ = open_stored(big)
+    damage(stored_file(big))
+    again, loads = open_stored(big)
+    assert loads.calls == 1 and not isinstance(again, stored_index.StoredIndex)
+    assert outcome(again, QUERIES[0]) == outcome(built, QUERIES[0])
+    stored, loads = open_stored(big)
+    assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)
+
+
+def run_sql(file: Path, statement: str) -> None:
+    with sqlite3.connect(file) as db:
+        db.execute(statement)
+    db.close()
+
+
+def test_a_second_writer_leaves_the_work_to_the_first(big: Path) -> None:
+    file = stored_file(big)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    first = sqlite3.connect(file, isolation_level=None)
+    first.execute("begin immediate")  # a writer under way
+    try:
+        built, loads = open_stored(big)  # answered, and nothing written
+        assert loads.calls == 1
+        fresh = Index(load_store(big))
+        assert outcome(built, QUERIES[0]) == outcome(fresh, QUERIES[0])
+        again, loads = open_stored(big)  # a reader meanwhile: a miss, not an error
+        assert loads.calls == 1
+    finally:
+        first.execute("rollback")
+        first.close()
+    open_stored(big)
+    stored, loads = open_stored(big)
+    assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)
+
+
+def test_a_journal_goes_with_its_database(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_stored(big)
+    directory = stored_file(big).parent
+    kept = directory / (stored_file(big).name + "-journal")
+    kept.write_bytes(b"")
+    gone = directory / "index-0-old-00000000.sqlite-journal"
+    gone.write_bytes(b"")
+    cache._forget_old(str(directory))
+    assert kept.exists() and not gone.exists()
+    newer = directory / "index-0-newer-00000000.marshal"
+    newer.write_bytes(b"")
+    later = stored_file(big).stat().st_mtime + 100
+    os.utime(newer, (later, later))
+    monkeypatch.setattr(cache, "KEEP", 1)
+    cache._forget_old(str(directory))
+    assert not kept.exists() and not stored_file(big).exists() and newer.exists()
+
+
+def test_a_stored_index_file_is_private(big: Path) -> None:
+    open_stored(big)
+    assert stored_file(big).stat().st_mode & 0o077 == 0
+
+
+def test_only_pruned_stores_are_written_to_sqlite(big: Path, tmp_path: Path) -> None:
+    assert len(load_store(big).entries) >= PRUNE_FROM
+    small = Index(load_store(bundled_path()))
+    with pytest.raises(ValueError):
+        stored_index.write(str(tmp_path / "small.sqlite"), small, b"header")
