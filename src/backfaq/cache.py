@@ -185,8 +185,75 @@ def _key(stream: io.BufferedIOBase, size: int) -> str | None:
     return f"{hasher.name}-{hasher.hexdigest()}"
 
 
-def _open_store(path: str) -> tuple[io.BufferedReader, int] | None:
-    """The store file at ``path``, open, and its size; None when the cache
+# From this store size on, a store's key is looked up by its file's
+# fingerprint before it is hashed: hashing 45 MB takes 40 ms, and a cold
+# ask on a large store is budgeted in tenths of a second.
+FINGERPRINT_FROM = SHA256_FROM
+# A file changed this recently is not remembered by its fingerprint: an
+# edit within the resolution of its times, of the same size, would leave
+# the fingerprint as it was (what git calls a racy entry).
+SETTLED_AFTER = 2.0
+KEEP_KEYS = 64  # fingerprints remembered; the least recently used go
+KEY_SUFFIX = ".key"
+
+
+def _fingerprint(info: os.stat_result) -> str:
+    """What identifies a store file's version without reading it: device,
+    inode, size, and the times of its last change (the status change time
+    too, which no program can set back, as it can the modification time)."""
+    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
+
+
+def _key_file(fingerprint: str) -> str | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    hasher: Any
+    try:
+        from _blake2 import blake2b as hasher
+    except ImportError:  # a Python built without it
+        from hashlib import sha256 as hasher
+    name = hasher(fingerprint.encode("ascii")).hexdigest()[:32]
+    return os.path.join(directory, f"store-{name}{KEY_SUFFIX}")
+
+
+def _known_key(fingerprint: str) -> str | None:
+    """The key remembered for a store file of this fingerprint, if any."""
+    file = _key_file(fingerprint)
+    if file is None:
+        return None
+    try:
+        fd = os.open(file, _READ_FLAGS)
+    except (OSError, ValueError):
+        return None
+    try:
+        with open(fd, "rb") as stream:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            lines = stream.read(1024).decode("ascii").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(lines) != 3 or lines[0] != fingerprint or lines[2]:
+        return None
+    _mark_used(file, info.st_mtime)
+    return lines[1]
+
+
+def _remember_key(fingerprint: str, key: str, after: os.stat_result) -> None:
+    """Remember ``key`` for the store file of ``fingerprint``, if the file
+    is the same after hashing (``after``) and has settled."""
+    import time
+
+    newest = max(after.st_mtime_ns, after.st_ctime_ns) / 1e9
+    file = _key_file(fingerprint)
+    if file is None or _fingerprint(after) != fingerprint or time.time() - newest < SETTLED_AFTER:
+        return
+    _write_atomically(file, [f"{fingerprint}\n{key}\n".encode("ascii")])
+
+
+def _open_store(path: str) -> tuple[io.BufferedReader, os.stat_result] | None:
+    """The store file at ``path``, open, and its status; None when the cache
     should leave the file to the store loader, which reads it or says what is
     wrong: a pipe or a device (it could be read only once, or never end), an
     empty file, one too large to be a store, one that cannot be opened.
@@ -198,7 +265,7 @@ def _open_store(path: str) -> tuple[io.BufferedReader, int] | None:
     try:
         info = os.fstat(fd)
         if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= MAX_BYTES:
-            return open(fd, "rb"), info.st_size
+            return open(fd, "rb"), info
     except OSError:
         pass
     os.close(fd)
@@ -218,15 +285,24 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     opened = _open_store(path)
     if opened is None:
         return Index(load(None))
-    stream, size = opened
+    stream, info = opened
+    size = info.st_size
     if not fits_in_memory(size):
-        # A cached index of a store this large is as large: the loader
+        # Its index could not be built, so it cannot be cached: the loader
         # refuses the store, in its words, before a byte is hashed.
         stream.close()
         return Index(load(None))
+    fingerprint = _fingerprint(info) if size >= FINGERPRINT_FROM else None
     with stream:
         try:
+            known = _known_key(fingerprint) if fingerprint is not None else None
+            if known is not None and (slot := _slot(known)) is not None:
+                cached = _read_either(slot, path, size, load)
+                if cached is not None:
+                    return cached
             key = _key(stream, size)
+            if key is not None and fingerprint is not None and key != known:
+                _remember_key(fingerprint, key, os.fstat(stream.fileno()))
             slot = _slot(key) if key is not None else None
             cached = _read_either(slot, path, size, load) if slot is not None else None
             if cached is not None:
@@ -353,13 +429,22 @@ def write_cache(slot: _Slot, index: Index) -> None:
         _write_stored(slot, index)
         return
     file, header = slot
+    try:
+        payload = marshal.dumps(pack(index))
+    except ValueError:  # marshal met a type it cannot write
+        return
+    _write_atomically(file, [header, payload, _trailer(zlib.crc32(payload), len(payload))])
+
+
+def _write_atomically(file: str, parts: list[bytes]) -> None:
+    """Write ``parts`` to ``file``, renamed into place once whole; skipped
+    if the cache directory cannot be written to."""
     directory = os.path.dirname(file)
     # Named at random and created only if new: no other writer shares the
     # file, and tempfile (3 ms to import) is not needed.
     temp = os.path.join(directory, f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}")
     created = False
     try:
-        payload = marshal.dumps(pack(index))
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         created = True
@@ -369,13 +454,12 @@ def write_cache(slot: _Slot, index: Index) -> None:
             os.close(fd)
             raise
         with stream:
-            stream.write(header)
-            stream.write(payload)
-            stream.write(_trailer(zlib.crc32(payload), len(payload)))
+            for part in parts:
+                stream.write(part)
         os.replace(temp, file)
         created = False
         _forget_old(directory)
-    except (OSError, ValueError):  # ValueError: marshal met a type it cannot write
+    except (OSError, ValueError):  # ValueError: a NUL in the directory's name
         pass
     finally:
         if created:
@@ -402,10 +486,12 @@ def _write_stored(slot: _Slot, index: Index) -> None:
 
 def _forget_old(directory: str) -> None:
     """Keep the KEEP most recently used cache files (each edit of a store
-    makes a new one), and remove the temporary files of writers killed midway."""
+    makes a new one) and KEEP_KEYS remembered fingerprints, and remove the
+    temporary files of writers killed midway."""
     import time
 
     files = []
+    keys = []
     orphans = []
     journals = []  # SQLite's, of a write under way or cut short
     orphaned = time.time() - ORPHAN_AFTER
@@ -415,7 +501,8 @@ def _forget_old(directory: str) -> None:
             ours = name.startswith("index-") and name.endswith((SUFFIX, STORED_SUFFIX))
             if name.startswith("index-") and name.endswith(JOURNAL):
                 journals.append(entry.path)
-            if not (ours or name.startswith(".tmp-")):
+            key = name.startswith("store-") and name.endswith(KEY_SUFFIX)
+            if not (ours or key or name.startswith(".tmp-")):
                 continue
             try:  # another process may remove or rename it meanwhile
                 info = entry.stat(follow_symlinks=False)
@@ -425,12 +512,15 @@ def _forget_old(directory: str) -> None:
                 continue  # never ours: left alone
             if ours:
                 files.append((info.st_mtime, entry.path))
+            elif key:
+                keys.append((info.st_mtime, entry.path))
             elif info.st_mtime < orphaned:
                 orphans.append(entry.path)
     kept = {path for _, path in sorted(files)[-KEEP:]}
     # A journal goes with its database: alone, it holds nothing to roll back.
     left = [j for j in journals if j.removesuffix("-journal") not in kept]
-    for old in [path for _, path in sorted(files)[:-KEEP]] + orphans + left:
+    old_keys = [path for _, path in sorted(keys)[:-KEEP_KEYS]]
+    for old in [path for _, path in sorted(files)[:-KEEP]] + old_keys + orphans + left:
         try:
             os.unlink(old)
         except OSError:
