@@ -10,6 +10,7 @@ so it needs no bound of its own.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,40 @@ def test_a_store_with_real_word_statistics_finds_the_same(synthetic_store: Store
         != outcome(full.search(q, limit=limit, topic=scope))
     ]
     assert differ == []
+
+
+@pytest.fixture(scope="module")
+def larger_store() -> Store:
+    return build_store(synthetic.generate(3000, seed=11), "<synthetic>")
+
+
+def commonest_question_stems(index: Index, count: int) -> list[str]:
+    held = Counter(s for i in range(len(index)) for s in set(index._doc(i).phrasings[0]))
+    return [s for s, _ in held.most_common(count)]
+
+
+def test_a_query_of_the_commonest_words_scores_few_of_the_entries_holding_them(
+    larger_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry holding a common word has about the same bound by words;
+    its question's share the query can ask about tells them apart, and only
+    entries that share can lift are given an exact phrase score."""
+    pruned = Index(larger_store, prune=True)
+    full = Index(larger_store, prune=False)
+    phrased: list[int] = []
+    real = pruned._phrase_part
+    monkeypatch.setattr(pruned, "_phrase_part", lambda i, q: phrased.append(i) or real(i, q))
+    first, second = commonest_question_stems(pruned, 2)
+    for query in (f"{first} {first}", f"{first} {second}", first):
+        phrased.clear()
+        assert outcome(pruned.search(query)) == outcome(full.search(query))
+        assert len(phrased) < pruned._df(first) / 10, query
+
+
+def test_entries_matched_by_wording_alone_are_the_full_scans(larger_store: Store) -> None:
+    pruned = Index(larger_store, prune=True)
+    full = Index(larger_store, prune=False)
+    for query in ("zzqx vvlorp", "qqq", "wwwwwwwwwwwwwwwwwwwwwwww kkkk"):
+        result = pruned.search(query, limit=10)
+        assert result.closest or result.hits
+        assert outcome(result) == outcome(full.search(query, limit=10))

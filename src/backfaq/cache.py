@@ -38,7 +38,7 @@ from backfaq.search import Index
 from backfaq.snapshot import pack, unpack
 from backfaq.store import collector_paused
 
-CACHE_FORMAT = 7  # bump when the saved Index changes shape
+CACHE_FORMAT = 8  # bump when the saved Index changes shape
 # From this store file size on, its key is a SHA-256 (hashlib's, which uses the
 # processor's SHA instructions); below it a BLAKE2b, whose module imports in a
 # tenth of the time hashlib takes (0.3 ms against 3), more than a small

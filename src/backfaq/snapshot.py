@@ -169,6 +169,8 @@ STATE: dict[str, Any] = {
     "_most_phrasings": int,
     "_shortest": array_of("I"),
     "_longest": array_of("I"),
+    "_asked_bound": array_of("f"),
+    "_by_asked_bound": array_of("I"),
     "_prune": bool,
     "_scan": list_of(SCAN_ROW),
 }
@@ -250,7 +252,9 @@ def _consistent(state: dict[str, Any], entries: int) -> bool:
         == len(state["_posting_strengths"]) == len(state["_posting_asked"])
         and len(state["_strength_sums"]) == len(state["_terms"])
         and set(state["_terms"].values()) == set(range(len(state["_terms"])))
-        and len(state["_shortest"]) == len(state["_longest"]) == (entries if pruned else 0)
+        and len(state["_shortest"]) == len(state["_longest"]) == len(state["_asked_bound"])
+        == len(state["_by_asked_bound"]) == (entries if pruned else 0)
+        and (not pruned or max(state["_by_asked_bound"]) < entries)
         and len(state["_phrasing_owner"]) == (wording.count("\n") + 1 if wording else 0)
         and (pruned or bool(wording)) is pruned
         and len(state["_scan"]) == (0 if pruned else entries)

@@ -73,6 +73,8 @@ STATE = snapshot.fields({
     "vocabulary": snapshot.VOCABULARY,
     "_shortest": snapshot.array_of("I"),
     "_longest": snapshot.array_of("I"),
+    "_asked_bound": snapshot.array_of("f"),
+    "_by_asked_bound": snapshot.array_of("I"),
     "_most_phrasings": int,
 })
 WORDING = snapshot.fixed(str, snapshot.array_of("I"))
@@ -167,7 +169,7 @@ def _state(index: Index) -> dict[str, Any]:
         "urgent": [i for i, e in enumerate(store.entries) if e.urgent],
         **{name: snapshot._save(vars(index)[name]) for name in (
             "avg_question_len", "avg_answer_len", "_full", "vocabulary",
-            "_shortest", "_longest", "_most_phrasings")},
+            "_shortest", "_longest", "_asked_bound", "_by_asked_bound", "_most_phrasings")},
     }
 
 
@@ -254,8 +256,12 @@ class StoredIndex(Index):
         self.vocabulary = snapshot._restore("vocabulary", state["vocabulary"])
         self._shortest = array(*state["_shortest"])
         self._longest = array(*state["_longest"])
+        self._asked_bound = array(*state["_asked_bound"])
+        self._by_asked_bound = array(*state["_by_asked_bound"])
         self._most_phrasings = state["_most_phrasings"]
-        if not (len(self._shortest) == len(self._longest) == self._size > 0
+        if not (len(self._shortest) == len(self._longest) == len(self._asked_bound)
+                == len(self._by_asked_bound) == self._size > 0
+                and max(self._by_asked_bound) < self._size
                 and all(0 <= i < self._size for i in state["urgent"])):
             raise Damaged
         self._postings: dict[str, _Posting | None] = {}

@@ -99,8 +99,8 @@ class Index(Documents, Postings, Scoring, Pruning):
             postings.add(i, doc, self._field_weights(doc))
             if self._prune:
                 wording.add(i, doc)
-        self._keep_wording(wording)
         self._keep_postings(postings)
+        self._keep_wording(wording)
 
     @property
     def prune(self) -> bool:

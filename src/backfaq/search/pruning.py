@@ -17,10 +17,10 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from functools import cached_property
-from itertools import compress
+from itertools import compress, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,10 @@ from backfaq.search.postings import _Posting
 from backfaq.search.scoring import COVERAGE_SHARE, _phrase, _Phrasing, _Query
 
 PRUNE_FROM = 100
+# How far down the entries by asked bound the search looks for entries to
+# score first, when a query holds a common word.
+SEEDS = 2000
+WORDING_SAMPLE = 2000  # questions compared first, for a floor to compare all with
 # Slack for float and 2-decimal rounding in bound comparisons: a bound must
 # clear the threshold by this much before an entry is skipped.
 _SLACK = 0.01
@@ -70,21 +74,47 @@ class Pruning:
     _shortest: array[int]
     _longest: array[int]
     _most_phrasings: int
+    _asked_bound: array[float]  # per entry: how much a unit of query rarity can be asked
+    _by_asked_bound: array[int]  # the entries, largest asked bound first
 
     if TYPE_CHECKING:
         store: Store
 
         def _doc(self, i: int) -> _Doc: ...
         def _posting(self, term: str) -> _Posting | None: ...
+        def _df(self, term: str) -> int: ...
+        def rarity(self, term: str) -> float: ...
         def _phrasings(self, doc: _Doc) -> tuple[_Phrasing, ...]: ...
         def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit: ...
 
     def _keep_wording(self, raw: _RawWording) -> None:
-        self._wording = "\n".join(raw.sorted_phrasings)
+        """Keep the questions' wording, and bound each entry's share of its
+        question a query can ask about (the postings must be kept first: the
+        bound weighs stems by their rarity)."""
+        lines = raw.sorted_phrasings
+        self._wording = "\n".join(lines)
         self._phrasing_owner = raw.owner
         self._shortest = raw.shortest
         self._longest = raw.longest
         self._most_phrasings = raw.most_phrasings
+        # The phrase part's second half (scoring._asked) is the summed rarity
+        # of a question's stems the query holds, over all of its stems': at
+        # most the query's summed rarity times the most any one stem repeats
+        # in the question, over its total. Per entry, the largest of
+        # repeats / total over its questions: a query of the commonest words
+        # is bounded by little, where a flat 10 points let thousands of
+        # entries through to an exact phrase score.
+        rarity = {s: self.rarity(s) for s in set(self._wording.split())}
+        bound = array("f", bytes(4 * len(raw.shortest)))
+        for line, i in zip(lines, raw.owner):
+            stems = line.split()
+            total = sum(map(rarity.__getitem__, stems))
+            if total:
+                most = 1 if len(set(stems)) == len(stems) else max(Counter(stems).values())
+                bound[i] = max(bound[i], most / total)
+        self._asked_bound = bound
+        self._by_asked_bound = array("I", sorted(range(len(bound)), key=bound.__getitem__,
+                                                 reverse=True))
 
     @cached_property
     def _sorted_phrasings(self) -> list[str]:
@@ -92,16 +122,17 @@ class Pruning:
         only when a query needs them, which few do)."""
         return self._wording.split("\n")
 
-    def _concept_stems(self, q: _Query) -> list[list[tuple[_Posting, float]]]:
-        """Per concept, each stem's posting and how much one unit of its strength
-        can add to the concept's match (summed over the alternatives holding it)."""
+    def _concept_stems(self, q: _Query) -> list[list[tuple[str, _Posting, float]]]:
+        """Per concept, each stem with its posting and how much one unit of its
+        strength can add to the concept's match (summed over the alternatives
+        holding it)."""
         out = []
         for concept in q.concepts:
             factors: dict[str, float] = defaultdict(float)
             for alt in concept.alternatives:
                 for stem in alt.stems:
                     factors[stem] += alt.factor / len(alt.stems)
-            out.append([(p, f) for s, f in factors.items() if (p := self._posting(s))])
+            out.append([(s, p, f) for s, f in factors.items() if (p := self._posting(s))])
         return out
 
     def _top(self, q: _Query, k: int, topic: str | None) -> list[Hit]:
@@ -137,16 +168,37 @@ class Pruning:
         # Each entry's bound from the concepts added so far: a concept's
         # match is at most the summed strengths of its stems (and at most 1).
         sums: dict[int, float] = {}
-        asked: set[int] = set()  # entries with a query word in a question
+        # Per entry with a query stem in a question, those stems' summed
+        # rarity: what bounds how much of its question the query asks about.
+        # A stem in a quarter of the entries or more is too common to be
+        # worth the loop (its rarity is under 1.4, where a question's sums
+        # to tens): it counts as held by every entry (``common``).
+        asked: dict[int, float] = {}
+        seen: set[str] = set()
+        common = 0.0
+
+        def add_asked(stem: str, posting: _Posting) -> None:
+            nonlocal common
+            if stem in seen:
+                return
+            seen.add(stem)
+            rarity = self.rarity(stem)
+            if 4 * len(posting.docs) >= len(entries):
+                common += rarity
+                return
+            held = asked.get
+            for i in compress(posting.docs, posting.in_question):
+                asked[i] = held(i, 0.0) + rarity
+
         taken = 0
         while taken < len(order):
             c = order[taken]
-            for posting, factor in concept_stems[c]:
+            for stem, posting, factor in concept_stems[c]:
                 weight = caps[c] * factor
                 get = sums.get
                 for i, strength in zip(posting.docs, posting.strengths):
                     sums[i] = get(i, 0.0) + weight * strength
-                asked.update(compress(posting.docs, posting.in_question))
+                add_asked(stem, posting)
             taken += 1
             # Score the most promising so far, for a threshold to prune with.
             for i, _ in heapq.nlargest(2 * k, sums.items(), key=itemgetter(1)):
@@ -154,24 +206,46 @@ class Pruning:
             if sum(caps[c] for c in order[taken:]) + 20 + _SLACK < kth():
                 break
         rest_cap = sum(caps[c] for c in order[taken:])
-        every_concept = taken == len(order)
-        cut = kth() - rest_cap - 20 - _SLACK
-        candidates = [i for i, bound in sums.items() if bound >= cut]
-        candidates.sort(key=lambda i: -sums[i])
+        shortest, longest, asked_bound = self._shortest, self._longest, self._asked_bound
+        # The concepts not added cannot lift an entry they are not in by
+        # their coverage (rest_cap says how much), but their stems may be in
+        # its questions.
+        for c in order[taken:]:
+            for stem, posting, _ in concept_stems[c]:
+                add_asked(stem, posting)
+        held = asked.get
+        # Entries whose question the query may ask most of are scored too,
+        # for a higher threshold: those that hold its rarer words there, and
+        # those whose questions are made of its commonest words.
+        for i in heapq.nlargest(2 * k, asked, key=lambda i: asked[i] * asked_bound[i]):
+            admit(i)
+        if common:
+            for i in [i for i in islice(self._by_asked_bound, SEEDS) if i in sums][: 2 * k]:
+                admit(i)
+        # Each candidate's bound: its concepts', and its phrase part's: a
+        # tenth of the similarity, which the lengths bound, and a tenth of
+        # the share of its question asked, which the rarity of the query
+        # stems it holds there bounds. Taken in the order of that bound, the
+        # search stops at the first that cannot get in: a query of common
+        # words holds tens of thousands of candidates, few of them close.
+        cut = kth() - rest_cap - _SLACK
         size = len(q.text)
-        shortest, longest = self._shortest, self._longest
-        for i in candidates:
-            threshold = kth()
-            if sums[i] + rest_cap + 20 + _SLACK < threshold:
-                break  # candidates are in bound order: none after this can get in
-            # The phrase part: a tenth of the similarity, which the lengths
-            # bound, and a tenth of the precision, 0 unless a question holds
-            # a query word.
+        bounds: dict[int, float] = {}
+        for i, bound in self._pool(sums, asked, common, kth()):
+            if bound + 20 < cut:
+                continue
+            # Texts of lengths a and b have a similarity (rapidfuzz ratio)
+            # of at most 200 min(a, b) / (a + b); its tenth is the bound.
             closest = min(max(size, shortest[i]), longest[i])
-            phrase_cap = _length_bound(size, closest) / 10
-            if not every_concept or i in asked:
-                phrase_cap += 10
-            if sums[i] + rest_cap + phrase_cap + _SLACK < threshold or i in found:
+            bound += 20 * min(size, closest) / (size + closest)
+            bound += 10 * min(1.0, (held(i, 0.0) + common) * asked_bound[i])
+            if bound >= cut:
+                bounds[i] = bound
+        for i in sorted(bounds, key=bounds.__getitem__, reverse=True):
+            threshold = kth()
+            if bounds[i] + rest_cap + _SLACK < threshold:
+                break  # candidates are in bound order: none after this can get in
+            if i in found:
                 continue
             if topic is not None and entries[i].topic != topic:
                 continue
@@ -188,6 +262,29 @@ class Pruning:
         hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
         return hits[:k]
 
+    def _pool(self, sums: dict[int, float], asked: dict[int, float], common: float,
+              threshold: float) -> Iterable[tuple[int, float]]:
+        """The candidates (of ``sums``, with their concepts' bound) that can
+        reach ``threshold``. Any entry scores at most the whole coverage
+        (80 points), a tenth of a similarity (10) and its asked share; an
+        entry with no rarer query word in a question asks only its common
+        ones (``common``: their summed rarity). Past 90 points, only entries
+        holding a rarer word there or with a large enough asked bound can
+        reach the threshold: the others are never looked at."""
+        need = threshold - 100 * COVERAGE_SHARE - 10 - _SLACK
+        if need <= 0:
+            return sums.items()
+        pool = [i for i in asked if i in sums]
+        if common:
+            least = need / (10 * common)
+            bound = self._asked_bound
+            for i in self._by_asked_bound:
+                if bound[i] < least:
+                    break
+                if i in sums and i not in asked:
+                    pool.append(i)
+        return [(i, sums[i]) for i in pool]
+
     def _phrase_part(self, i: int, q: _Query) -> float:
         """Entry ``i``'s exact phrase part for ``q`` (its points of the score)."""
         return (1 - COVERAGE_SHARE) * max(
@@ -195,14 +292,14 @@ class Pruning:
         )
 
     def _bound(
-        self, i: int, concept_stems: list[list[tuple[_Posting, float]]], caps: list[float],
+        self, i: int, concept_stems: list[list[tuple[str, _Posting, float]]], caps: list[float],
     ) -> float:
         """A tight bound of entry ``i``'s concept points: each concept's summed
         strengths (at most 1), without the full score's cost."""
         bound = 0.0
         for cap, stems in zip(caps, concept_stems):
             mass = 0.0
-            for posting, factor in stems:
+            for _, posting, factor in stems:
                 mass += factor * posting.lookup(i)
             bound += cap * min(1.0, mass)
         return bound
@@ -225,25 +322,29 @@ class Pruning:
                     admit(i)
             return
         text = " ".join(sorted(q.text.split()))
+        phrasings = self._sorted_phrasings
         if math.isfinite(threshold):
             cutoff = max(0.0, 10 * (threshold - _SLACK) - _SLACK)
+            found = process.extract(text, phrasings, scorer=fuzz.ratio, processor=None,
+                                    score_cutoff=cutoff, limit=None)
         else:
             # No threshold yet: the best few by wording give one, then every
-            # entry that ties with them after rounding comes in too.
+            # entry that ties with them after rounding comes in too. The
+            # as-many-th best of a sample of the questions is no better than
+            # that of all of them: one pass over all, cut there, finds them.
             enough = (k + len(holding)) * self._most_phrasings
-            first = process.extract(
-                text, self._sorted_phrasings, scorer=fuzz.ratio, processor=None, limit=enough
-            )
-            cutoff = max(0.0, min(score for _, score, _ in first) - 0.1) if first else 0.0
-        for _, _, j in process.extract(
-            text, self._sorted_phrasings, scorer=fuzz.ratio, processor=None,
-            score_cutoff=cutoff, limit=None,
-        ):
+            sample = phrasings[:: max(1, len(phrasings) // WORDING_SAMPLE)]
+            floor = 0.0
+            if len(sample) > enough:
+                floor = process.extract(text, sample, scorer=fuzz.ratio, processor=None,
+                                        limit=enough)[-1][1]
+            found = process.extract(text, phrasings, scorer=fuzz.ratio, processor=None,
+                                    score_cutoff=max(0.0, floor - 0.1), limit=None)
+            top = found[:enough]
+            cutoff = max(0.0, top[-1][1] - 0.1) if top else 0.0
+        for _, score, j in found:
+            if score < cutoff:
+                break  # best first: none after this is as close
             i = self._phrasing_owner[j]
             if i not in holding:
                 admit(i)
-
-
-def _length_bound(a: int, b: int) -> float:
-    """The highest similarity (rapidfuzz ratio) texts of lengths ``a`` and ``b`` can have."""
-    return 200 * min(a, b) / (a + b) if a + b else 100.0
