@@ -337,15 +337,16 @@ def _read_either(slot: _Slot, path: str, store_size: int,
         return found
     stored = _stored_file(slot)
     try:
-        if not stat.S_ISREG(os.stat(stored).st_mode):
-            return None
+        info = os.stat(stored)
     except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
         return None
     from backfaq import stored_index
 
     index = stored_index.read(stored, slot[1], path, lambda: Index(load(None)))
     if index is not None:
-        _mark_used(stored, os.stat(stored).st_mtime)
+        _mark_used(stored, info.st_mtime)
     return index
 
 
