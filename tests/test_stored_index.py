@@ -7,6 +7,7 @@ Every test runs with its own empty cache directory (conftest.py).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -233,3 +234,103 @@ def test_only_pruned_stores_are_written_to_sqlite(big: Path, tmp_path: Path) -> 
     small = Index(load_store(bundled_path()))
     with pytest.raises(ValueError):
         stored_index.write(str(tmp_path / "small.sqlite"), small, b"header")
+
+
+def query_stem(index: Index, query: str) -> str:
+    q = index._prepare(query)
+    assert q is not None
+    return sorted(s for s in q.stems if index._df(s))[0]
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param("update postings set stem = stem || 'x' where stem = ?", id="lost-key"),
+    pytest.param("update postings set df = df + 1 where stem = ?", id="count"),
+    pytest.param("update postings set strength_sum = strength_sum * 2 where stem = ?",
+                 id="strength-sum"),
+])
+def test_a_posting_whose_key_or_counts_changed_is_damage(big: Path, damage: str) -> None:
+    built, _ = open_stored(big)
+    query = built.store.entries[7].question
+    run_sql_with(stored_file(big), damage, (query_stem(built, query),))
+    stored, loads = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    assert outcome(stored, query) == outcome(built, query)
+    assert loads.calls == 1 and stored._rebuilt is not None
+
+
+def test_an_entry_row_moved_or_renamed_is_damage(big: Path) -> None:
+    built, _ = open_stored(big)
+    run_sql(stored_file(big),
+            "update entries set record = (select record from entries where i = 1) where i = 2")
+    stored, loads = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    assert stored.store.entries[2] == built.store.entries[2]
+    assert loads.calls == 1
+    open_stored(big)  # written anew
+    run_sql(stored_file(big), "update entries set id = 'someone-else' where i = 3")
+    stored, loads = open_stored(big)
+    assert stored.store.entry("someone-else") is None  # never entry 3 under another id
+    assert loads.calls == 1
+
+
+def run_sql_with(file: Path, statement: str, values: tuple[Any, ...]) -> None:
+    with sqlite3.connect(file) as db:
+        db.execute(statement, values)
+    db.close()
+
+
+def test_a_view_in_place_of_a_table_is_not_trusted(big: Path) -> None:
+    open_stored(big)
+    file = stored_file(big)
+    with sqlite3.connect(file) as db:
+        db.execute("alter table postings rename to original")
+        db.execute("create view postings as with recursive n(x) as"
+                   " (select 1 union all select x + 1 from n) select * from n, original")
+    db.close()
+    stored, loads = open_stored(big)
+    assert loads.calls == 1 and not isinstance(stored, stored_index.StoredIndex)
+
+
+def test_a_cache_path_starting_with_two_slashes_is_read(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "/" + str(tmp_path / "slashes"))
+    open_stored(big)
+    stored, loads = open_stored(big)
+    assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)
+
+
+def test_a_file_that_was_no_database_is_written_private(big: Path) -> None:
+    file = stored_file(big)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(b"no database at all" * 100)
+    file.chmod(0o644)
+    open_stored(big)
+    stored, loads = open_stored(big)
+    assert loads.calls == 0 and file.stat().st_mode & 0o077 == 0
+
+
+def test_an_index_dropped_closes_its_connection(big: Path) -> None:
+    open_stored(big)
+    stored, _ = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    db = stored._db
+    del stored
+    gc.collect()
+    with pytest.raises(sqlite3.ProgrammingError):
+        db.execute("select 1")
+
+
+def test_a_fault_of_the_search_itself_is_not_taken_for_damage(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_stored(big)
+    stored, loads = open_stored(big)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise IndexError("a bug, not a damaged file")
+
+    monkeypatch.setattr(stored_index.StoredIndex, "_top", broken)
+    with pytest.raises(IndexError):
+        stored.search("how do I look after item 42")
+    assert loads.calls == 0 and stored_file(big).exists()

@@ -1,23 +1,28 @@
 """A persisted search index, so a query does not rebuild it.
 
-Building the index of a 100,000-entry store takes seconds, loading it back a
-fraction of that; even the bundled store loads from the cache in a sixth of
-the time it takes to parse, check and index it (1 ms against 6). The cache
-file is named and headed by backfaq's version and a cryptographic hash of the
-store file's bytes, so an edited store or a new backfaq never meets an old
-index, and no store can be made to pass for another. Its header also holds
-the cache format, the Python and kind of machine that wrote it, and the size
-and time of backfaq's own modules, so a changed module in a source checkout
-is not served an index built by the old code. A CRC-32 of the payload
-catches a damaged file before it is read.
+Building the index of a 100,000-entry store takes seconds; even the bundled
+store's loads from the cache in a sixth of the time it takes to parse, check
+and index it (1 ms against 6). A cache file is named and headed by backfaq's
+version and a cryptographic hash of the store file's bytes, so an edited
+store or a new backfaq never meets an old index, and no store can be made to
+pass for another. Its header also holds the cache format, the Python and
+kind of machine that wrote it, and the size and time of backfaq's own
+modules, so a changed module in a source checkout is not served an index
+built by the old code. A large store's hash is remembered by its file's
+fingerprint (``_fingerprint``), so a cold query need not read it whole.
 
-The payload is ``marshal`` data: builtins only, so loading it runs no code
-(unlike pickle), and the module is built into Python, so it costs nothing to
-import. It lives in the user cache directory (``$XDG_CACHE_HOME/backfaq``, else
-the platform's usual place) and is written to a temporary file first, then
-renamed, so a reader never sees half a file. A cache that is missing, stale,
-corrupt or unreadable is rebuilt; a cache directory that cannot be written to
-is skipped: the query is answered all the same.
+An index comes in one of two forms. A large store's (one the search prunes)
+is an SQLite file that queries read as they need it (``backfaq.stored_index``,
+which checks every row it reads). A small store's is scanned whole by every
+query, so it is read whole: ``marshal`` data (builtins only, so loading it
+runs no code, unlike pickle, and the module is built into Python) with a
+CRC-32 of the payload, written to a temporary file first and then renamed,
+so a reader never sees half a file.
+
+Both live in the user cache directory (``$XDG_CACHE_HOME/backfaq``, else the
+platform's usual place). A cache that is missing, stale, corrupt or
+unreadable is rebuilt; a cache directory that cannot be written to is
+skipped: the query is answered all the same.
 """
 
 from __future__ import annotations
@@ -188,7 +193,9 @@ def _key(stream: io.BufferedIOBase, size: int) -> str | None:
 # From this store size on, a store's key is looked up by its file's
 # fingerprint before it is hashed: hashing 45 MB takes 40 ms, and a cold
 # ask on a large store is budgeted in tenths of a second.
-FINGERPRINT_FROM = SHA256_FROM
+FINGERPRINT_FROM = SHA256_FROM if sys.platform != "win32" else MAX_BYTES + 1
+# (Not on Windows, where Python's st_ctime is the file's creation time: a
+# rewrite that keeps size and modification time would keep the fingerprint.)
 # A file changed this recently is not remembered by its fingerprint: an
 # edit within the resolution of its times, of the same size, would leave
 # the fingerprint as it was (what git calls a racy entry).
@@ -478,7 +485,6 @@ def _write_stored(slot: _Slot, index: Index) -> None:
     file = _stored_file(slot)
     try:
         os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
-        os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))  # as private as the rest
         stored_index.write(file, index, slot[1])
         _forget_old(os.path.dirname(file))
     except (OSError, sqlite3.Error):

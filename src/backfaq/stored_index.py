@@ -33,7 +33,9 @@ from __future__ import annotations
 import marshal
 import os
 import sqlite3
+import struct
 import sys
+import weakref
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -46,13 +48,16 @@ from backfaq.search.documents import _Doc, unpack_doc
 from backfaq.search.postings import _Posting
 
 SCHEMA = (
-    "create table meta (name text primary key, value blob not null, crc integer not null)",
-    "create table postings (stem text primary key, df integer not null,"
-    " strength_sum real not null, docs blob not null, strengths blob not null,"
-    " asked blob not null, crc integer not null)",
-    "create table entries (i integer primary key, id text not null unique,"
+    "CREATE TABLE meta (name text primary key, value blob not null, crc integer not null)",
+    "CREATE TABLE postings (stem text primary key, df integer not null,"
+    " strength_sum real not null, head integer not null, docs blob not null,"
+    " strengths blob not null, asked blob not null, crc integer not null)",
+    "CREATE TABLE entries (i integer primary key, id text not null unique,"
     " record blob not null, crc integer not null)",
 )
+# sqlite_master's rows of the tables, as SCHEMA makes them (SQLite keeps the
+# statement as given, but for "CREATE TABLE" in capitals).
+TABLES = {("table", statement.split()[2], statement) for statement in SCHEMA}
 # What a query keeps of what it read, for the next query of a session (the
 # prompt, ``ask -``): entries and postings, up to these many each.
 ROWS_KEPT = 20_000
@@ -76,6 +81,7 @@ STATE = snapshot.fields({
     "_asked_bound": snapshot.array_of("f"),
     "_by_asked_bound": snapshot.array_of("I"),
     "_most_phrasings": int,
+    "unposted": snapshot.list_of(str),
 })
 WORDING = snapshot.fixed(str, snapshot.array_of("I"))
 
@@ -84,9 +90,9 @@ class Damaged(Exception):
     """A row of the index file is not what was written: rebuild."""
 
 
-# What reading a damaged file can raise: SQLite's errors, a row that is not
-# what was written, marshal data that is not (ValueError, EOFError, TypeError).
-READ_ERRORS = (sqlite3.Error, Damaged, ValueError, EOFError, TypeError, IndexError)
+# What reading a damaged file raises: SQLite's errors, and Damaged for a row
+# that is not what was written (marshal's own errors are turned into it).
+READ_ERRORS = (sqlite3.Error, Damaged)
 
 
 def _crc(*parts: bytes) -> int:
@@ -94,6 +100,26 @@ def _crc(*parts: bytes) -> int:
     for part in parts:
         crc = zlib.crc32(part, crc)
     return crc
+
+
+def _loads(blob: bytes, shape: Any) -> Any:
+    """``blob`` unmarshalled, if it has ``shape``; else Damaged."""
+    try:
+        value = marshal.loads(blob)
+    except (ValueError, EOFError, TypeError):
+        raise Damaged from None
+    if not snapshot.fits(value, shape):
+        raise Damaged
+    return value
+
+
+def _head(stem: str, df: int, strength_sum: float) -> int:
+    """The checksum of a posting's key and counts, read without its lists."""
+    return _crc(stem.encode("utf-8"), struct.pack("<qd", df, strength_sum))
+
+
+def _record_crc(i: int, entry_id: str, record: bytes) -> int:
+    return _crc(struct.pack("<q", i), entry_id.encode("utf-8"), record)
 
 
 def write(file: str, index: Index, header: bytes) -> None:
@@ -106,13 +132,21 @@ def write(file: str, index: Index, header: bytes) -> None:
     """
     if not index.prune:
         raise ValueError("only a pruned index is stored: a scanned one is read whole")
+    _create(file)
     try:
         _write(file, index, header)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError):
             raise  # locked by another writer, or a full disk: not the file's fault
         os.unlink(file)  # not a database: its name is ours, so is the file
+        _create(file)
         _write(file, index, header)
+
+
+def _create(file: str) -> None:
+    """Make ``file`` if it is missing, readable by its owner only (as the
+    cache directory's other files), before SQLite opens it."""
+    os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _write(file: str, index: Index, header: bytes) -> None:
@@ -130,7 +164,8 @@ def _write(file: str, index: Index, header: bytes) -> None:
         for statement in SCHEMA:
             db.execute(statement)
         db.executemany("insert into entries values (?, ?, ?, ?)", _entry_rows(index))
-        db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?)", _posting_rows(index))
+        db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?, ?)",
+                       _posting_rows(index))
         wording = (index._wording, snapshot._save(index._phrasing_owner))
         for name, value in (("state", _state(index)), ("wording", wording), ("header", header)):
             blob = value if isinstance(value, bytes) else marshal.dumps(value)
@@ -144,13 +179,17 @@ def _sound(db: sqlite3.Connection, header: bytes) -> dict[str, Any] | None:
     """The state ``db`` holds if it carries ``header``, every table and a
     state with a good checksum and shape; None if not."""
     try:
-        tables = {row[0] for row in db.execute("select name from sqlite_master")}
-        if not {"meta", "postings", "entries"} <= tables:
+        # Exactly the tables written, and nothing else (a view or a trigger
+        # put in their place could make a query run for ever).
+        found = set(db.execute("select type, name, sql from sqlite_master"))
+        tables = {row for row in found if row[0] != "index" or row[2] is not None}
+        if tables != TABLES or not all(row[1].startswith("sqlite_autoindex_")
+                                       for row in found - tables):
             return None
         if _meta(db, "header", len(header)) != header:
             return None
-        state = marshal.loads(_meta(db, "state", None))
-        return state if snapshot.fits(state, STATE) else None
+        state: dict[str, Any] = _loads(_meta(db, "state", None), STATE)
+        return state
     except READ_ERRORS:
         return None
 
@@ -167,6 +206,9 @@ def _state(index: Index) -> dict[str, Any]:
         "texts": (store.title, store.disclaimer, store.notice),
         "entries": len(index),
         "urgent": [i for i, e in enumerate(store.entries) if e.urgent],
+        # The vocabulary's stems no entry holds (its synonyms' own words):
+        # any other stem without a posting is one the file has lost.
+        "unposted": sorted(s for s in index.vocabulary.stems if s not in index._terms),
         **{name: snapshot._save(vars(index)[name]) for name in (
             "avg_question_len", "avg_answer_len", "_full", "vocabulary",
             "_shortest", "_longest", "_asked_bound", "_by_asked_bound", "_most_phrasings")},
@@ -177,10 +219,12 @@ def _entry_rows(index: Index) -> Iterator[tuple[int, str, bytes, int]]:
     for i, entry in enumerate(index.store.entries):
         text = index._text[index._text_starts[i] : index._text_starts[i + 1]]
         record = marshal.dumps((*entry, text))
-        yield i, entry.id, record, _crc(record)
+        yield i, entry.id, record, _record_crc(i, entry.id, record)
 
 
-def _posting_rows(index: Index) -> Iterator[tuple[str, int, float, bytes, bytes, bytes, int]]:
+def _posting_rows(
+    index: Index,
+) -> Iterator[tuple[str, int, float, int, bytes, bytes, bytes, int]]:
     docs = memoryview(index._posting_docs)
     strengths = memoryview(index._posting_strengths)
     asked = memoryview(index._posting_asked)
@@ -189,7 +233,8 @@ def _posting_rows(index: Index) -> Iterator[tuple[str, int, float, bytes, bytes,
         start, end = offsets[t], offsets[t + 1]
         parts = (docs[start:end].tobytes(), strengths[start:end].tobytes(),
                  asked[start:end].tobytes())
-        yield (term, end - start, index._strength_sums[t], *parts, _crc(*parts))
+        df, strength_sum = end - start, index._strength_sums[t]
+        yield (term, df, strength_sum, _head(term, df, strength_sum), *parts, _crc(*parts))
 
 
 def _uri(file: str) -> str:
@@ -199,7 +244,8 @@ def _uri(file: str) -> str:
         path = "/" + path.replace("\\", "/")
     for char, escaped in (("%", "%25"), ("?", "%3f"), ("#", "%23")):
         path = path.replace(char, escaped)
-    return f"file:{path}?mode=ro"
+    # An empty authority: a path that starts with "//" names no host.
+    return f"file://{path}?mode=ro"
 
 
 def read(file: str, header: bytes, path: str, rebuild: Callable[[], Index],
@@ -244,6 +290,9 @@ class StoredIndex(Index):
     def __init__(self, db: sqlite3.Connection, state: dict[str, Any], path: str,
                  rebuild: Callable[[], Index], file: str) -> None:
         self._db = db
+        # Closed with the index (or once it rebuilds itself): an unclosed
+        # connection is a ResourceWarning from Python 3.13 on.
+        weakref.finalize(self, db.close)
         self._file = file
         self._rebuild = rebuild
         self._rebuilt: Index | None = None
@@ -259,6 +308,7 @@ class StoredIndex(Index):
         self._asked_bound = array(*state["_asked_bound"])
         self._by_asked_bound = array(*state["_by_asked_bound"])
         self._most_phrasings = state["_most_phrasings"]
+        self._unposted = frozenset(state["unposted"])
         if not (len(self._shortest) == len(self._longest) == len(self._asked_bound)
                 == len(self._by_asked_bound) == self._size > 0
                 and max(self._by_asked_bound) < self._size
@@ -281,9 +331,7 @@ class StoredIndex(Index):
         """The questions' wording, read the first time a query needs it."""
         if name not in ("_wording", "_phrasing_owner"):
             raise AttributeError(name)
-        loaded = marshal.loads(_meta(self._db, "wording", None))
-        if not snapshot.fits(loaded, WORDING):
-            raise Damaged
+        loaded = _loads(_meta(self._db, "wording", None), WORDING)
         self._wording = loaded[0]
         self._phrasing_owner = array(*loaded[1])
         if len(self._phrasing_owner) != self._wording.count("\n") + 1:
@@ -323,24 +371,46 @@ class StoredIndex(Index):
     def _df(self, term: str) -> int:
         found = self._dfs.get(term)
         if found is None:
-            row = self._db.execute("select df from postings where stem = ?", (term,)).fetchone()
-            found = self._dfs[term] = 0 if row is None else int(row[0])
+            row = self._db.execute("select df, strength_sum, head from postings where stem = ?",
+                                   (term,)).fetchone()
+            if row is None:
+                self._missing(term)
+                found = 0
+            elif row[2] != _head(term, row[0], row[1]):
+                raise Damaged
+            else:
+                found = int(row[0])
+            self._dfs[term] = found
         return found
+
+    def _missing(self, term: str) -> None:
+        """A stem the file has no posting for: none if it is no word the
+        store holds; damage (a lost or mangled key) if it is."""
+        if term in self.vocabulary.stems and term not in self._unposted:
+            raise Damaged
 
     def _posting(self, term: str) -> _Posting | None:
         if term in self._postings:
             return self._postings[term]
         row = self._db.execute(
-            "select df, strength_sum, docs, strengths, asked, crc from postings where stem = ?",
-            (term,)).fetchone()
-        posting = None if row is None else self._unpack_posting(*row)
+            "select df, strength_sum, head, docs, strengths, asked, crc from postings"
+            " where stem = ?", (term,)).fetchone()
+        if row is None:
+            self._missing(term)
+            posting = None
+        else:
+            posting = self._unpack_posting(term, *row)
         if len(self._postings) >= POSTINGS_KEPT:
             self._postings.clear()
         self._postings[term] = posting
         return posting
 
-    def _unpack_posting(self, df: int, strength_sum: float, docs_blob: bytes,
-                        strengths_blob: bytes, asked: bytes, crc: int) -> _Posting:
+    def _unpack_posting(self, term: str, df: int, strength_sum: float, head: int,
+                        docs_blob: bytes, strengths_blob: bytes, asked: bytes,
+                        crc: int) -> _Posting:
+        if head != _head(term, df, strength_sum) or not all(
+                type(b) is bytes for b in (docs_blob, strengths_blob, asked)):
+            raise Damaged
         if _crc(docs_blob, strengths_blob, asked) != crc:
             raise Damaged
         docs, strengths = array("I"), array("f")
@@ -391,7 +461,8 @@ class StoredEntries(Sequence[Entry]):
 
     def __iter__(self) -> Iterator[Entry]:
         try:
-            rows = self._db.execute("select i, record, crc from entries order by i").fetchall()
+            rows = self._db.execute(
+                "select i, id, record, crc from entries order by i").fetchall()
             if [row[0] for row in rows] != list(range(self._size)):
                 raise Damaged
             entries = [self._unpack(*row)[0] for row in rows]
@@ -401,8 +472,13 @@ class StoredEntries(Sequence[Entry]):
 
     def by_id(self, entry_id: str) -> Entry | None:
         try:
-            row = self._db.execute("select i from entries where id = ?", (entry_id,)).fetchone()
-            return None if row is None else self.row(int(row[0]))[0]
+            row = self._db.execute("select i, id, record, crc from entries where id = ?",
+                                   (entry_id,)).fetchone()
+            if row is None:
+                return None
+            if row[1] != entry_id:
+                raise Damaged
+            return self._unpack(*row)[0]
         except READ_ERRORS:
             return self._recover().entry(entry_id)
 
@@ -417,8 +493,8 @@ class StoredEntries(Sequence[Entry]):
         found = self._rows.get(i)
         if found is None:
             fetched = self._db.execute(
-                "select i, record, crc from entries where i = ?", (i,)).fetchone()
-            if fetched is None:
+                "select i, id, record, crc from entries where i = ?", (i,)).fetchone()
+            if fetched is None or fetched[0] != i:
                 raise Damaged
             found = self._unpack(*fetched)
         return found
@@ -427,17 +503,22 @@ class StoredEntries(Sequence[Entry]):
         """Where the entry with this id is (read before, so known already)."""
         found = self._positions.get(entry_id)
         if found is None:
-            row = self._db.execute("select i from entries where id = ?", (entry_id,)).fetchone()
-            if row is None:
+            row = self._db.execute("select i, id, record, crc from entries where id = ?",
+                                   (entry_id,)).fetchone()
+            if row is None or row[1] != entry_id:
                 raise Damaged
+            self._unpack(*row)  # checked, and kept for the next read
             found = int(row[0])
         return found
 
-    def _unpack(self, i: int, record: bytes, crc: int) -> tuple[Entry, str]:
-        if type(record) is not bytes or _crc(record) != crc:
+    def _unpack(self, i: int, entry_id: str, record: bytes, crc: int) -> tuple[Entry, str]:
+        """A row read: its record, if its position, id and bytes are what
+        was written (the checksum covers all three)."""
+        if (type(i) is not int or type(entry_id) is not str or type(record) is not bytes
+                or _record_crc(i, entry_id, record) != crc):
             raise Damaged
-        fields = marshal.loads(record)
-        if not snapshot.fits(fields, ENTRY_RECORD):
+        fields = _loads(record, ENTRY_RECORD)
+        if fields[0] != entry_id:
             raise Damaged
         found = (Entry(*fields[:-1]), fields[-1])
         if len(self._rows) >= ROWS_KEPT:
