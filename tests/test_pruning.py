@@ -9,6 +9,7 @@ so it needs no bound of its own.
 
 from __future__ import annotations
 
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -158,3 +159,34 @@ def test_entries_matched_by_wording_alone_are_the_full_scans(larger_store: Store
         result = pruned.search(query, limit=10)
         assert result.closest or result.hits
         assert outcome(result) == outcome(full.search(query, limit=10))
+
+
+def test_entries_matched_by_wording_beside_a_few_word_matches_are_the_full_scans() -> None:
+    """Queries of one word that one entry's answer holds, or a word in many
+    answers, and otherwise unknown words: the entries found by wording
+    alone, beside those holding a word, must be the full scan's."""
+    rng = random.Random(4)
+    syllables = ["ka", "lo", "mi", "ne", "tu", "ra", "po", "si", "de", "fu"]
+    vocabulary = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 3)))
+                         for _ in range(150)})
+    in_answers, in_questions = vocabulary[:10], vocabulary[10:]
+    own = ["".join(rng.choices("bcdghl", k=7)) for _ in range(400)]  # one answer's each
+    entries = [
+        {"id": f"e{i:04d}", "topic": "t", "sources": ["s"], "also_asked": [],
+         "question": " ".join(rng.choices(in_questions, k=rng.randint(1, 5))) + "?",
+         "answer": " ".join(rng.choices(vocabulary, k=rng.randint(5, 40))
+                            + rng.choices(in_answers, k=rng.randint(0, 3)) + [own[i]]) + "."}
+        for i in range(400)
+    ]
+    store = build_store({"version": 1, "synonyms": [], "entries": entries,
+                         "topics": [{"id": "t", "title": "T", "description": "All."}],
+                         "sources": [{"id": "s", "title": "S", "file": "s.txt"}]}, "<made>")
+    pruned, full = Index(store, prune=True), Index(store, prune=False)
+    assert pruned.prune
+    for n in range(40):
+        held = [rng.choice(own)] if n % 2 else rng.choices(in_answers, k=rng.randint(1, 2))
+        query = " ".join(held + ["".join(rng.choices("zxqvwj", k=rng.randint(3, 9)))
+                                 for _ in range(rng.randint(1, 3))])
+        for limit in (1, 3, 10):
+            assert outcome(pruned.search(query, limit=limit)) == outcome(
+                full.search(query, limit=limit)), (query, limit)
