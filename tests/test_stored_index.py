@@ -334,3 +334,24 @@ def test_a_fault_of_the_search_itself_is_not_taken_for_damage(
     with pytest.raises(IndexError):
         stored.search("how do I look after item 42")
     assert loads.calls == 0 and stored_file(big).exists()
+
+
+def test_a_cache_directory_that_is_a_file_never_breaks_a_query(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("in the way", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    for _ in range(2):
+        index, loads = open_stored(big)
+        assert loads.calls == 1 and outcome(index, QUERIES[0]) == outcome(
+            Index(load_store(big)), QUERIES[0])
+
+
+def test_a_directory_in_place_of_the_file_is_passed_by(big: Path) -> None:
+    file = stored_file(big)
+    file.mkdir(parents=True)
+    for _ in range(2):
+        index, loads = open_stored(big)
+        assert loads.calls == 1 and not isinstance(index, stored_index.StoredIndex)
+    assert file.is_dir()
