@@ -289,6 +289,8 @@ def test_a_view_in_place_of_a_table_is_not_trusted(big: Path) -> None:
     db.close()
     stored, loads = open_stored(big)
     assert loads.calls == 1 and not isinstance(stored, stored_index.StoredIndex)
+    stored, loads = open_stored(big)  # and written anew, without the view
+    assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)
 
 
 def test_a_cache_path_starting_with_two_slashes_is_read(

@@ -478,6 +478,7 @@ def _write_atomically(file: str, parts: list[bytes]) -> None:
 
 
 def _write_stored(slot: _Slot, index: Index) -> None:
+    """Write a pruned index to its SQLite file; skipped if it cannot be."""
     import sqlite3
 
     from backfaq import stored_index
@@ -487,7 +488,7 @@ def _write_stored(slot: _Slot, index: Index) -> None:
         os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
         stored_index.write(file, index, slot[1])
         _forget_old(os.path.dirname(file))
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error, ValueError):  # ValueError: a NUL in the path
         pass
 
 

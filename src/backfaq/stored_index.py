@@ -134,11 +134,13 @@ def write(file: str, index: Index, header: bytes) -> None:
         raise ValueError("only a pruned index is stored: a scanned one is read whole")
     _create(file)
     try:
-        _write(file, index, header)
+        written = _write(file, index, header)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError):
             raise  # locked by another writer, or a full disk: not the file's fault
-        os.unlink(file)  # not a database: its name is ours, so is the file
+        written = False  # not a database at all
+    if not written:
+        os.unlink(file)  # damaged, or not ours: its name is ours, so is the file
         _create(file)
         _write(file, index, header)
 
@@ -149,18 +151,16 @@ def _create(file: str) -> None:
     os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def _write(file: str, index: Index, header: bytes) -> None:
+def _write(file: str, index: Index, header: bytes) -> bool:
+    """Write the index into ``file``, an empty database or one holding it
+    already (then left alone); False, unwritten, if it holds anything else."""
     db = sqlite3.connect(file, timeout=0, isolation_level=None)
     try:
         db.execute("begin immediate")  # another writer holds it: leave it the work
-        tables = [row[0] for row in db.execute(
-            "select name from sqlite_master where type = 'table'")]
-        if tables:
-            if _sound(db, header) is not None:
-                db.execute("rollback")  # written meanwhile by another process
-                return
-            for table in tables:  # damaged: written anew
-                db.execute(f'drop table "{table}"')
+        if db.execute("select count(*) from sqlite_master").fetchone()[0]:
+            db.execute("rollback")
+            # Written meanwhile by another process, or damaged.
+            return _sound(db, header) is not None
         for statement in SCHEMA:
             db.execute(statement)
         db.executemany("insert into entries values (?, ?, ?, ?)", _entry_rows(index))
@@ -171,6 +171,7 @@ def _write(file: str, index: Index, header: bytes) -> None:
             blob = value if isinstance(value, bytes) else marshal.dumps(value)
             db.execute("insert into meta values (?, ?, ?)", (name, blob, _crc(blob)))
         db.execute("commit")
+        return True
     finally:
         db.close()
 
