@@ -357,3 +357,35 @@ def test_a_directory_in_place_of_the_file_is_passed_by(big: Path) -> None:
         index, loads = open_stored(big)
         assert loads.calls == 1 and not isinstance(index, stored_index.StoredIndex)
     assert file.is_dir()
+
+
+def test_a_query_of_known_words_does_not_read_the_vocabularys_words(big: Path) -> None:
+    built, _ = open_stored(big)
+    stored, _ = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    question = built.store.entries[11].question
+    assert outcome(stored, question) == outcome(built, question)
+    assert "words" not in vars(stored.vocabulary)
+    typo = question.replace(question.split()[-1], question.split()[-1][::-1] + "q")
+    assert outcome(stored, typo) == outcome(built, typo)
+    assert "words" in vars(stored.vocabulary) and stored._rebuilt is None
+
+
+def test_the_stored_vocabulary_knows_what_the_built_one_knows(big: Path) -> None:
+    built, _ = open_stored(big)
+    stored, _ = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    stems = [*built.vocabulary.stems, *built._terms, "zzyzx", "42", "x-ray"]
+    assert [stored.vocabulary.knows(s) for s in stems] == [
+        built.vocabulary.knows(s) for s in stems]
+    assert "words" not in vars(stored.vocabulary)
+
+
+def test_damaged_vocabulary_words_are_read_from_the_store(big: Path) -> None:
+    built, _ = open_stored(big)
+    run_sql(stored_file(big), "update meta set value = value || x'00' where name = 'words'")
+    stored, loads = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    # As the warning signs ask, outside a search.
+    assert stored.vocabulary.correct("lookqz") == built.vocabulary.correct("lookqz")
+    assert loads.calls == 1 and stored._rebuilt is not None

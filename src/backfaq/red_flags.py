@@ -69,7 +69,7 @@ class RedFlags:
     def _read_word(self, word: str) -> _Token:
         if word in STOP_WORDS or self._sign_words is None or self._store_words is None:
             return _Token(stem(word), stop=True)
-        if stem(word) in self._sign_words.stems or stem(word) in self._store_words.stems:
+        if self._sign_words.knows(stem(word)) or self._store_words.knows(stem(word)):
             return _Token(stem(word), stop=False)
         store_word, store_edits = self._store_words.correct(word)
         sign_word, sign_edits = self._sign_words.correct(word)

@@ -38,6 +38,7 @@ import sys
 import weakref
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
@@ -46,6 +47,7 @@ from backfaq.model import Entry, RedFlag, Source, Store, Topic
 from backfaq.search import Index, SearchResult
 from backfaq.search.documents import _Doc, unpack_doc
 from backfaq.search.postings import _Posting
+from backfaq.vocabulary import Vocabulary
 
 SCHEMA = (
     "CREATE TABLE meta (name text primary key, value blob not null, crc integer not null)",
@@ -62,6 +64,12 @@ TABLES = {("table", statement.split()[2], statement) for statement in SCHEMA}
 # prompt, ``ask -``): entries and postings, up to these many each.
 ROWS_KEPT = 20_000
 POSTINGS_KEPT = 2_000
+# The vocabulary's words and stems (what typo correction searches) are a row
+# of their own, read only when a query has a word the store does not know;
+# the rest of the vocabulary is in the small state.
+WORD_FIELDS = ("word_counts", "words", "stem_words", "stem_counts", "stems", "sorted_stems")
+_VOCABULARY_SHAPES = snapshot.VOCABULARY[1]
+WORDS = snapshot.fields({name: _VOCABULARY_SHAPES[name] for name in WORD_FIELDS})
 # The small state's shape, as ``snapshot.fits`` checks it.
 STATE = snapshot.fields({
     "version": int,
@@ -75,13 +83,16 @@ STATE = snapshot.fields({
     "avg_question_len": snapshot.NUMBER,
     "avg_answer_len": snapshot.NUMBER,
     "_full": snapshot.NUMBER,
-    "vocabulary": snapshot.VOCABULARY,
+    "vocabulary": snapshot.fields({name: shape for name, shape in _VOCABULARY_SHAPES.items()
+                                   if name not in WORD_FIELDS}),
     "_shortest": snapshot.array_of("I"),
     "_longest": snapshot.array_of("I"),
     "_asked_bound": snapshot.array_of("f"),
     "_by_asked_bound": snapshot.array_of("I"),
     "_most_phrasings": int,
     "unposted": snapshot.list_of(str),
+    "unworded": snapshot.list_of(str),
+    "term_hashes": snapshot.array_of("Q"),
 })
 WORDING = snapshot.fixed(str, snapshot.array_of("I"))
 
@@ -116,6 +127,13 @@ def _loads(blob: bytes, shape: Any) -> Any:
 def _head(stem: str, df: int, strength_sum: float) -> int:
     """The checksum of a posting's key and counts, read without its lists."""
     return _crc(stem.encode("utf-8"), struct.pack("<qd", df, strength_sum))
+
+
+def _term_hash(stem: str) -> int:
+    """64 bits of a stem: two checksums of different kinds, so that two of a
+    store's stems sharing both is as unlikely as chance makes it."""
+    data = stem.encode("utf-8")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 def _record_crc(i: int, entry_id: str, record: bytes) -> int:
@@ -167,7 +185,11 @@ def _write(file: str, index: Index, header: bytes) -> bool:
         db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?, ?)",
                        _posting_rows(index))
         wording = (index._wording, snapshot._save(index._phrasing_owner))
-        for name, value in (("state", _state(index)), ("wording", wording), ("header", header)):
+        vocabulary = snapshot._save(index.vocabulary)
+        words = {name: vocabulary.pop(name) for name in WORD_FIELDS}
+        rows = (("state", {**_state(index), "vocabulary": vocabulary}), ("words", words),
+                ("wording", wording), ("header", header))
+        for name, value in rows:
             blob = value if isinstance(value, bytes) else marshal.dumps(value)
             db.execute("insert into meta values (?, ?, ?)", (name, blob, _crc(blob)))
         db.execute("commit")
@@ -210,8 +232,16 @@ def _state(index: Index) -> dict[str, Any]:
         # The vocabulary's stems no entry holds (its synonyms' own words):
         # any other stem without a posting is one the file has lost.
         "unposted": sorted(s for s in index.vocabulary.stems if s not in index._terms),
+        # And the stems of postings that are no word's of the vocabulary
+        # (a word of letters whose stem is another word's): with the one
+        # above, whether the vocabulary knows a stem is a posting's lookup.
+        "unworded": sorted(t for t in index._terms
+                           if t.isalpha() and t not in index.vocabulary.stems),
+        # Every posting's key, as a 64-bit hash: a stem it holds whose row a
+        # lookup misses is one the file has lost.
+        "term_hashes": snapshot._save(array("Q", sorted(map(_term_hash, index._terms)))),
         **{name: snapshot._save(vars(index)[name]) for name in (
-            "avg_question_len", "avg_answer_len", "_full", "vocabulary",
+            "avg_question_len", "avg_answer_len", "_full",
             "_shortest", "_longest", "_asked_bound", "_by_asked_bound", "_most_phrasings")},
     }
 
@@ -303,13 +333,15 @@ class StoredIndex(Index):
         self._full = state["_full"]
         self._prune = True
         self._scan = []
-        self.vocabulary = snapshot._restore("vocabulary", state["vocabulary"])
+        self.vocabulary = _StoredVocabulary(state["vocabulary"], self)
         self._shortest = array(*state["_shortest"])
         self._longest = array(*state["_longest"])
         self._asked_bound = array(*state["_asked_bound"])
         self._by_asked_bound = array(*state["_by_asked_bound"])
         self._most_phrasings = state["_most_phrasings"]
         self._unposted = frozenset(state["unposted"])
+        self._unworded = frozenset(state["unworded"])
+        self._term_hashes = array(*state["term_hashes"])
         if not (len(self._shortest) == len(self._longest) == len(self._asked_bound)
                 == len(self._by_asked_bound) == self._size > 0
                 and max(self._by_asked_bound) < self._size
@@ -352,6 +384,10 @@ class StoredIndex(Index):
         return self._rebuilt.search(query, **options)
 
     def _recovered(self) -> Store:
+        """The store of the index built from its file: when a row is damaged."""
+        return self._recovered_index().store
+
+    def _recovered_index(self) -> Index:
         """The store's own index, built from its file: when a row is damaged."""
         if self._rebuilt is None:
             self._rebuilt = self._rebuild()
@@ -360,7 +396,7 @@ class StoredIndex(Index):
                 os.unlink(self._file)
             except OSError:
                 pass
-        return self._rebuilt.store
+        return self._rebuilt
 
     def _doc(self, i: int) -> _Doc:
         entry, text = self._entries.row(i)
@@ -385,10 +421,26 @@ class StoredIndex(Index):
         return found
 
     def _missing(self, term: str) -> None:
-        """A stem the file has no posting for: none if it is no word the
-        store holds; damage (a lost or mangled key) if it is."""
-        if term in self.vocabulary.stems and term not in self._unposted:
+        """A stem the file has no posting for: none if no entry holds it;
+        damage (a lost or mangled key) if one does."""
+        hashes = self._term_hashes
+        found = _term_hash(term)
+        at = bisect_left(hashes, found)
+        if at < len(hashes) and hashes[at] == found:
             raise Damaged
+
+    def knows(self, stem: str) -> bool:
+        """Whether a word of the store has this stem, from the postings (and
+        the two lists that tell the vocabulary's stems from them), without
+        reading the vocabulary's words."""
+        if stem in self._unposted:
+            return True
+        if not stem.isalpha() or stem in self._unworded:
+            return False
+        try:
+            return self._df(stem) > 0
+        except READ_ERRORS:  # the warning signs ask too, outside a search
+            return self._recovered_index().vocabulary.knows(stem)
 
     def _posting(self, term: str) -> _Posting | None:
         if term in self._postings:
@@ -421,6 +473,31 @@ class StoredIndex(Index):
             raise Damaged
         return _Posting(memoryview(docs), memoryview(strengths), memoryview(asked),
                         strength_sum, asked.count(1))
+
+
+class _StoredVocabulary(Vocabulary):
+    """A stored index's vocabulary: its words and stems, which typo
+    correction searches, are read the first time a query needs them (one
+    with a word the store does not know); whether a word is known is the
+    index's own lookup."""
+
+    def __init__(self, light: dict[str, Any], index: StoredIndex) -> None:
+        vars(self).update(light)
+        self._index = index
+
+    def knows(self, stem: str) -> bool:
+        return self._index.knows(stem)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in WORD_FIELDS:
+            raise AttributeError(name)
+        try:
+            words = _loads(_meta(self._index._db, "words", None), WORDS)
+            found = vars(snapshot._restore("vocabulary", words))
+        except READ_ERRORS:  # the warning signs ask too, outside a search
+            found = vars(self._index._recovered_index().vocabulary)
+        vars(self).update({field: found[field] for field in WORD_FIELDS})
+        return vars(self)[name]
 
 
 class StoredEntries(Sequence[Entry]):

@@ -165,9 +165,13 @@ class Vocabulary:
         # General English relations to the store's words (see lexicon).
         self.related = lexicon.relations_for(self.stems, counts) if general else ""
 
+    def knows(self, stem: str) -> bool:
+        """Whether a word of the texts has this stem."""
+        return stem in self.stems
+
     def correct(self, word: str) -> tuple[str, int]:
         """The store word closest to ``word`` within the allowed edits (or ``word``)."""
-        if not word.isalpha() or word in LIGHT_WORDS or stem(word) in self.stems:
+        if not word.isalpha() or word in LIGHT_WORDS or self.knows(stem(word)):
             return word, 0
         if lexicon.lookup(self.related, stem(word)):
             # An English word related to the store's words is no typo of
