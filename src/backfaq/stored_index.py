@@ -7,22 +7,27 @@ words and the entries it scores, and nothing else:
 
 * ``meta``: the header the file must carry to be trusted (as the ``marshal``
   cache's), and the small state: what the store says about itself, its
-  topics, sources and warning signs, the field lengths, the vocabulary, and
-  each entry's shortest and longest question (for the pruned search's
-  bounds); the questions' wording (read only by a query that matches no
-  word well) is a row of its own;
+  topics, sources and warning signs, the field lengths, the vocabulary's
+  synonyms and related words, and each entry's bounds for the pruned
+  search; the vocabulary's words (read only by a query with a word the
+  store does not know) and the questions' wording (read only by a query
+  that matches no word well) are rows of their own;
 * ``postings``: per stem, the entries holding it and its strength in each,
   as the in-memory index lays them out;
 * ``entries``: per entry, its record and its analysed text, found by
   position (what postings name) or by id.
 
-Every row carries a CRC-32 of its bytes, checked when it is read: SQLite
-notices a torn write, not a flipped bit, and an answer is medical text, to be
-shown word for word or not at all. A damaged row met by a query makes the
-index rebuild itself from the store and answer all the same.
+Every row carries a CRC-32 of its bytes, its key and counts included,
+checked when it is read: SQLite notices a torn write, not a flipped bit, and
+an answer is medical text, to be shown word for word or not at all. A stem
+the store holds whose row a lookup misses is damage too (the state keeps a
+hash of every key). A damaged row met by a query makes the index rebuild
+itself from the store and answer all the same.
 
 The file is written in one transaction, so a reader sees all of it or none;
-a second writer finds the first one's lock and leaves the writing to it.
+a second writer finds the first one's lock and leaves the writing to it; a
+file that holds anything else (damaged, or with a view or trigger in it) is
+never trusted, and replaced.
 Queries open it read-only. A store too small to prune is scanned whole by
 every query, so its index is read whole too: it stays in ``backfaq.cache``'s
 one ``marshal`` file, which loads without importing sqlite3 (7 ms).
