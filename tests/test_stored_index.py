@@ -180,9 +180,9 @@ def test_a_stored_index_in_doubt_is_rebuilt_and_written_anew(big: Path, damage: 
     assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)
 
 
-def run_sql(file: Path, statement: str) -> None:
+def run_sql(file: Path, statement: str, values: tuple[Any, ...] = ()) -> None:
     with sqlite3.connect(file) as db:
-        db.execute(statement)
+        db.execute(statement, values)
     db.close()
 
 
@@ -251,7 +251,7 @@ def query_stem(index: Index, query: str) -> str:
 def test_a_posting_whose_key_or_counts_changed_is_damage(big: Path, damage: str) -> None:
     built, _ = open_stored(big)
     query = built.store.entries[7].question
-    run_sql_with(stored_file(big), damage, (query_stem(built, query),))
+    run_sql(stored_file(big), damage, (query_stem(built, query),))
     stored, loads = open_stored(big)
     assert isinstance(stored, stored_index.StoredIndex)
     assert outcome(stored, query) == outcome(built, query)
@@ -272,11 +272,6 @@ def test_an_entry_row_moved_or_renamed_is_damage(big: Path) -> None:
     assert stored.store.entry("someone-else") is None  # never entry 3 under another id
     assert loads.calls == 1
 
-
-def run_sql_with(file: Path, statement: str, values: tuple[Any, ...]) -> None:
-    with sqlite3.connect(file) as db:
-        db.execute(statement, values)
-    db.close()
 
 
 def test_a_view_in_place_of_a_table_is_not_trusted(big: Path) -> None:

@@ -215,12 +215,9 @@ def _key_file(fingerprint: str) -> str | None:
     directory = cache_dir()
     if directory is None:
         return None
-    hasher: Any
-    try:
-        from _blake2 import blake2b as hasher
-    except ImportError:  # a Python built without it
-        from hashlib import sha256 as hasher
-    name = hasher(fingerprint.encode("ascii")).hexdigest()[:32]
+    # The file says which fingerprint it is for: a name two fingerprints
+    # share costs one of them the shortcut, never a wrong key.
+    name = f"{zlib.crc32(fingerprint.encode('ascii')):08x}"
     return os.path.join(directory, f"store-{name}{KEY_SUFFIX}")
 
 

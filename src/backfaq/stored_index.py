@@ -15,7 +15,8 @@ words and the entries it scores, and nothing else:
 * ``postings``: per stem, the entries holding it and its strength in each,
   as the in-memory index lays them out;
 * ``entries``: per entry, its record and its analysed text, found by
-  position (what postings name) or by id.
+  position (what postings name) or by id (``backfaq.stored_entries`` reads
+  them, and holds the checks every row passes).
 
 Every row carries a CRC-32 of its bytes, its key and counts included,
 checked when it is read: SQLite notices a torn write, not a flipped bit, and
@@ -44,14 +45,23 @@ import weakref
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from backfaq import snapshot
-from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.model import Entry, RedFlag, Source, Topic
 from backfaq.search import Index, SearchResult
 from backfaq.search.documents import _Doc, unpack_doc
 from backfaq.search.postings import _Posting
+from backfaq.stored_entries import (
+    READ_ERRORS,
+    Damaged,
+    StoredEntries,
+    StoredStore,
+    checksum,
+    record_checksum,
+    unmarshal,
+)
 from backfaq.vocabulary import Vocabulary
 
 SCHEMA = (
@@ -65,9 +75,9 @@ SCHEMA = (
 # sqlite_master's rows of the tables, as SCHEMA makes them (SQLite keeps the
 # statement as given, but for "CREATE TABLE" in capitals).
 TABLES = {("table", statement.split()[2], statement) for statement in SCHEMA}
-# What a query keeps of what it read, for the next query of a session (the
-# prompt, ``ask -``): entries and postings, up to these many each.
-ROWS_KEPT = 20_000
+# What a query keeps of the postings it read, for the next query of a
+# session (the prompt, ``ask -``): up to these many (stored_entries.ROWS_KEPT
+# for entries).
 POSTINGS_KEPT = 2_000
 # The vocabulary's words and stems (what typo correction searches) are a row
 # of their own, read only when a query has a word the store does not know;
@@ -102,36 +112,9 @@ STATE = snapshot.fields({
 WORDING = snapshot.fixed(str, snapshot.array_of("I"))
 
 
-class Damaged(Exception):
-    """A row of the index file is not what was written: rebuild."""
-
-
-# What reading a damaged file raises: SQLite's errors, and Damaged for a row
-# that is not what was written (marshal's own errors are turned into it).
-READ_ERRORS = (sqlite3.Error, Damaged)
-
-
-def _crc(*parts: bytes) -> int:
-    crc = 0
-    for part in parts:
-        crc = zlib.crc32(part, crc)
-    return crc
-
-
-def _loads(blob: bytes, shape: Any) -> Any:
-    """``blob`` unmarshalled, if it has ``shape``; else Damaged."""
-    try:
-        value = marshal.loads(blob)
-    except (ValueError, EOFError, TypeError):
-        raise Damaged from None
-    if not snapshot.fits(value, shape):
-        raise Damaged
-    return value
-
-
 def _head(stem: str, df: int, strength_sum: float) -> int:
     """The checksum of a posting's key and counts, read without its lists."""
-    return _crc(stem.encode("utf-8"), struct.pack("<qd", df, strength_sum))
+    return checksum(stem.encode("utf-8"), struct.pack("<qd", df, strength_sum))
 
 
 def _term_hash(stem: str) -> int:
@@ -139,10 +122,6 @@ def _term_hash(stem: str) -> int:
     store's stems sharing both is as unlikely as chance makes it."""
     data = stem.encode("utf-8")
     return zlib.crc32(data) << 32 | zlib.adler32(data)
-
-
-def _record_crc(i: int, entry_id: str, record: bytes) -> int:
-    return _crc(struct.pack("<q", i), entry_id.encode("utf-8"), record)
 
 
 def write(file: str, index: Index, header: bytes) -> None:
@@ -196,7 +175,7 @@ def _write(file: str, index: Index, header: bytes) -> bool:
                 ("wording", wording), ("header", header))
         for name, value in rows:
             blob = value if isinstance(value, bytes) else marshal.dumps(value)
-            db.execute("insert into meta values (?, ?, ?)", (name, blob, _crc(blob)))
+            db.execute("insert into meta values (?, ?, ?)", (name, blob, checksum(blob)))
         db.execute("commit")
         return True
     finally:
@@ -216,7 +195,7 @@ def _sound(db: sqlite3.Connection, header: bytes) -> dict[str, Any] | None:
             return None
         if _meta(db, "header", len(header)) != header:
             return None
-        state: dict[str, Any] = _loads(_meta(db, "state", None), STATE)
+        state: dict[str, Any] = unmarshal(_meta(db, "state", None), STATE)
         return state
     except READ_ERRORS:
         return None
@@ -255,7 +234,7 @@ def _entry_rows(index: Index) -> Iterator[tuple[int, str, bytes, int]]:
     for i, entry in enumerate(index.store.entries):
         text = index._text[index._text_starts[i] : index._text_starts[i + 1]]
         record = marshal.dumps((*entry, text))
-        yield i, entry.id, record, _record_crc(i, entry.id, record)
+        yield i, entry.id, record, record_checksum(i, entry.id, record)
 
 
 def _posting_rows(
@@ -270,7 +249,7 @@ def _posting_rows(
         parts = (docs[start:end].tobytes(), strengths[start:end].tobytes(),
                  asked[start:end].tobytes())
         df, strength_sum = end - start, index._strength_sums[t]
-        yield (term, df, strength_sum, _head(term, df, strength_sum), *parts, _crc(*parts))
+        yield (term, df, strength_sum, _head(term, df, strength_sum), *parts, checksum(*parts))
 
 
 def _uri(file: str) -> str:
@@ -312,7 +291,7 @@ def _meta(db: sqlite3.Connection, name: str, size: int | None) -> bytes:
     if row is None or (size is not None and row[0] > size):
         raise Damaged
     _, value, crc = row
-    if type(value) is not bytes or _crc(value) != crc:
+    if type(value) is not bytes or checksum(value) != crc:
         raise Damaged
     return value
 
@@ -354,7 +333,8 @@ class StoredIndex(Index):
             raise Damaged
         self._postings: dict[str, _Posting | None] = {}
         self._dfs: dict[str, int] = {}
-        self._entries = StoredEntries(db, self._size, state["urgent"], self._recovered)
+        self._entries = StoredEntries(db, self._size, state["urgent"],
+                                      lambda: self._recovered().store)
         self.store = StoredStore(
             path, state["version"],
             tuple(Topic(*t) for t in state["topics"]),
@@ -365,16 +345,18 @@ class StoredIndex(Index):
             texts=state["texts"],
         )
 
-    def __getattr__(self, name: str) -> Any:
-        """The questions' wording, read the first time a query needs it."""
-        if name not in ("_wording", "_phrasing_owner"):
-            raise AttributeError(name)
-        loaded = _loads(_meta(self._db, "wording", None), WORDING)
-        self._wording = loaded[0]
-        self._phrasing_owner = array(*loaded[1])
-        if len(self._phrasing_owner) != self._wording.count("\n") + 1:
-            raise Damaged
-        return getattr(self, name)
+    if not TYPE_CHECKING:  # so that mypy still checks every other attribute
+
+        def __getattr__(self, name: str) -> Any:
+            """The questions' wording, read the first time a query needs it."""
+            if name not in ("_wording", "_phrasing_owner"):
+                raise AttributeError(name)
+            loaded = unmarshal(_meta(self._db, "wording", None), WORDING)
+            self._wording = loaded[0]
+            self._phrasing_owner = array(*loaded[1])
+            if len(self._phrasing_owner) != self._wording.count("\n") + 1:
+                raise Damaged
+            return getattr(self, name)
 
     def __len__(self) -> int:
         return self._size
@@ -384,15 +366,10 @@ class StoredIndex(Index):
             try:
                 return super().search(query, **options)
             except READ_ERRORS:
-                self._recovered()
-        assert self._rebuilt is not None
-        return self._rebuilt.search(query, **options)
+                pass
+        return self._recovered().search(query, **options)
 
-    def _recovered(self) -> Store:
-        """The store of the index built from its file: when a row is damaged."""
-        return self._recovered_index().store
-
-    def _recovered_index(self) -> Index:
+    def _recovered(self) -> Index:
         """The store's own index, built from its file: when a row is damaged."""
         if self._rebuilt is None:
             self._rebuilt = self._rebuild()
@@ -445,7 +422,7 @@ class StoredIndex(Index):
         try:
             return self._df(stem) > 0
         except READ_ERRORS:  # the warning signs ask too, outside a search
-            return self._recovered_index().vocabulary.knows(stem)
+            return self._recovered().vocabulary.knows(stem)
 
     def _posting(self, term: str) -> _Posting | None:
         if term in self._postings:
@@ -469,7 +446,7 @@ class StoredIndex(Index):
         if head != _head(term, df, strength_sum) or not all(
                 type(b) is bytes for b in (docs_blob, strengths_blob, asked)):
             raise Damaged
-        if _crc(docs_blob, strengths_blob, asked) != crc:
+        if checksum(docs_blob, strengths_blob, asked) != crc:
             raise Damaged
         docs, strengths = array("I"), array("f")
         docs.frombytes(docs_blob)
@@ -493,154 +470,15 @@ class _StoredVocabulary(Vocabulary):
     def knows(self, stem: str) -> bool:
         return self._index.knows(stem)
 
-    def __getattr__(self, name: str) -> Any:
-        if name not in WORD_FIELDS:
-            raise AttributeError(name)
-        try:
-            words = _loads(_meta(self._index._db, "words", None), WORDS)
-            found = vars(snapshot._restore("vocabulary", words))
-        except READ_ERRORS:  # the warning signs ask too, outside a search
-            found = vars(self._index._recovered_index().vocabulary)
-        vars(self).update({field: found[field] for field in WORD_FIELDS})
-        return vars(self)[name]
+    if not TYPE_CHECKING:  # so that mypy still checks every other attribute
 
-
-class StoredEntries(Sequence[Entry]):
-    """A stored index's entries, read by position or id as they are asked for.
-
-    Iterating reads them all in one query (``list``, ``topics``). A damaged
-    row makes the index rebuild itself (``recover``), and the entries come
-    from the rebuilt store from then on; ``row`` and ``position`` are the
-    search's, which recovers on its own."""
-
-    def __init__(self, db: sqlite3.Connection, size: int, urgent: list[int],
-                 recover: Callable[[], Store]) -> None:
-        self._db = db
-        self._size = size
-        self._urgent = urgent
-        self._recover = recover
-        self._rows: dict[int, tuple[Entry, str]] = {}
-        self._positions: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return self._size
-
-    @overload
-    def __getitem__(self, i: int) -> Entry: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Entry]: ...
-
-    def __getitem__(self, i: int | slice) -> Entry | Sequence[Entry]:
-        if isinstance(i, slice):
-            return tuple(self)[i]
-        if i < 0:
-            i += self._size
-        if not 0 <= i < self._size:
-            raise IndexError(i)
-        try:
-            return self.row(i)[0]
-        except READ_ERRORS:
-            return self._recover().entries[i]
-
-    def __iter__(self) -> Iterator[Entry]:
-        try:
-            rows = self._db.execute(
-                "select i, id, record, crc from entries order by i").fetchall()
-            if [row[0] for row in rows] != list(range(self._size)):
-                raise Damaged
-            entries = [self._unpack(*row)[0] for row in rows]
-        except READ_ERRORS:
-            entries = list(self._recover().entries)
-        return iter(entries)
-
-    def by_id(self, entry_id: str) -> Entry | None:
-        try:
-            row = self._db.execute("select i, id, record, crc from entries where id = ?",
-                                   (entry_id,)).fetchone()
-            if row is None:
-                return None
-            if row[1] != entry_id:
-                raise Damaged
-            return self._unpack(*row)[0]
-        except READ_ERRORS:
-            return self._recover().entry(entry_id)
-
-    def urgent(self) -> tuple[Entry, ...]:
-        try:
-            return tuple(self.row(i)[0] for i in self._urgent)
-        except READ_ERRORS:
-            return self._recover().urgent_entries
-
-    def row(self, i: int) -> tuple[Entry, str]:
-        """Entry ``i`` and its analysed text (as ``Documents`` lays it out)."""
-        found = self._rows.get(i)
-        if found is None:
-            fetched = self._db.execute(
-                "select i, id, record, crc from entries where i = ?", (i,)).fetchone()
-            if fetched is None or fetched[0] != i:
-                raise Damaged
-            found = self._unpack(*fetched)
-        return found
-
-    def position(self, entry_id: str) -> int:
-        """Where the entry with this id is (read before, so known already)."""
-        found = self._positions.get(entry_id)
-        if found is None:
-            row = self._db.execute("select i, id, record, crc from entries where id = ?",
-                                   (entry_id,)).fetchone()
-            if row is None or row[1] != entry_id:
-                raise Damaged
-            self._unpack(*row)  # checked, and kept for the next read
-            found = int(row[0])
-        return found
-
-    def _unpack(self, i: int, entry_id: str, record: bytes, crc: int) -> tuple[Entry, str]:
-        """A row read: its record, if its position, id and bytes are what
-        was written (the checksum covers all three)."""
-        if (type(i) is not int or type(entry_id) is not str or type(record) is not bytes
-                or _record_crc(i, entry_id, record) != crc):
-            raise Damaged
-        fields = _loads(record, ENTRY_RECORD)
-        if fields[0] != entry_id:
-            raise Damaged
-        found = (Entry(*fields[:-1]), fields[-1])
-        if len(self._rows) >= ROWS_KEPT:
-            self._rows.clear()
-            self._positions.clear()
-        self._rows[i] = found
-        self._positions[found[0].id] = i
-        return found
-
-
-# An entry's record: Entry's fields, then its analysed text.
-ENTRY_RECORD = snapshot.fixed(str, str, snapshot.STRS, str, str, snapshot.STRS, bool, str)
-
-
-class StoredStore(Store):
-    """A Store whose entries are a stored index's, read as they are asked for."""
-
-    __slots__ = ()
-
-    def __init__(self, path: str, version: int, topics: tuple[Topic, ...],
-                 sources: tuple[Source, ...], entries: StoredEntries,
-                 synonyms: tuple[tuple[str, ...], ...], red_flags: tuple[RedFlag, ...],
-                 *, texts: tuple[str | None, str | None, str | None]) -> None:
-        super().__init__(path, version, topics, sources, (), synonyms, red_flags,
-                         title=texts[0], disclaimer=texts[1], notice=texts[2])
-        object.__setattr__(self, "entries", entries)
-
-    @property
-    def _stored(self) -> StoredEntries:
-        entries = self.entries
-        assert isinstance(entries, StoredEntries)
-        return entries
-
-    def entry(self, entry_id: str) -> Entry | None:
-        return self._stored.by_id(entry_id)
-
-    @property
-    def urgent_entries(self) -> tuple[Entry, ...]:
-        return self._stored.urgent()
-
-    def entries_in(self, topic_id: str | None) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if topic_id is None or e.topic == topic_id)
+        def __getattr__(self, name: str) -> Any:
+            if name not in WORD_FIELDS:
+                raise AttributeError(name)
+            try:
+                words = unmarshal(_meta(self._index._db, "words", None), WORDS)
+                found = vars(snapshot._restore("vocabulary", words))
+            except READ_ERRORS:  # the warning signs ask too, outside a search
+                found = vars(self._index._recovered().vocabulary)
+            vars(self).update({field: found[field] for field in WORD_FIELDS})
+            return vars(self)[name]
