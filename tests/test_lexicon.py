@@ -3,6 +3,7 @@ store without synonyms gains from it."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from backfaq import lexicon
 from backfaq.analyzer import stem
-from backfaq.model import Entry, Source, Store, Topic
+from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.render.plain import describe_term
 from backfaq.search import Index
 from backfaq.vocabulary import Vocabulary
@@ -29,7 +30,8 @@ def test_the_packaged_table_is_sorted_with_a_column_per_kind() -> None:
     keys = [line.split("\t", 1)[0] for line in lines]
     assert len(set(keys)) == len(keys)
     assert all(line.count("\t") == len(lexicon.KINDS) for line in lines)
-    assert all(key.isalpha() and key.islower() and key.isascii() for key in keys)
+    # A stem, or a compound's two ("shoulder_blad"e): what a store may hold.
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)?", key) for key in keys)
 
 
 def test_common_words_lead_to_their_everyday_relations() -> None:
@@ -41,6 +43,18 @@ def test_common_words_lead_to_their_everyday_relations() -> None:
     assert {"ach", "hurt", "sore"} <= set(leading["pain"].split("\t")[0].split())
 
 
+def test_phrasal_verbs_and_compounds_are_in_the_table() -> None:
+    leading = dict(line.split("\t", 1) for line in table_lines())
+    # What a query says with a particle, and what a store says in two words.
+    assert "bring_back" in leading["return"].split("\t")[0].split()
+    assert "scapula" in leading["shoulder_blade"].split("\t")[0].split()
+    # A phrasal verb leads only to its own sense and to broader ones: the
+    # many ways to "wake up" (a "call") say too little of it.
+    narrower = {key for key, columns in leading.items()
+                if any("_" in s for s in columns.split("\t")[3].split())}
+    assert not narrower
+
+
 def relations(text_words: dict[str, int], table: Path) -> str:
     stems = frozenset(stem(w) for w in text_words)
     return lexicon.relations_for(stems, Counter(text_words), str(table))
@@ -50,8 +64,9 @@ def test_only_relations_leading_to_the_stores_words_are_kept(tmp_path: Path) -> 
     table = tmp_path / "related.tsv"
     table.write_text("# header\nchild\tkid\t\t\ttoddler\nfine\t\t\tpenalti\t\n", "ascii")
     kept = relations({"children": 1, "child": 3}, table)
-    assert lexicon.lookup(kept, "kid") == (("child", "child", lexicon.FACTORS["syn"]),)
-    assert lexicon.lookup(kept, "toddler") == (("child", "child", lexicon.FACTORS["narrower"]),)
+    assert lexicon.lookup(kept, "kid") == ((("child",), "child", lexicon.FACTORS["syn"]),)
+    assert lexicon.lookup(kept, "toddler") == (
+        (("child",), "child", lexicon.FACTORS["narrower"]),)
     assert lexicon.lookup(kept, "penalti") == ()  # the store never says "fine"
 
 
@@ -59,7 +74,16 @@ def test_a_related_stem_is_shown_as_the_stores_most_frequent_word(tmp_path: Path
     table = tmp_path / "related.tsv"
     table.write_text("fee\tcharg\t\t\t\n", "ascii")
     kept = relations({"fees": 5, "fee": 1}, table)
-    assert lexicon.lookup(kept, "charg") == (("fee", "fees", lexicon.FACTORS["syn"]),)
+    assert lexicon.lookup(kept, "charg") == ((("fee",), "fees", lexicon.FACTORS["syn"]),)
+
+
+def test_a_compound_leads_to_a_store_that_holds_both_its_words(tmp_path: Path) -> None:
+    table = tmp_path / "related.tsv"
+    table.write_text("shoulder_blade\tscapula\t\t\t\n", "ascii")
+    kept = relations({"shoulder": 2, "blades": 1}, table)
+    assert lexicon.lookup(kept, "scapula") == (
+        (("shoulder", "blade"), "shoulder blades", lexicon.FACTORS["syn"]),)
+    assert relations({"shoulder": 2}, table) == ""  # half a compound is not it
 
 
 def test_a_missing_table_means_no_relations(tmp_path: Path) -> None:
@@ -72,7 +96,7 @@ def test_a_missing_table_means_no_relations(tmp_path: Path) -> None:
 def test_lookup_finds_exactly_the_lines_it_holds(keys: set[str], probe: str) -> None:
     text = "\n".join(sorted(f"{key}\tx {key} 0.5" for key in keys))
     for key in keys:
-        assert lexicon.lookup(text, key) == (("x", key, 0.5),)
+        assert lexicon.lookup(text, key) == ((("x",), key, 0.5),)
     if probe not in keys:
         assert lexicon.lookup(text, probe) == ()
 
@@ -94,6 +118,46 @@ def test_a_store_without_synonyms_answers_a_word_it_never_uses() -> None:
     assert result.hits and result.hits[0].entry.id == "child-card"
     terms = {t["query"]: t for t in result.hits[0].explain["terms"]}
     assert terms["kid"]["matched"] == "child" and terms["kid"]["related"]
+
+
+def best_of(index: Index, query: str) -> Hit:
+    result = index.search(query)
+    return (result.hits or result.closest)[0]
+
+
+def test_a_verb_with_its_particle_is_looked_up_as_one() -> None:
+    index = Index(store_of({
+        "join": "How do I join the library?",
+        "renew": "How do I renew items?",
+        "computer": "Can I use a computer?",
+    }))
+    for query in ("how do I sign up", "can I sign myself up"):  # next, or after its object
+        best = best_of(index, query)
+        assert best.entry.id == "join"
+        assert [(t["query"], t["matched"], t["related"]) for t in best.explain["terms"]] == [
+            ("sign", "join", True)]
+    # "sign" alone is not "join": the particle made the phrase.
+    assert all(t["matched"] != "join" for t in best_of(index, "how do I sign").explain["terms"])
+
+
+def test_a_particle_said_with_its_verb_is_no_word_of_its_own() -> None:
+    index = Index(store_of({"return": "How do I return items?", "back": "Why does my back hurt?"}))
+    concepts = index.vocabulary.concepts("where do I bring things back")
+    assert "back" not in [c.typed for c in concepts]
+    assert best_of(index, "where do I bring things back").entry.id == "return"
+    # Without a verb to go with, "back" is the store's word.
+    assert best_of(index, "my back").entry.id == "back"
+
+
+def test_a_query_word_leads_to_a_compound_the_store_says() -> None:
+    index = Index(store_of({
+        "blade": "Why does my shoulder blade hurt?",
+        "neck": "Why does my neck hurt?",
+    }))
+    result = index.search("scapula")
+    assert result.hits and result.hits[0].entry.id == "blade"
+    (term,) = result.hits[0].explain["terms"]
+    assert term["matched"] == "shoulder blade" and term["stems"] == ["shoulder", "blade"]
 
 
 def test_a_word_reached_only_through_a_relation_still_counts_as_unknown() -> None:

@@ -25,16 +25,16 @@ FLOORS = {
         "ood": 0.89, "ood_long": 0.94,
     },
     "no-synonyms": {
-        "keyword": 0.85, "layman": 0.42, "longform": 0.7, "medical": 0.33, "near": 0.83,
+        "keyword": 0.85, "layman": 0.42, "longform": 0.7, "medical": 0.37, "near": 0.83,
         "paraphrase": 0.84, "question_form": 0.85, "typo": 0.92, "in-domain": 0.72,
         "ood": 0.93, "ood_long": 0.97,
     },
     "library": {
-        "keyword": 0.8, "layman": 0.46, "longform": 0.6, "near": 0.61, "paraphrase": 0.3,
-        "question_form": 0.73, "typo": 0.73, "in-domain": 0.59, "ood": 0.66, "ood_long": 0.75,
+        "keyword": 0.8, "layman": 0.52, "longform": 0.6, "near": 0.61, "paraphrase": 0.34,
+        "question_form": 0.73, "typo": 0.73, "in-domain": 0.6, "ood": 0.66, "ood_long": 0.75,
     },
 }
-MRR_FLOORS = {"bundled": 0.91, "no-synonyms": 0.76, "library": 0.62}
+MRR_FLOORS = {"bundled": 0.91, "no-synonyms": 0.76, "library": 0.64}
 
 
 def measure(setup: quality.Setup) -> dict[str, dict[str, float]]:

@@ -13,6 +13,12 @@ relates to it through one of their common senses, by kind (read each line as
 * ``broader``: the sense's hypernyms: ache -> pain, fine -> penalty;
 * ``narrower``: its hyponyms: coffee -> espresso.
 
+Besides single words, a line may lead from a phrasal verb, keyed by its
+verb's stem and particle (``sign_up`` -> join, ``bring_back`` -> return; only
+its own and broader senses: the narrower ways to "wake up" include "call"),
+and its key may be a compound whose two words a store holds
+(``shoulder_blade`` <- scapula).
+
 A sense is kept when it is the word's first or is tagged in WordNet's sense
 corpus at least half as often as its first: "kid" is a child and a
 tease, not a young goat. Stems are backfaq's own (``analyzer.stem``), so the
@@ -31,6 +37,7 @@ from collections import defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 from backfaq.analyzer import STOP_WORDS, stem  # noqa: E402
+from backfaq.lexicon import PARTICLES  # noqa: E402
 
 DATA = {"n": ("data.noun",), "v": ("data.verb",), "a": ("data.adj",), "r": ("data.adv",)}
 INDEX = {"n": "index.noun", "v": "index.verb", "a": "index.adj", "r": "index.adv"}
@@ -38,6 +45,11 @@ SENSE_POS = {"1": "n", "2": "v", "3": "a", "4": "r", "5": "a"}
 KINDS = ("syn", "form", "broader", "narrower")  # the order of a line's columns
 COMMON_SENSE = 0.5  # a sense tagged this share as often as the first is kept
 WORD = re.compile(r"[a-z]{2,}")
+# Besides single words: a verb with its particle as what a query says ("sign
+# up" -> join, "run out" -> expire: everyday English says it so), and a
+# compound of two words as what a store says (scapula -> "shoulder blade").
+PHRASAL = re.compile(r"([a-z]{2,})_(" + "|".join(sorted(PARTICLES)) + ")")
+COMPOUND = re.compile(r"([a-z]{2,})_([a-z]{2,})")
 
 Synset = tuple[list[str], list[tuple[str, str, str, int, int]]]
 
@@ -91,7 +103,7 @@ def related_words(directory: str) -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = defaultdict(dict)
 
     def add(word: str, other: str, kind: str) -> None:
-        if other != word and WORD.fullmatch(other):
+        if other != word and (WORD.fullmatch(other) or COMPOUND.fullmatch(other)):
             old = table[word].get(other)
             if old is None or KINDS.index(kind) < KINDS.index(old):
                 table[word][other] = kind
@@ -103,7 +115,7 @@ def related_words(directory: str) -> dict[str, dict[str, str]]:
                     continue
                 fields = line.split()
                 word = fields[0]
-                if not WORD.fullmatch(word):
+                if not (WORD.fullmatch(word) or PHRASAL.fullmatch(word)):
                     continue
                 offsets = fields[4 + int(fields[3]) + 2:]
                 tagged = [counts.get((word, pos, o), 0) for o in offsets]
@@ -133,17 +145,40 @@ def related_words(directory: str) -> dict[str, dict[str, str]]:
     return table
 
 
+def key_of(word: str) -> str | None:
+    """A query's word or phrasal verb as the table keys it: the stem, or the
+    verb's stem and its particle ("took_out" is "take_out"); None for a stop
+    word."""
+    if word in STOP_WORDS:
+        return None
+    phrasal = PHRASAL.fullmatch(word)
+    return f"{stem(phrasal[1])}_{phrasal[2]}" if phrasal else stem(word)
+
+
+def target_of(word: str) -> str | None:
+    """A store's word or compound as the table keys it: the stem, or the
+    compound's stems ("shoulder_blade"); None when any part is a stop word
+    (or the compound is a verb with its particle, which says no more than
+    its verb)."""
+    parts = word.split("_")
+    if any(p in STOP_WORDS for p in parts) or (len(parts) > 1 and PHRASAL.fullmatch(word)):
+        return None
+    return "_".join(stem(p) for p in parts)
+
+
 def by_stem(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """The table keyed and valued by backfaq's stems, stop words left out."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for word, related in table.items():
-        if word in STOP_WORDS:
+        key = key_of(word)
+        if key is None:
             continue
-        key = stem(word)
         for other, kind in related.items():
-            target = stem(other)
-            if other in STOP_WORDS or target == key:
+            target = target_of(other)
+            if target is None or target == key.split("_")[0] or "_" in key and "_" in target:
                 continue
+            if "_" in key and kind == "narrower":
+                continue  # the ways to do a phrasal verb drift too far: "wake up" is no "call"
             old = out[key].get(target)
             if old is None or KINDS.index(kind) < KINDS.index(old):
                 out[key][target] = kind

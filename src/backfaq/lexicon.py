@@ -13,12 +13,18 @@ nothing, where a dictionary of ten thousand words would cost every query's
 start-up milliseconds. A query looks its words up by binary search.
 A related word is weaker evidence than the word itself, and weaker the
 further the relation: ``FACTORS``.
+
+Everyday English says much with a verb and its particle, and a store may say
+a thing in two words: the table also leads from a phrasal verb ("sign up",
+keyed ``sign_up``; see ``PARTICLES``) to the words of its sense ("join"), and
+from a word to a compound a store holds both words of ("scapula" to
+``shoulder_blade``, matched as the phrase "shoulder blade").
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from backfaq.analyzer import LIGHT_WORDS, stem
 
@@ -28,11 +34,15 @@ from backfaq.analyzer import LIGHT_WORDS, stem
 # (``benchmarks/quality.py``), measured per kind.
 FACTORS = {"syn": 0.6, "form": 0.7, "broader": 0.4, "narrower": 0.4}
 KINDS = ("syn", "form", "broader", "narrower")  # the table's columns, in order
+# The particles of the phrasal verbs the table knows ("sign up", "run out"):
+# a query's verb followed by one is looked up with it too.
+PARTICLES = frozenset(("up", "out", "off", "on", "over", "in", "down", "away", "back", "through"))
 
 TABLE = os.path.join(os.path.dirname(__file__), "data", "related.tsv")
 
-# A related stem the store uses: (stem, a word of the store with it, factor).
-Related = tuple[str, str, float]
+# A related stem the store uses: (its stems, the store's words for it, factor);
+# two of each for a compound ("shoulder blade").
+Related = tuple[tuple[str, ...], str, float]
 
 
 def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str = TABLE) -> str:
@@ -41,20 +51,33 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
 
     ``counts`` are the store's words and how often each occurs: a related
     stem is shown as its most frequent word. A missing or unreadable table
-    gives no relations; the index works without them.
+    gives no relations; the index works without them. The table is sorted,
+    so each of the store's stems finds its line, and the compounds it starts,
+    by binary search: a store reads a few thousand of its 90,000 lines.
     """
     try:
         with open(table, encoding="ascii") as file:
             text = file.read()
     except (OSError, UnicodeDecodeError):
         return ""
-    leading = dict(line.split("\t", 1) for line in text.splitlines() if line[:1] != "#")
     shown = _shown_words(counts)
-    found: dict[str, list[str]] = {}
     # A generic word ("get", "make") is no better a match for being related.
     generic = {stem(w) for w in LIGHT_WORDS}
-    for target in sorted((stems & leading.keys()) - generic):
-        word = shown.get(target, target)
+    kept = stems - generic
+    leading: dict[str, str] = {}
+    for target in kept:
+        at = _first_line(text, target)
+        for key, columns in _lines_from(text, at):
+            if key == target:
+                leading[key] = columns
+            elif not key.startswith(target + "_"):
+                break
+            # A compound ("shoulder_blade") leads to a store holding all its words.
+            elif all(part in kept for part in key.split("_")):
+                leading[key] = columns
+    found: dict[str, list[str]] = {}
+    for target in sorted(leading):
+        word = "_".join(shown.get(part, part) for part in target.split("_"))
         for kind, sources in zip(KINDS, leading[target].split("\t")):
             for source in sources.split():
                 found.setdefault(source, []).append(f"{target} {word} {FACTORS[kind]}")
@@ -62,29 +85,48 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
 
 
 def lookup(relations: str, key: str) -> tuple[Related, ...]:
-    """The relations of ``key`` in ``relations_for``'s text: a binary search
-    over its sorted lines, a few microseconds without building anything."""
-    lo, hi = 0, len(relations)
+    """The relations of ``key`` (a stem, or a verb's stem and its particle:
+    "sign_up") in ``relations_for``'s text: a binary search over its sorted
+    lines, a few microseconds without building anything."""
+    for line_key, fields in _lines_from(relations, _first_line(relations, key)):
+        if line_key == key:
+            return tuple(_related(r) for r in fields.split("\t"))
+        break
+    return ()
+
+
+def _first_line(text: str, key: str) -> int:
+    """Where the first line of sorted ``text`` whose key (what comes before
+    its first tab) is ``key`` or after it starts; ``len(text)`` if none."""
+    lo, hi = 0, len(text)
     while lo < hi:
         mid = (lo + hi) // 2
-        start = relations.rfind("\n", 0, mid) + 1
-        end = relations.find("\n", start)
+        start = text.rfind("\n", 0, mid) + 1
+        end = text.find("\n", start)
         if end < 0:
-            end = len(relations)
-        tab = relations.find("\t", start, end)
-        line_key = relations[start:tab]
-        if line_key == key:
-            return tuple(_related(r) for r in relations[tab + 1 : end].split("\t"))
-        if line_key < key:
+            end = len(text)
+        tab = text.find("\t", start, end)
+        if text[start : tab if tab >= 0 else end] < key:
             lo = end + 1
         else:
             hi = start
-    return ()
+    return lo
+
+
+def _lines_from(text: str, at: int) -> Iterator[tuple[str, str]]:
+    """The lines of ``text`` from offset ``at`` on, as (key, the rest)."""
+    while at < len(text):
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        key, _, rest = text[at:end].partition("\t")
+        yield key, rest
+        at = end + 1
 
 
 def _related(field: str) -> Related:
     target, word, factor = field.split(" ")
-    return target, word, float(factor)
+    return tuple(target.split("_")), word.replace("_", " "), float(factor)
 
 
 def _shown_words(counts: Mapping[str, int]) -> dict[str, str]:

@@ -248,13 +248,34 @@ class Vocabulary:
         ]
         return sorted(kept + alone, key=lambda m: (m.start, m.end))
 
+    def _related(self, tokens: list[Token], match: _Match) -> tuple[list[Alternative], int | None]:
+        """The store's words general English relates to a word its synonyms
+        do not know (to a generic word, none), or to it with the particle
+        that follows, next or after its object ("sign up", "took out",
+        "bring it back"); and the particle's position, when the verb and it
+        are one phrase (its "back" is then no word of its own)."""
+        stem = match.span[0].stem
+        found = [] if match.span[0].word in LIGHT_WORDS else [
+            Alternative(r, text, f, synonym=True, related=True)
+            for r, text, f in lexicon.lookup(self.related, stem)]
+        for at in range(match.end, min(match.end + 2, len(tokens))):
+            if tokens[at].word in lexicon.PARTICLES:
+                phrasal = lexicon.lookup(self.related, f"{stem}_{tokens[at].word}")
+                if phrasal:
+                    return found + [Alternative(r, text, f, synonym=True, related=True)
+                                    for r, text, f in phrasal], at
+                break
+        return found, None
+
     def concepts(self, query: str | Query) -> list[Concept]:
         """Group the query's words into concepts, expanding synonym phrases."""
         concepts: list[Concept] = []
         seen: dict[tuple[tuple[str, ...], ...], int] = {}  # a concept's index
-        for match in self._matches(self.tokens(query)):
+        tokens = self.tokens(query)
+        particles: set[int] = set()  # the positions of particles said with their verb
+        for match in self._matches(tokens):
             span, groups, exact = match.span, match.groups, match.exact
-            if not span:
+            if not span or (match.start in particles and not groups):
                 continue
             phrase = tuple(t.stem for t in span)
             edits = max(t.edits for t in span)
@@ -267,14 +288,11 @@ class Vocabulary:
                     for p, text in self.groups[g].items()
                     if p != phrase or exact
                 )
-            if not groups and len(phrase) == 1 and span[0].word not in LIGHT_WORDS:
-                # A word the store's synonyms do not know (and not a generic
-                # one): the words general English relates to it, those the
-                # store uses.
-                alternatives.extend(
-                    Alternative((r,), text, factor * f, synonym=True, related=True)
-                    for r, text, f in lexicon.lookup(self.related, phrase[0])
-                )
+            if not groups and len(phrase) == 1:
+                related, particle = self._related(tokens, match)
+                alternatives.extend(a._replace(factor=a.factor * factor) for a in related)
+                if particle is not None:
+                    particles.add(particle)
             if not alternatives:
                 continue
             key = tuple(sorted({a.stems for a in alternatives}))
