@@ -145,8 +145,10 @@ def test_a_particle_said_with_its_verb_is_no_word_of_its_own() -> None:
     concepts = index.vocabulary.concepts("where do I bring things back")
     assert "back" not in [c.typed for c in concepts]
     assert best_of(index, "where do I bring things back").entry.id == "return"
-    # Without a verb to go with, "back" is the store's word.
+    # Without a verb to go with, "back" is the store's word, and after a
+    # possessive it is the verb's object: "put my back out" is about a back.
     assert best_of(index, "my back").entry.id == "back"
+    assert "back" in [c.typed for c in index.vocabulary.concepts("put my back out")]
 
 
 def test_a_query_word_leads_to_a_compound_the_store_says() -> None:

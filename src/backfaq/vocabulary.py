@@ -29,6 +29,15 @@ def allowed_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
+# What may stand between a verb and its particle: an object that is a
+# pronoun or a generic word ("bring it back", "take things out"). A
+# possessive is not one: in "put my back out" the back is the object.
+_OBJECTS = frozenset(
+    """it them me him us you this that these those one myself yourself himself
+    themselves ourselves everything something anything things stuff""".split()
+)
+
+
 class Alternative(NamedTuple):
     """One way a query concept can appear in an entry: a run of stems."""
 
@@ -258,13 +267,14 @@ class Vocabulary:
         found = [] if match.span[0].word in LIGHT_WORDS else [
             Alternative(r, text, f, synonym=True, related=True)
             for r, text, f in lexicon.lookup(self.related, stem)]
-        for at in range(match.end, min(match.end + 2, len(tokens))):
-            if tokens[at].word in lexicon.PARTICLES:
-                phrasal = lexicon.lookup(self.related, f"{stem}_{tokens[at].word}")
-                if phrasal:
-                    return found + [Alternative(r, text, f, synonym=True, related=True)
-                                    for r, text, f in phrasal], at
-                break
+        at = match.end
+        if at + 1 < len(tokens) and tokens[at].word in _OBJECTS:
+            at += 1  # "bring it back", "bring things back"; not "put my back out"
+        if at < len(tokens) and tokens[at].word in lexicon.PARTICLES:
+            phrasal = lexicon.lookup(self.related, f"{stem}_{tokens[at].word}")
+            if phrasal:
+                return found + [Alternative(r, text, f, synonym=True, related=True)
+                                for r, text, f in phrasal], at
         return found, None
 
     def concepts(self, query: str | Query) -> list[Concept]:
