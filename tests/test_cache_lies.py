@@ -301,6 +301,11 @@ TAMPERED = {
         (r[0], {k: (float("inf"), 0.0, 1.0) for k in r[1]}, *r[2:]) for r in rows]),
     "groups-emptied": _set(_vocabulary, "groups", lambda _: []),
     "flag-as-number": _set(_state, "_prune", int),
+    # Several stores served as one: a part for entries that have none, a
+    # part no entry is from, an origin that is text.
+    "parts-without-origins": _top(7, lambda _: ([("notes", "n.json", None, None)], {}, {})),
+    "origins-without-parts": _top(7, lambda _: ([], {"chin-tucks": 0}, {})),
+    "origin-as-text": _top(7, lambda _: ([("notes", "n.json", None, None)], {"x": "0"}, {})),
 }
 
 

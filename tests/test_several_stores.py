@@ -261,3 +261,74 @@ def test_an_entry_and_a_warning_sign_may_share_an_id(runner: CliRunner, tmp_path
     top = data["results"][0]
     assert (top["id"], top["store"]) == ("fever", "clinic")  # not the bundled sign's store
     assert "Clinic advice." in data["disclaimer"]
+
+
+def no_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make building an index fail: what answers now comes from the cache."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an index was built")
+
+    monkeypatch.setattr(Index, "__init__", refuse)
+
+
+def test_several_stores_are_indexed_once(
+    runner: CliRunner, notes: Path, more: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stores = ("--data", "bundled", "--data", str(notes), "--data", str(more))
+    first = ask(runner, *stores, "ask", "chair height", "-n", "3")
+    signs = ask(runner, *stores, "ask", "smoke from my laptop")
+    no_building(monkeypatch)
+    # Read back whole: every answer's store, its disclaimer, each store's signs.
+    assert ask(runner, *stores, "ask", "chair height", "-n", "3") == first
+    assert ask(runner, *stores, "ask", "smoke from my laptop") == signs
+    assert {"notes", "more"} <= {r["store"] for r in first["results"]}
+    assert signs["notice"] is not None
+
+
+def test_an_edited_store_among_several_is_indexed_again(
+    runner: CliRunner, notes: Path, more: Path
+) -> None:
+    stores = ("--data", "bundled", "--data", str(notes), "--data", str(more))
+    ask(runner, *stores, "ask", "break")
+    write(more, [("breaks", "How often should I take a break?", "Every twenty minutes.")])
+    data = ask(runner, *stores, "ask", "how often should I take a break")
+    assert data["results"][0]["answer"] == "Every twenty minutes."
+    # The same stores in another order are another ranking's ids: indexed apart.
+    swapped = ask(runner, "--data", str(more), "--data", str(notes), "ask", "chair height")
+    assert [r["store"] for r in swapped["results"]][:1] == ["notes"]
+
+
+def test_a_large_combination_is_read_back_with_its_stores(
+    runner: CliRunner, tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 120 entries and the bundled 24: pruned, so cached as a SQLite index.
+    big = write(tmp_path / "big.json", [
+        (f"gadget-{n}", f"How do I reset gadget model {n}?", f"Hold the button for {n} seconds.")
+        for n in range(120)])
+    stores = ("--data", str(big), "--data", "bundled", "--data", str(notes))
+    first = ask(runner, *stores, "ask", "reset gadget model 7")
+    cached = list((tmp_path / "xdg-cache" / "backfaq").glob("index-*-several-*.sqlite"))
+    assert len(cached) == 1
+    no_building(monkeypatch)
+    again = ask(runner, *stores, "ask", "reset gadget model 7")
+    assert again == first and again["results"][0]["store"] == "big"
+    chair = ask(runner, *stores, "ask", "chair height")
+    assert chair["results"][0]["store"] == "notes" and chair["disclaimer"] == "My own notes."
+
+
+def test_a_cached_combination_must_name_every_entrys_store(notes: Path, more: Path) -> None:
+    from backfaq import snapshot
+
+    paths = [str(notes), str(more)]
+    built = Index(combine([load_store(p) for p in paths], part_names(paths, bundled_path())))
+    payload = list(snapshot.pack(built))
+    restored = snapshot.unpack(tuple(payload), " + ".join(paths))
+    assert restored is not None
+    assert [restored.store.part_of(e.id) for e in restored.store.entries] == [
+        built.store.part_of(e.id) for e in built.store.entries]
+    parts, origins, signs = payload[7]
+    assert "breaks" in origins
+    for wrong in ({**origins, "breaks": len(parts)},  # past the last store
+                  {k: v for k, v in origins.items() if k != "breaks"}):  # an entry of none
+        payload[7] = (parts, wrong, signs)
+        assert snapshot.unpack(tuple(payload), " + ".join(paths)) is None

@@ -175,12 +175,19 @@ class App:
         return self._index
 
     def _combined(self, paths: list[str]) -> Index:
-        from backfaq.search import Index
+        """The index of several stores as one, from the user cache when it has
+        it, else built from the bytes the cache hashed."""
+        from backfaq.cache import open_several
         from backfaq.store import bundled_path
         from backfaq.stores import combine, part_names
 
-        stores = [self._load_store(None, path) for path in paths]
-        return Index(combine(stores, part_names(paths, bundled_path())))
+        names = part_names(paths, bundled_path())
+
+        def build(raws: list[bytes | None]) -> Store:
+            return combine([self._load_store(raw, path) for path, raw in zip(paths, raws)],
+                           names)
+
+        return open_several(paths, build)
 
     @property
     def red_flags(self) -> RedFlags:

@@ -140,6 +140,17 @@ class Store:
         """What the store says about itself, by field name (as the format spells it)."""
         return {"title": self.title, "disclaimer": self.disclaimer, "notice": self.notice}
 
+    @property
+    def origins(self) -> Mapping[str, int]:
+        """Several stores served as one: each entry's store (its place in
+        ``parts``), by entry id; empty for a store served alone."""
+        return self._origins
+
+    @property
+    def sign_origins(self) -> Mapping[str, int]:
+        """Each warning sign's store, by its id (see ``origins``)."""
+        return self._sign_origins
+
     def part_of(self, entry_id: str) -> Part | None:
         """The store an entry comes from, when several are served together;
         None for a store served alone."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.model import Entry, Part, RedFlag, Source, Store, Topic
 from backfaq.search import Index
 from backfaq.vocabulary import Vocabulary
 
@@ -180,8 +180,12 @@ TEXTS = fixed((str, type(None)), (str, type(None)), (str, type(None)))  # Store.
 COLUMNS = fixed(list_of(str), list_of(str), list_of(STRS), list_of(str), list_of(str),
                 list_of(STRS), list_of(bool))
 RED_FLAG = fixed(str, str, STRS, STRS)
+# Several stores served as one (``stores.combine``): each of them, and the one
+# each entry and each warning sign comes from (empty for a store alone).
+PART = fixed(str, str, (str, type(None)), (str, type(None)))
+SEVERAL = fixed(list_of(PART), dict_of(str, int), dict_of(str, int))
 PAYLOAD = fixed(int, list_of(TOPIC), list_of(SOURCE), COLUMNS, tuple_of(STRS),
-                list_of(RED_FLAG), TEXTS, fields(STATE))
+                list_of(RED_FLAG), TEXTS, SEVERAL, fields(STATE))
 
 
 def _save(value: Any) -> Any:
@@ -233,8 +237,24 @@ def pack(index: Index) -> tuple[Any, ...]:
         store.synonyms,
         [tuple(f) for f in store.red_flags],
         (store.title, store.disclaimer, store.notice),
+        several(store),
         {name: _save(vars(index)[name]) for name in STATE},
     )
+
+
+def several(store: Store) -> tuple[list[tuple[str | None, ...]], dict[str, int], dict[str, int]]:
+    """What a store served with others holds of them, as ``SEVERAL``."""
+    return ([tuple(p) for p in store.parts], dict(store.origins), dict(store.sign_origins))
+
+
+def sound_parts(saved: Any, entry_ids: Iterable[str], flag_ids: Iterable[str]) -> bool:
+    """Whether saved ``SEVERAL`` data belongs to these entries and warning
+    signs: every entry and sign of a part that exists, or none at all."""
+    parts, origins, sign_origins = saved
+    if not parts:
+        return not origins and not sign_origins
+    return (origins.keys() == set(entry_ids) and sign_origins.keys() == set(flag_ids)
+            and set(origins.values()) | set(sign_origins.values()) <= set(range(len(parts))))
 
 
 def _consistent(state: dict[str, Any], entries: int) -> bool:
@@ -297,8 +317,10 @@ def unpack(payload: Any, path: str) -> Index | None:
     """An Index from ``pack``'s output, or None when it is not of that shape."""
     if not fits(payload, PAYLOAD):
         return None
-    version, topics, sources, columns, synonyms, red_flags, texts, saved = payload
+    version, topics, sources, columns, synonyms, red_flags, texts, parts, saved = payload
     if any(len(column) != len(columns[0]) for column in columns):
+        return None
+    if not sound_parts(parts, columns[0], (f[0] for f in red_flags)):
         return None
     state = {name: _restore(name, value) for name, value in saved.items()}
     if not _consistent(state, len(columns[0])) or not _sound(topics, sources, columns, state):
@@ -312,6 +334,7 @@ def unpack(payload: Any, path: str) -> Index | None:
         synonyms,
         tuple(RedFlag(*f) for f in red_flags),
         title=texts[0], disclaimer=texts[1], notice=texts[2],
+        parts=tuple(Part(*p) for p in parts[0]), origins=parts[1], sign_origins=parts[2],
     )
     index = Index.__new__(Index)
     vars(index).update(state)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 from backfaq import snapshot
-from backfaq.model import Entry, RedFlag, Source, Store, Topic
+from backfaq.model import Entry, Part, RedFlag, Source, Store, Topic
 
 # What a query keeps of the entries it read, for the next query of a
 # session (the prompt, ``ask -``): up to these many.
@@ -181,9 +181,14 @@ class StoredStore(Store):
     def __init__(self, path: str, version: int, topics: tuple[Topic, ...],
                  sources: tuple[Source, ...], entries: StoredEntries,
                  synonyms: tuple[tuple[str, ...], ...], red_flags: tuple[RedFlag, ...],
-                 *, texts: tuple[str | None, str | None, str | None]) -> None:
+                 *, texts: tuple[str | None, str | None, str | None],
+                 several: tuple[list[Any], dict[str, int], dict[str, int]] = ([], {}, {}),
+                 ) -> None:
+        parts, origins, sign_origins = several
         super().__init__(path, version, topics, sources, (), synonyms, red_flags,
-                         title=texts[0], disclaimer=texts[1], notice=texts[2])
+                         title=texts[0], disclaimer=texts[1], notice=texts[2],
+                         parts=tuple(Part(*p) for p in parts), origins=origins,
+                         sign_origins=sign_origins)
         object.__setattr__(self, "entries", entries)
 
     @property

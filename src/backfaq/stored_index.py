@@ -93,6 +93,7 @@ STATE = snapshot.fields({
     "synonyms": snapshot.tuple_of(snapshot.STRS),
     "red_flags": snapshot.list_of(snapshot.RED_FLAG),
     "texts": snapshot.TEXTS,
+    "several": snapshot.SEVERAL,
     "entries": int,
     "urgent": snapshot.list_of(int),
     "avg_question_len": snapshot.NUMBER,
@@ -211,6 +212,7 @@ def _state(index: Index) -> dict[str, Any]:
         "synonyms": store.synonyms,
         "red_flags": [tuple(f) for f in store.red_flags],
         "texts": (store.title, store.disclaimer, store.notice),
+        "several": snapshot.several(store),
         "entries": len(index),
         "urgent": [i for i, e in enumerate(store.entries) if e.urgent],
         # The vocabulary's stems no entry holds (its synonyms' own words):
@@ -329,7 +331,12 @@ class StoredIndex(Index):
         if not (len(self._shortest) == len(self._longest) == len(self._asked_bound)
                 == len(self._by_asked_bound) == self._size > 0
                 and max(self._by_asked_bound) < self._size
-                and all(0 <= i < self._size for i in state["urgent"])):
+                and all(0 <= i < self._size for i in state["urgent"])
+                # Which store each entry comes from, when several are served:
+                # one for every entry, none past the stores there are.
+                and len(state["several"][1]) in (0, self._size)
+                and snapshot.sound_parts(state["several"], state["several"][1],
+                                         (f[0] for f in state["red_flags"]))):
             raise Damaged
         self._postings: dict[str, _Posting | None] = {}
         self._dfs: dict[str, int] = {}
@@ -343,6 +350,7 @@ class StoredIndex(Index):
             state["synonyms"],
             tuple(RedFlag(*f) for f in state["red_flags"]),
             texts=state["texts"],
+            several=state["several"],
         )
 
     if not TYPE_CHECKING:  # so that mypy still checks every other attribute
