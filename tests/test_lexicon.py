@@ -7,14 +7,16 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from backfaq import lexicon
-from backfaq.analyzer import stem
+from backfaq.analyzer import stem, words
 from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.render.plain import describe_term
 from backfaq.search import Index
+from backfaq.store import load_store
 from backfaq.vocabulary import Vocabulary
 
 
@@ -182,3 +184,18 @@ def test_explain_names_a_related_word_as_such() -> None:
             "related": True, "weight": 1.0, "strength": 0.6}
     assert "child (related word)" in describe_term(term)
     assert "(synonym)" in describe_term({**term, "related": False})
+
+
+def test_a_large_store_reads_the_table_once_and_finds_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A small store looks each stem up; a large one reads every line: the
+    # same relations either way, compounds included.
+    store = Index(store_of({"blade": "Why does my shoulder blade hurt after I sign up?"})).store
+    counts = Counter(w for e in load_store().entries for w in words(e.answer))
+    counts.update(w for e in store.entries for w in words(e.question))
+    stems = frozenset(stem(w) for w in counts)
+    searched = lexicon.relations_for(stems, counts)
+    monkeypatch.setattr(lexicon, "READ_ALL_FROM", 0)
+    assert lexicon.relations_for(stems, counts) == searched
+    assert lexicon.lookup(searched, "scapula")

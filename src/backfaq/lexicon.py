@@ -40,6 +40,11 @@ PARTICLES = frozenset(("up", "out", "off", "on", "over", "in", "down", "away", "
 
 TABLE = os.path.join(os.path.dirname(__file__), "data", "related.tsv")
 
+# From this many stems on, a store's relations are found in one pass over the
+# table rather than by a binary search per stem (which costs a few
+# microseconds each: a large store has tens of thousands of stems).
+READ_ALL_FROM = 5_000
+
 # A related stem the store uses: (its stems, the store's words for it, factor);
 # two of each for a compound ("shoulder blade").
 Related = tuple[tuple[str, ...], str, float]
@@ -52,8 +57,8 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
     ``counts`` are the store's words and how often each occurs: a related
     stem is shown as its most frequent word. A missing or unreadable table
     gives no relations; the index works without them. The table is sorted,
-    so each of the store's stems finds its line, and the compounds it starts,
-    by binary search: a store reads a few thousand of its 90,000 lines.
+    so each of a small store's stems finds its line, and the compounds it
+    starts, by binary search: it reads a few thousand of the 90,000 lines.
     """
     try:
         with open(table, encoding="ascii") as file:
@@ -65,7 +70,11 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
     generic = {stem(w) for w in LIGHT_WORDS}
     kept = stems - generic
     leading: dict[str, str] = {}
-    for target in kept:
+    if len(kept) >= READ_ALL_FROM:  # a large store: one pass over every line
+        for key, columns in _lines_from(text, 0):
+            if key in kept or "_" in key and all(p in kept for p in key.split("_")):
+                leading[key] = columns
+    for target in kept if len(kept) < READ_ALL_FROM else ():
         at = _first_line(text, target)
         for key, columns in _lines_from(text, at):
             if key == target:
