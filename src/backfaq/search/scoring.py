@@ -26,8 +26,12 @@ from rapidfuzz import fuzz
 from backfaq import analyzer
 from backfaq.decision import Evidence
 from backfaq.model import Hit
+from backfaq.search.compounds import rejoined
 from backfaq.search.documents import _Doc
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
+
+if TYPE_CHECKING:
+    from backfaq.search.postings import _Posting
 
 # BM25F parameters: field weights, length normalisation, saturation.
 QUESTION_WEIGHT = 2.0
@@ -35,6 +39,11 @@ ANSWER_WEIGHT = 1.0
 B = 0.75
 K1 = 2.0
 COVERAGE_SHARE = 0.8
+# Entries looked at to see whether the store says two stems side by side
+# (``compounds``): a store that says "Wi-Fi" says it in more than one entry
+# or in the first few holding "fi"; a large store's common stems are not
+# all read for one query's unknown word.
+SIDE_BY_SIDE = 200
 
 LIGHT_FACTOR = 0.25  # weight of a generic word ("make", "get") against a content word
 PARTIAL_PHRASE = 0.25  # a phrase found only in part counts this much of its share
@@ -133,6 +142,7 @@ class Scoring:
         def _df(self, term: str) -> int: ...
         def rarity(self, term: str) -> float: ...
         def _containing(self, alt: Alternative) -> set[int]: ...
+        def _posting(self, term: str) -> _Posting | None: ...
 
     @cached_property
     def _phrase_lengths(self) -> dict[str, tuple[int, ...]]:
@@ -209,7 +219,7 @@ class Scoring:
 
     def _prepare(self, query: str | analyzer.Query) -> _Query | None:
         analysed = analyzer.analyse(query)
-        concepts = self.vocabulary.concepts(analysed)
+        concepts = rejoined(self.vocabulary.concepts(analysed), self._df, self._side_by_side)
         if not concepts:
             return None
         weights = []
@@ -236,6 +246,18 @@ class Scoring:
             self.idf(1),
             _clause_concepts(analysed, concepts),
         )
+
+    def _side_by_side(self, first: str, second: str) -> bool:
+        """Whether an entry holds stem ``first`` right before ``second``: looked
+        for in the first SIDE_BY_SIDE entries holding the rarer of the two."""
+        postings = [self._posting(first), self._posting(second)]
+        if None in postings:
+            return False
+        rarer, other = sorted(postings, key=lambda p: len(p.docs) if p else 0)
+        assert rarer is not None and other is not None
+        pair = f" {first} {second} "
+        return any(other.lookup(i) and pair in self._doc(i).spaced()
+                   for i in rarer.docs[:SIDE_BY_SIDE])
 
     def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
         """The full score of entry ``i``, with what the explain output shows

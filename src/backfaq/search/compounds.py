@@ -1,0 +1,81 @@
+"""Words a query joins where the store splits them, or splits where it joins.
+
+A store that says "Wi-Fi" or "shoulder blades" holds the stems ``wi fi`` and
+``shoulder blade``; a query typing "wifi" or "shoulderblades" holds a word no
+entry has, which ranks nothing and which the decision reads as a sign of
+another subject. The other way round, "e mail" asks a store that says
+"email". So a word no entry holds is split in two where the store says the
+two halves side by side, and two such words side by side are joined where
+the store uses the joined word. Only words no entry holds are touched: a
+store's own words are never taken apart, and what the query says that the
+store does not stays unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backfaq.analyzer import STOP_WORDS, stem
+from backfaq.vocabulary import Alternative, Concept
+
+SHORTEST = 4  # letters: a shorter word is not split ("into", "onto" are words)
+
+
+def rejoined(
+    concepts: list[Concept], df: Callable[[str], int], side_by_side: Callable[[str, str], bool]
+) -> list[Concept]:
+    """``concepts`` with each word no entry holds split or joined, where the
+    store says it so. ``df`` is a stem's document frequency; ``side_by_side``
+    whether some entry holds two stems next to each other."""
+    out: list[Concept] = []
+    i = 0
+    while i < len(concepts):
+        concept = concepts[i]
+        word = _unheld(concept, df)
+        after = concepts[i + 1] if i + 1 < len(concepts) else None
+        following = _unheld(after, df) if after is not None else None
+        if word is not None and after is not None and following is not None and (
+            after.positions[:1] == (concept.positions[0] + 1,)
+        ):
+            joined = word + following
+            if df(stem(joined)):
+                out.append(concept._replace(
+                    typed=f"{concept.typed} {after.typed}", corrected=joined,
+                    alternatives=(Alternative((stem(joined),), joined, 1.0, False),)))
+                i += 2
+                continue
+        if word is not None and (halves := _halves(word, df, side_by_side)) is not None:
+            stems, text = halves
+            out.append(concept._replace(
+                corrected=text,
+                alternatives=(Alternative(stems, text, 1.0, False), *concept.alternatives[1:])))
+        else:
+            out.append(concept)
+        i += 1
+    return out
+
+
+def _unheld(concept: Concept, df: Callable[[str], int]) -> str | None:
+    """The word of a one-word concept that no entry holds, as typed (not a
+    typo corrected into a store word, which the store holds); else None."""
+    own = concept.alternatives[0] if concept.alternatives else None
+    if (concept.corrected is not None or own is None or own.synonym or len(own.stems) != 1
+            or not own.text.isalpha() or df(own.stems[0])):
+        return None
+    return own.text
+
+
+def _halves(word: str, df: Callable[[str], int],
+            side_by_side: Callable[[str, str], bool]) -> tuple[tuple[str, str], str] | None:
+    """The first split of ``word`` into two words the store says side by
+    side (their stems, and the two words), if any."""
+    if len(word) < SHORTEST:
+        return None
+    for cut in range(1, len(word)):
+        first, second = word[:cut], word[cut:]
+        if first in STOP_WORDS or second in STOP_WORDS:
+            continue
+        a, b = stem(first), stem(second)
+        if df(a) and df(b) and side_by_side(a, b):
+            return (a, b), f"{first} {second}"
+    return None
