@@ -199,3 +199,32 @@ def test_a_large_store_reads_the_table_once_and_finds_the_same(
     monkeypatch.setattr(lexicon, "READ_ALL_FROM", 0)
     assert lexicon.relations_for(stems, counts) == searched
     assert lexicon.lookup(searched, "scapula")
+
+
+def test_a_particle_belongs_to_its_verbs_clause_and_not_to_a_phrase_of_its_own() -> None:
+    # The store holds what "sit back" and "cut back" lead to (relax, reduce).
+    vocabulary = Index(store_of({"back": "Why does my back hurt?", "sit": "How should I sit?",
+                                 "relax": "How do I relax and reduce stress?"}))
+    assert "back" not in [c.typed for c in vocabulary.vocabulary.concepts("sit back")]
+    for query in ("I cannot sit. Back pain is too strong",  # another sentence
+                  "whenever I sit, back pain gets worse",  # another clause
+                  "best way to cut back pain"):  # "back pain" is the back's
+        concepts = vocabulary.vocabulary.concepts(query)
+        assert "back" in [c.typed for c in concepts], query
+
+
+def test_a_verb_and_its_particle_are_read_as_typed() -> None:
+    # Neither is "corrected" into a store word it is one letter from.
+    index = Index(store_of({"return": "How do I return items?", "bank": "Which bank do you use?"}))
+    assert best_of(index, "where do I bring it back").entry.id == "return"
+    index = Index(store_of({"join": "How do I join the choir?", "sing": "When do we sing?"}))
+    assert best_of(index, "how do I sign up").entry.id == "join"
+
+
+def test_no_compound_leads_back_from_its_own_word() -> None:
+    # "check" -> "bank check" would match a store saying "bank" alone.
+    for line in table_lines():
+        key, columns = line.split("\t", 1)
+        if "_" in key:
+            sources = {s.split("_")[0] for column in columns.split("\t") for s in column.split()}
+            assert not sources & set(key.split("_")), line

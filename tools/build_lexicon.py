@@ -175,7 +175,10 @@ def by_stem(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
             continue
         for other, kind in related.items():
             target = target_of(other)
-            if target is None or target == key.split("_")[0] or "_" in key and "_" in target:
+            # Not itself ("sign up" -> "sign"), nor a compound holding it ("check"
+            # -> "bank check"): a store saying the other word alone would match.
+            if target is None or key.split("_")[0] in target.split("_") or (
+                    "_" in key and "_" in target):
                 continue
             if "_" in key and kind == "narrower":
                 continue  # the ways to do a phrasal verb drift too far: "wake up" is no "call"

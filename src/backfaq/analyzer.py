@@ -258,6 +258,11 @@ class Query:
             self._meaning_read = True
         return self._meaning
 
+    def word_clauses(self) -> list[int]:
+        """The clause (numbered from 0) of each word of ``asked``."""
+        _ = self.asked  # which works out the clause of each word
+        return self._clause_of
+
     def clause_positions(self) -> list[list[int]]:
         """The positions in ``asked`` of each clause's words, for the clauses
         that keep any."""

@@ -119,7 +119,7 @@ def _first_line(text: str, key: str) -> int:
             lo = end + 1
         else:
             hi = start
-    return lo
+    return min(lo, len(text))  # past a last line without its newline
 
 
 def _lines_from(text: str, at: int) -> Iterator[tuple[str, str]]:

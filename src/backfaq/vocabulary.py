@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -29,9 +29,9 @@ def allowed_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-# What may stand between a verb and its particle: an object that is a
-# pronoun or a generic word ("bring it back", "take things out"). A
-# possessive is not one: in "put my back out" the back is the object.
+# What may stand between a verb and its particle (``_particle``): an object
+# that is a pronoun or a generic word ("bring it back", "take things out").
+# A possessive is not one: in "put my back out" the back is the object.
 _OBJECTS = frozenset(
     """it them me him us you this that these those one myself yourself himself
     themselves ourselves everything something anything things stuff""".split()
@@ -64,6 +64,28 @@ class Token(NamedTuple):
     stem: str
     edits: int
     stop: bool = False
+    clause: int = 0  # the query's clause it is in
+
+
+def _particle(typed: Sequence[str], clauses: Sequence[int], after: int) -> int | None:
+    """Where the particle stands of a verb whose word is just before ``after``
+    (words as typed, each word's clause): the next word, or the one after an
+    object such as "it" ("bring it back"), in the verb's clause. A particle
+    that is a word of its own, before another ("cut back pain"), is that
+    word's."""
+    if not 0 < after < len(typed):
+        return None
+    clause = clauses[after - 1]
+    at = after
+    if at + 1 < len(typed) and typed[at] in _OBJECTS and clauses[at] == clause:
+        at += 1
+    if clauses[at] != clause or typed[at] not in lexicon.PARTICLES:
+        return None
+    following = at + 1
+    if (typed[at] not in STOP_WORDS and following < len(typed)
+            and clauses[following] == clause and typed[following] not in STOP_WORDS):
+        return None
+    return at
 
 
 def _trigger(text: str) -> tuple[bool, tuple[str, ...]]:
@@ -205,12 +227,18 @@ class Vocabulary:
         """The query's words; content words corrected towards the store's vocabulary."""
         out: list[Token] = []
         content = 0
-        for typed in analyse(query).asked:
+        analysed = analyse(query)
+        asked, clauses = analysed.asked, analysed.word_clauses()
+        for j, typed in enumerate(asked):
             if typed in STOP_WORDS:
-                out.append(Token(typed, typed, stem(typed), 0, stop=True))
+                out.append(Token(typed, typed, stem(typed), 0, stop=True, clause=clauses[j]))
                 continue
-            word, edits = self.correct(typed)
-            out.append(Token(typed, word, stem(word), edits))
+            at = _particle(asked, clauses, j + 1)
+            if at is not None and lexicon.lookup(self.related, f"{stem(typed)}_{asked[at]}"):
+                word, edits = typed, 0  # a verb with its particle: "sign up" is no "sing up"
+            else:
+                word, edits = self.correct(typed)
+            out.append(Token(typed, word, stem(word), edits, clause=clauses[j]))
             content += 1
             if content >= max_terms:
                 break
@@ -267,11 +295,9 @@ class Vocabulary:
         found = [] if match.span[0].word in LIGHT_WORDS else [
             Alternative(r, text, f, synonym=True, related=True)
             for r, text, f in lexicon.lookup(self.related, stem)]
-        at = match.end
-        if at + 1 < len(tokens) and tokens[at].word in _OBJECTS:
-            at += 1  # "bring it back", "bring things back"; not "put my back out"
-        if at < len(tokens) and tokens[at].word in lexicon.PARTICLES:
-            phrasal = lexicon.lookup(self.related, f"{stem}_{tokens[at].word}")
+        at = _particle([t.typed for t in tokens], [t.clause for t in tokens], match.end)
+        if at is not None:
+            phrasal = lexicon.lookup(self.related, f"{stem}_{tokens[at].typed}")
             if phrasal:
                 return found + [Alternative(r, text, f, synonym=True, related=True)
                                 for r, text, f in phrasal], at
@@ -298,6 +324,7 @@ class Vocabulary:
                     for p, text in self.groups[g].items()
                     if p != phrase or exact
                 )
+            particle = None
             if not groups and len(phrase) == 1:
                 related, particle = self._related(tokens, match)
                 alternatives.extend(a._replace(factor=a.factor * factor) for a in related)
@@ -314,6 +341,8 @@ class Vocabulary:
             seen[key] = len(concepts)
             typed = " ".join(t.typed for t in span)
             corrected = span_text if edits else None
+            # A generic verb stays light with its particle: in a long message
+            # "came off my bike" is the story, not the question.
             light = not groups and all(t.word in LIGHT_WORDS for t in span)
             concepts.append(
                 Concept(typed, corrected, tuple(alternatives), light, (match.start,)))

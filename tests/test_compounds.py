@@ -1,0 +1,64 @@
+"""Words a query joins or splits where the store does the other ("wifi" for
+"Wi-Fi", "e mail" for "email"), and only those the store never uses."""
+
+from __future__ import annotations
+
+from backfaq.model import Entry, Hit, Source, Store, Topic
+from backfaq.search import Index
+
+
+def store_of(questions: dict[str, str]) -> Store:
+    entries = tuple(Entry(ident, question, (), "Ask at the front desk.", "t", ("s",))
+                    for ident, question in questions.items())
+    return Store("s.json", 1, (Topic("t", "T", "T"),), (Source("s", "S", "s.txt"),),
+                 entries, ())
+
+
+STORE = store_of({
+    "wifi": "How do I connect to the Wi-Fi?",
+    "email": "Can I get reminders by email?",
+    "bags": "Can I leave my back pack and other bags here?",
+    "office": "Is the office at the back?",
+})
+
+
+def best(index: Index, query: str) -> Hit:
+    result = index.search(query)
+    return (result.hits or result.closest)[0]
+
+
+def test_a_word_the_store_says_in_two_is_split() -> None:
+    hit = best(Index(STORE), "wifi password")
+    assert hit.entry.id == "wifi"
+    (term,) = [t for t in hit.explain["terms"] if t["query"] == "wifi"]
+    assert (term["corrected"], term["stems"]) == ("wi fi", ["wi", "fi"])
+
+
+def test_two_words_the_store_says_as_one_are_joined() -> None:
+    index = Index(STORE)
+    hit = best(index, "reminders by e mail")
+    assert hit.entry.id == "email"
+    assert [t["query"] for t in hit.explain["terms"]] == ["reminders", "e mail"]
+
+
+def test_only_halves_the_store_says_side_by_side_split_a_word() -> None:
+    # "back" and "office" are the store's words, never side by side: a
+    # "backoffice" stays a word the store never uses. "backpack" is split:
+    # the store says "back pack".
+    index = Index(STORE)
+    result = index.search("backoffice")
+    assert result.decision is not None
+    assert result.decision.evidence.unknown_words == ("backoffice",)
+    assert best(index, "backpack").entry.id == "bags"
+
+
+def test_a_word_of_the_store_is_never_split() -> None:
+    index = Index(store_of({"pack": "What is a backpack?", "back": "Where is the back door?"}))
+    concepts = index.vocabulary.concepts("backpack")
+    assert [a.stems for c in concepts for a in c.alternatives][:1] == [("backpack",)]
+    assert best(index, "backpack").entry.id == "pack"
+
+
+def test_a_pruned_search_splits_and_joins_as_the_full_scan_does() -> None:
+    for query in ("wifi password", "reminders by e mail", "backpack", "backoffice"):
+        assert Index(STORE, prune=True).search(query) == Index(STORE, prune=False).search(query)
