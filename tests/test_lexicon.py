@@ -137,7 +137,7 @@ def test_a_verb_with_its_particle_is_looked_up_as_one() -> None:
         best = best_of(index, query)
         assert best.entry.id == "join"
         assert [(t["query"], t["matched"], t["related"]) for t in best.explain["terms"]] == [
-            ("sign", "join", True)]
+            ("sign up", "join", True)]  # the phrasal verb, as the query says it
     # "sign" alone is not "join": the particle made the phrase.
     assert all(t["matched"] != "join" for t in best_of(index, "how do I sign").explain["terms"])
 

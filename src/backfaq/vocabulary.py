@@ -340,6 +340,8 @@ class Vocabulary:
                 continue
             seen[key] = len(concepts)
             typed = " ".join(t.typed for t in span)
+            if particle is not None:  # "sign up", as the query says it
+                typed += " " + tokens[particle].typed
             corrected = span_text if edits else None
             # A generic verb stays light with its particle: in a long message
             # "came off my bike" is the story, not the question.
