@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from backfaq.model import Entry, Hit, Source, Store, Topic
-from backfaq.search import Index
+from backfaq.search import Index, compounds
+from backfaq.vocabulary import Alternative, Concept
 
 
 def store_of(questions: dict[str, str]) -> Store:
@@ -62,3 +63,34 @@ def test_a_word_of_the_store_is_never_split() -> None:
 def test_a_pruned_search_splits_and_joins_as_the_full_scan_does() -> None:
     for query in ("wifi password", "reminders by e mail", "backpack", "backoffice"):
         assert Index(STORE, prune=True).search(query) == Index(STORE, prune=False).search(query)
+
+
+def test_only_words_next_to_each_other_in_one_sentence_are_side_by_side() -> None:
+    # The stems "free hold" and "child birth" follow each other once stop
+    # words and full stops are dropped; the words do not.
+    index = Index(store_of({"holds": "Is placing a hold free? Holds are filled in turn.",
+                            "children": "Can children from birth have a card?"}))
+    for word in ("freehold", "childbirth"):
+        result = index.search(word)
+        assert result.decision is not None
+        assert word in result.decision.evidence.unknown_words
+
+
+def test_words_are_joined_within_a_clause_only() -> None:
+    for query in ("what is e, mail", "I typed e. Mail arrived late"):
+        hit = best(Index(STORE), query)
+        assert "e mail" not in [t["query"] for t in hit.explain["terms"]], query
+
+
+def test_a_word_too_long_to_be_two_is_not_cut() -> None:
+    looked_up: list[str] = []
+
+    def df(stem: str) -> int:
+        looked_up.append(stem)
+        return 1
+
+    word = "ab" * 5000
+    concept = Concept(word, None, (Alternative((word,), word, 1.0, False),))
+    assert compounds.rejoined([concept], lambda s: 0 if s == word else df(s),
+                              lambda *words: True, [0]) == [concept]
+    assert looked_up == []  # not one of its 9,999 cuts was tried

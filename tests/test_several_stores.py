@@ -332,3 +332,45 @@ def test_a_cached_combination_must_name_every_entrys_store(notes: Path, more: Pa
                   {k: v for k, v in origins.items() if k != "breaks"}):  # an entry of none
         payload[7] = (parts, wrong, signs)
         assert snapshot.unpack(tuple(payload), " + ".join(paths)) is None
+
+
+def test_a_stored_combination_missing_an_entrys_store_is_answered_from_the_stores(
+    tmp_path: Path, notes: Path
+) -> None:
+    from backfaq import stored_index
+    from backfaq.model import Store
+
+    big = write(tmp_path / "big.json", [
+        (f"gadget-{n}", f"How do I reset gadget model {n}?", f"Hold the button for {n} seconds.")
+        for n in range(120)])
+    paths = [str(big), str(notes)]
+    good = combine([load_store(p) for p in paths], part_names(paths, bundled_path()))
+    # As a buggy writer would save it, checksums and all: one entry's store
+    # filed under an id no entry has.
+    origins = dict(good.origins)
+    origins["no-such-entry"] = origins.pop("gadget-0")
+    bad = Store(good.path, good.version, good.topics, good.sources, tuple(good.entries),
+                good.synonyms, good.red_flags, parts=good.parts, origins=origins,
+                sign_origins=good.sign_origins)
+    file = tmp_path / "index.sqlite"
+    stored_index.write(str(file), Index(bad, prune=True), b"header")
+    index = stored_index.read(str(file), b"header", good.path, lambda: Index(good))
+    assert index is not None
+    assert index.search("reset gadget model 0").hits[0].entry.id == "gadget-0"
+    part = index.store.part_of("gadget-0")
+    assert part is not None and part.name == "big"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="needs symlinks")
+def test_a_stores_name_is_part_of_the_cached_combination(
+    runner: CliRunner, tmp_path: Path, notes: Path
+) -> None:
+    # A link to the bundled file is the bundled FAQ; the same bytes copied
+    # there are a store of one's own, named after its file.
+    link = tmp_path / "x.json"
+    link.symlink_to(bundled_path())
+    stores = ("--data", str(link), "--data", str(notes))
+    assert ask(runner, *stores, "ask", "chin tucks")["results"][0]["store"] == "bundled"
+    link.unlink()
+    link.write_bytes(Path(bundled_path()).read_bytes())
+    assert ask(runner, *stores, "ask", "chin tucks")["results"][0]["store"] == "x"

@@ -187,7 +187,7 @@ class App:
             return combine([self._load_store(raw, path) for path, raw in zip(paths, raws)],
                            names)
 
-        return open_several(paths, build)
+        return open_several(paths, names, build)
 
     @property
     def red_flags(self) -> RedFlags:

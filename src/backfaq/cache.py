@@ -323,9 +323,11 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     return index
 
 
-def open_several(paths: list[str], build: Callable[[list[bytes | None]], Store]) -> Index:
-    """The index of several store files served as one, from the cache when it
-    holds one for these files, in this order, with these exact bytes.
+def open_several(paths: list[str], names: list[str],
+                 build: Callable[[list[bytes | None]], Store]) -> Index:
+    """The index of several store files served as one, named ``names``, from
+    the cache when it holds one for these files, in this order, with these
+    exact bytes and names.
 
     Otherwise ``build`` makes the one store from each file's bytes (None
     where a file is not one to cache or cannot be read: ``build`` reads it
@@ -348,9 +350,10 @@ def open_several(paths: list[str], build: Callable[[list[bytes | None]], Store])
             keys = [_file_key(stream, info) for stream, info in opened]
             if None in keys:
                 return Index(build(unread))
-            # The key of the whole: each file's, with the paths, which name
-            # the stores and qualify the ids they share.
-            material = json.dumps([paths, keys]).encode("utf-8", "surrogatepass")
+            # The key of the whole: each file's, with the paths and the
+            # stores' names (a link to the bundled FAQ is "bundled" until it
+            # is replaced), which qualify the ids they share.
+            material = json.dumps([paths, names, keys]).encode("utf-8", "surrogatepass")
             whole = _key(io.BytesIO(material), len(material))
             slot = _slot(f"several-{whole}") if whole is not None else None
             size = sum(info.st_size for _, info in opened)

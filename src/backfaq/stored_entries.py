@@ -15,7 +15,7 @@ import marshal
 import sqlite3
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import Any, overload
 
 from backfaq import snapshot
@@ -68,11 +68,14 @@ class StoredEntries(Sequence[Entry]):
     search's, which recovers on its own."""
 
     def __init__(self, db: sqlite3.Connection, size: int, urgent: list[int],
-                 recover: Callable[[], Store]) -> None:
+                 recover: Callable[[], Store], origins: Container[str] | None = None) -> None:
         self._db = db
         self._size = size
         self._urgent = urgent
         self._recover = recover
+        # Several stores served as one: the ids whose store is known. An
+        # entry read that is not among them is damage, like a bad checksum.
+        self._origins = origins
         self._rows: dict[int, tuple[Entry, str]] = {}
         self._positions: dict[str, int] = {}
 
@@ -106,6 +109,10 @@ class StoredEntries(Sequence[Entry]):
         except READ_ERRORS:
             entries = list(self._recover().entries)
         return iter(entries)
+
+    def recovered(self) -> Store:
+        """The store rebuilt from its file, for what the stored index lost."""
+        return self._recover()
 
     def by_id(self, entry_id: str) -> Entry | None:
         try:
@@ -158,7 +165,7 @@ class StoredEntries(Sequence[Entry]):
                 or record_checksum(i, entry_id, record) != crc):
             raise Damaged
         fields = unmarshal(record, ENTRY_RECORD)
-        if fields[0] != entry_id:
+        if fields[0] != entry_id or (self._origins is not None and entry_id not in self._origins):
             raise Damaged
         found = (Entry(*fields[:-1]), fields[-1])
         if len(self._rows) >= ROWS_KEPT:
@@ -199,6 +206,14 @@ class StoredStore(Store):
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._stored.by_id(entry_id)
+
+    def part_of(self, entry_id: str) -> Part | None:
+        """The entry's store; one the file does not know (when several are
+        served, every entry has one) is damage: the rebuilt store says it."""
+        found = super().part_of(entry_id)
+        if found is None and self.parts:
+            return self._stored.recovered().part_of(entry_id)
+        return found
 
     @property
     def urgent_entries(self) -> tuple[Entry, ...]:

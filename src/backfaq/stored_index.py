@@ -333,7 +333,8 @@ class StoredIndex(Index):
                 and max(self._by_asked_bound) < self._size
                 and all(0 <= i < self._size for i in state["urgent"])
                 # Which store each entry comes from, when several are served:
-                # one for every entry, none past the stores there are.
+                # one for every entry (each id checked as its row is read),
+                # none past the stores there are.
                 and len(state["several"][1]) in (0, self._size)
                 and snapshot.sound_parts(state["several"], state["several"][1],
                                          (f[0] for f in state["red_flags"]))):
@@ -341,7 +342,8 @@ class StoredIndex(Index):
         self._postings: dict[str, _Posting | None] = {}
         self._dfs: dict[str, int] = {}
         self._entries = StoredEntries(db, self._size, state["urgent"],
-                                      lambda: self._recovered().store)
+                                      lambda: self._recovered().store,
+                                      state["several"][1] if state["several"][0] else None)
         self.store = StoredStore(
             path, state["version"],
             tuple(Topic(*t) for t in state["topics"]),

@@ -13,20 +13,32 @@ store does not stays unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 from backfaq.analyzer import STOP_WORDS, stem
 from backfaq.vocabulary import Alternative, Concept
 
 SHORTEST = 4  # letters: a shorter word is not split ("into", "onto" are words)
+LONGEST = 30  # nor a longer one, which no two words make (each cut costs a stem)
+
+# What may stand between the two words of a compound in an entry's text: a
+# space or a hyphen (of any kind), never a full stop or a dropped word.
+_BETWEEN = r"[ \t\-\u2010\u2011\u2012\u2013]"
+
+# Whether some entry holds two stems next to each other, as the words given.
+SideBySide = Callable[[str, str, str, str], bool]
 
 
 def rejoined(
-    concepts: list[Concept], df: Callable[[str], int], side_by_side: Callable[[str, str], bool]
+    concepts: list[Concept], df: Callable[[str], int], side_by_side: SideBySide,
+    clauses: Sequence[int],
 ) -> list[Concept]:
     """``concepts`` with each word no entry holds split or joined, where the
     store says it so. ``df`` is a stem's document frequency; ``side_by_side``
-    whether some entry holds two stems next to each other."""
+    whether an entry says two words (and their stems) next to each other;
+    ``clauses`` the clause of each of the query's words: two words are only
+    joined within one."""
     out: list[Concept] = []
     i = 0
     while i < len(concepts):
@@ -36,6 +48,7 @@ def rejoined(
         following = _unheld(after, df) if after is not None else None
         if word is not None and after is not None and following is not None and (
             after.positions[:1] == (concept.positions[0] + 1,)
+            and _clause(clauses, concept.positions[0]) == _clause(clauses, after.positions[0])
         ):
             joined = word + following
             if df(stem(joined)):
@@ -65,17 +78,29 @@ def _unheld(concept: Concept, df: Callable[[str], int]) -> str | None:
     return own.text
 
 
+def _clause(clauses: Sequence[int], position: int) -> int:
+    return clauses[position] if 0 <= position < len(clauses) else -1
+
+
 def _halves(word: str, df: Callable[[str], int],
-            side_by_side: Callable[[str, str], bool]) -> tuple[tuple[str, str], str] | None:
+            side_by_side: SideBySide) -> tuple[tuple[str, str], str] | None:
     """The first split of ``word`` into two words the store says side by
     side (their stems, and the two words), if any."""
-    if len(word) < SHORTEST:
+    if not SHORTEST <= len(word) <= LONGEST:
         return None
     for cut in range(1, len(word)):
         first, second = word[:cut], word[cut:]
-        if first in STOP_WORDS or second in STOP_WORDS:
+        if first in STOP_WORDS or second in STOP_WORDS or not df(a := stem(first)):
             continue
-        a, b = stem(first), stem(second)
-        if df(a) and df(b) and side_by_side(a, b):
+        b = stem(second)
+        if df(b) and side_by_side(first, second, a, b):
             return (a, b), f"{first} {second}"
     return None
+
+
+def says_side_by_side(text: str, first: str, second: str, second_stem: str) -> bool:
+    """Whether ``text`` (an entry's, lowercased) says the word ``first`` and
+    then, after a space or a hyphen, a word with ``second``'s stem:
+    "Wi-Fi" for "wifi", "shoulder blades" for "shoulderblades"."""
+    pattern = rf"(?<![a-z0-9]){re.escape(first)}{_BETWEEN}({re.escape(second[:2])}[a-z]*)"
+    return any(stem(found[1]) == second_stem for found in re.finditer(pattern, text))

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from backfaq import analyzer
 from backfaq.decision import Evidence
 from backfaq.model import Hit
-from backfaq.search.compounds import rejoined
+from backfaq.search.compounds import rejoined, says_side_by_side
 from backfaq.search.documents import _Doc
 from backfaq.vocabulary import Alternative, Concept, Vocabulary
 
@@ -219,7 +219,8 @@ class Scoring:
 
     def _prepare(self, query: str | analyzer.Query) -> _Query | None:
         analysed = analyzer.analyse(query)
-        concepts = rejoined(self.vocabulary.concepts(analysed), self._df, self._side_by_side)
+        concepts = rejoined(self.vocabulary.concepts(analysed), self._df, self._side_by_side,
+                            analysed.word_clauses())
         if not concepts:
             return None
         weights = []
@@ -247,17 +248,23 @@ class Scoring:
             _clause_concepts(analysed, concepts),
         )
 
-    def _side_by_side(self, first: str, second: str) -> bool:
-        """Whether an entry holds stem ``first`` right before ``second``: looked
-        for in the first SIDE_BY_SIDE entries holding the rarer of the two."""
-        postings = [self._posting(first), self._posting(second)]
+    def _side_by_side(self, first: str, second: str, first_stem: str, second_stem: str) -> bool:
+        """Whether an entry says the word ``first`` right before one with
+        ``second``'s stem, with nothing but a space or a hyphen between
+        (``compounds.says_side_by_side``): looked for in the first
+        SIDE_BY_SIDE entries holding the rarer of the two stems."""
+        postings = [self._posting(first_stem), self._posting(second_stem)]
         if None in postings:
             return False
         rarer, other = sorted(postings, key=lambda p: len(p.docs) if p else 0)
         assert rarer is not None and other is not None
-        pair = f" {first} {second} "
-        return any(other.lookup(i) and pair in self._doc(i).spaced()
-                   for i in rarer.docs[:SIDE_BY_SIDE])
+        for i in rarer.docs[:SIDE_BY_SIDE]:
+            if other.lookup(i):
+                entry = self._doc(i).entry
+                text = "\n".join((*entry.phrasings, entry.answer)).lower()
+                if says_side_by_side(text, first, second, second_stem):
+                    return True
+        return False
 
     def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit:
         """The full score of entry ``i``, with what the explain output shows
