@@ -58,7 +58,7 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
     stem is shown as its most frequent word. A missing or unreadable table
     gives no relations; the index works without them. The table is sorted,
     so each of a small store's stems finds its line, and the compounds it
-    starts, by binary search: it reads a few thousand of the 90,000 lines.
+    starts, by binary search: it reads a few thousand of the 80,000 lines.
     """
     try:
         with open(table, encoding="ascii") as file:
