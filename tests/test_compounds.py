@@ -94,3 +94,18 @@ def test_a_word_too_long_to_be_two_is_not_cut() -> None:
     assert compounds.rejoined([concept], lambda s: 0 if s == word else df(s),
                               lambda *words: True, [0]) == [concept]
     assert looked_up == []  # not one of its 9,999 cuts was tried
+
+
+def test_a_verb_run_together_with_its_particle_is_the_verb_the_store_says() -> None:
+    index = Index(store_of({"login": "How do I log in to my account?",
+                            "setup": "How do I set up the machine?",
+                            "log": "Where is the log of visits?"}))
+    for query, entry, said in (("login help", "login", "log in"),
+                               ("machine setup", "setup", "set up")):
+        hit = best(index, query)
+        assert hit.entry.id == entry
+        assert said in [t["corrected"] for t in hit.explain["terms"]]
+    # The store never says "log out": "logout" stays a word it does not use.
+    result = index.search("logout")
+    assert result.decision is not None
+    assert result.decision.evidence.unknown_words == ("logout",)

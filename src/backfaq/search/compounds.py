@@ -6,7 +6,9 @@ entry has, which ranks nothing and which the decision reads as a sign of
 another subject. The other way round, "e mail" asks a store that says
 "email". So a word no entry holds is split in two where the store says the
 two halves side by side, and two such words side by side are joined where
-the store uses the joined word. Only words no entry holds are touched: a
+the store uses the joined word. A verb run together with its particle
+("login", "setup") is split where the store says them apart ("log in"), and
+stands for the verb, as the store's own analysis keeps it. Only words no entry holds are touched: a
 store's own words are never taken apart, and what the query says that the
 store does not stays unknown.
 """
@@ -17,6 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from backfaq.analyzer import STOP_WORDS, stem
+from backfaq.lexicon import PARTICLES
 from backfaq.vocabulary import Alternative, Concept
 
 SHORTEST = 4  # letters: a shorter word is not split ("into", "onto" are words)
@@ -83,17 +86,23 @@ def _clause(clauses: Sequence[int], position: int) -> int:
 
 
 def _halves(word: str, df: Callable[[str], int],
-            side_by_side: SideBySide) -> tuple[tuple[str, str], str] | None:
+            side_by_side: SideBySide) -> tuple[tuple[str, ...], str] | None:
     """The first split of ``word`` into two words the store says side by
     side (their stems, and the two words), if any."""
     if not SHORTEST <= len(word) <= LONGEST:
         return None
     for cut in range(1, len(word)):
         first, second = word[:cut], word[cut:]
-        if first in STOP_WORDS or second in STOP_WORDS or not df(a := stem(first)):
+        if first in STOP_WORDS or not df(a := stem(first)):
+            continue
+        if second in PARTICLES:
+            # "login", "setup": a verb and its particle, which the store's
+            # text says apart ("log in") and its analysis keeps as the verb.
+            if side_by_side(first, second, a, second):
+                return (a,), f"{first} {second}"
             continue
         b = stem(second)
-        if df(b) and side_by_side(first, second, a, b):
+        if second not in STOP_WORDS and df(b) and side_by_side(first, second, a, b):
             return (a, b), f"{first} {second}"
     return None
 

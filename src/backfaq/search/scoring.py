@@ -252,14 +252,19 @@ class Scoring:
         """Whether an entry says the word ``first`` right before one with
         ``second``'s stem, with nothing but a space or a hyphen between
         (``compounds.says_side_by_side``): looked for in the first
-        SIDE_BY_SIDE entries holding the rarer of the two stems."""
-        postings = [self._posting(first_stem), self._posting(second_stem)]
-        if None in postings:
+        SIDE_BY_SIDE entries holding the rarer of the two stems (the verb's,
+        for a verb and its particle)."""
+        found = self._posting(first_stem)
+        if found is None:
             return False
-        rarer, other = sorted(postings, key=lambda p: len(p.docs) if p else 0)
-        assert rarer is not None and other is not None
-        for i in rarer.docs[:SIDE_BY_SIDE]:
-            if other.lookup(i):
+        other: _Posting | None = None
+        if second not in analyzer.STOP_WORDS:  # a particle ("log in") has no posting
+            other = self._posting(second_stem)
+            if other is None:
+                return False
+            found, other = sorted((found, other), key=lambda p: len(p.docs))
+        for i in found.docs[:SIDE_BY_SIDE]:
+            if other is None or other.lookup(i):
                 entry = self._doc(i).entry
                 text = "\n".join((*entry.phrasings, entry.answer)).lower()
                 if says_side_by_side(text, first, second, second_stem):
