@@ -109,3 +109,15 @@ def test_a_verb_run_together_with_its_particle_is_the_verb_the_store_says() -> N
     result = index.search("logout")
     assert result.decision is not None
     assert result.decision.evidence.unknown_words == ("logout",)
+
+
+def test_a_verb_and_its_particle_are_joined_where_the_store_runs_them_together() -> None:
+    index = Index(store_of({"login": "Why does my login fail?",
+                            "setup": "Is the setup hard?"}))
+    for query, entry in (("I cannot log in", "login"), ("how do I set up", "setup")):
+        hit = best(index, query)
+        assert hit.entry.id == entry
+        assert entry in [t["corrected"] for t in hit.explain["terms"]]
+    # Not across a clause mark.
+    terms = best(index, "my log, in the morning").explain["terms"]
+    assert "login" not in [t["corrected"] for t in terms]

@@ -35,18 +35,30 @@ SideBySide = Callable[[str, str, str, str], bool]
 
 def rejoined(
     concepts: list[Concept], df: Callable[[str], int], side_by_side: SideBySide,
-    clauses: Sequence[int],
+    clauses: Sequence[int], words: Sequence[str] = (),
 ) -> list[Concept]:
     """``concepts`` with each word no entry holds split or joined, where the
     store says it so. ``df`` is a stem's document frequency; ``side_by_side``
     whether an entry says two words (and their stems) next to each other;
-    ``clauses`` the clause of each of the query's words: two words are only
-    joined within one."""
+    ``clauses`` the clause of each of the query's ``words`` (stop words
+    too): two words are only joined within one."""
     out: list[Concept] = []
     i = 0
     while i < len(concepts):
         concept = concepts[i]
         word = _unheld(concept, df)
+        at = concept.positions[0] + 1 if concept.positions else len(words)
+        if word is not None and at < len(words) and words[at] in PARTICLES and (
+            _clause(clauses, at) == _clause(clauses, at - 1) and df(stem(word + words[at]))
+        ):
+            # "log in" where the store says "login": the particle is no
+            # concept of its own (a stop word), so it is read from the words.
+            joined = word + words[at]
+            out.append(concept._replace(
+                typed=f"{concept.typed} {words[at]}", corrected=joined,
+                alternatives=(Alternative((stem(joined),), joined, 1.0, False),)))
+            i += 1
+            continue
         after = concepts[i + 1] if i + 1 < len(concepts) else None
         following = _unheld(after, df) if after is not None else None
         if word is not None and after is not None and following is not None and (

@@ -220,7 +220,7 @@ class Scoring:
     def _prepare(self, query: str | analyzer.Query) -> _Query | None:
         analysed = analyzer.analyse(query)
         concepts = rejoined(self.vocabulary.concepts(analysed), self._df, self._side_by_side,
-                            analysed.word_clauses())
+                            analysed.word_clauses(), analysed.asked)
         if not concepts:
             return None
         weights = []
