@@ -72,18 +72,15 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
     leading: dict[str, str] = {}
     if len(kept) >= READ_ALL_FROM:  # a large store: one pass over every line
         for key, columns in _lines_from(text, 0):
-            if key in kept or "_" in key and all(p in kept for p in key.split("_")):
+            if _leads_to(key, kept):
                 leading[key] = columns
-    for target in kept if len(kept) < READ_ALL_FROM else ():
-        at = _first_line(text, target)
-        for key, columns in _lines_from(text, at):
-            if key == target:
-                leading[key] = columns
-            elif not key.startswith(target + "_"):
-                break
-            # A compound ("shoulder_blade") leads to a store holding all its words.
-            elif all(part in kept for part in key.split("_")):
-                leading[key] = columns
+    else:  # each stem's line, and the compounds it starts, by binary search
+        for target in kept:
+            for key, columns in _lines_from(text, _first_line(text, target)):
+                if key != target and not key.startswith(target + "_"):
+                    break
+                if _leads_to(key, kept):
+                    leading[key] = columns
     found: dict[str, list[str]] = {}
     for target in sorted(leading):
         word = "_".join(shown.get(part, part) for part in target.split("_"))
@@ -91,6 +88,12 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
             for source in sources.split():
                 found.setdefault(source, []).append(f"{target} {word} {FACTORS[kind]}")
     return "\n".join(source + "\t" + "\t".join(r) for source, r in sorted(found.items()))
+
+
+def _leads_to(key: str, stems: frozenset[str]) -> bool:
+    """Whether a line's key is a store's stem, or a compound ("shoulder_blade")
+    of which the store holds every word."""
+    return key in stems or "_" in key and all(part in stems for part in key.split("_"))
 
 
 def lookup(relations: str, key: str) -> tuple[Related, ...]:

@@ -8,9 +8,9 @@ another subject. The other way round, "e mail" asks a store that says
 two halves side by side, and two such words side by side are joined where
 the store uses the joined word. A verb run together with its particle
 ("login", "setup") is split where the store says them apart ("log in"), and
-stands for the verb, as the store's own analysis keeps it. Only words no entry holds are touched: a
-store's own words are never taken apart, and what the query says that the
-store does not stays unknown.
+stands for the verb, as the store's own analysis keeps it. Only words no
+entry holds are touched: a store's own words are never taken apart, and
+what the query says that the store does not stays unknown.
 """
 
 from __future__ import annotations
@@ -53,10 +53,7 @@ def rejoined(
         ):
             # "log in" where the store says "login": the particle is no
             # concept of its own (a stop word), so it is read from the words.
-            joined = word + words[at]
-            out.append(concept._replace(
-                typed=f"{concept.typed} {words[at]}", corrected=joined,
-                alternatives=(Alternative((stem(joined),), joined, 1.0, False),)))
+            out.append(_joined(concept, words[at], word + words[at]))
             i += 1
             continue
         after = concepts[i + 1] if i + 1 < len(concepts) else None
@@ -65,11 +62,8 @@ def rejoined(
             after.positions[:1] == (concept.positions[0] + 1,)
             and _clause(clauses, concept.positions[0]) == _clause(clauses, after.positions[0])
         ):
-            joined = word + following
-            if df(stem(joined)):
-                out.append(concept._replace(
-                    typed=f"{concept.typed} {after.typed}", corrected=joined,
-                    alternatives=(Alternative((stem(joined),), joined, 1.0, False),)))
+            if df(stem(word + following)):
+                out.append(_joined(concept, after.typed, word + following))
                 i += 2
                 continue
         if word is not None and (halves := _halves(word, df, side_by_side)) is not None:
@@ -81,6 +75,13 @@ def rejoined(
             out.append(concept)
         i += 1
     return out
+
+
+def _joined(concept: Concept, typed_after: str, joined: str) -> Concept:
+    """``concept`` read together with what the query says after it, as the
+    store's one word ``joined``."""
+    return concept._replace(typed=f"{concept.typed} {typed_after}", corrected=joined,
+                            alternatives=(Alternative((stem(joined),), joined, 1.0, False),))
 
 
 def _unheld(concept: Concept, df: Callable[[str], int]) -> str | None:
