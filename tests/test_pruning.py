@@ -25,6 +25,7 @@ import synthetic
 from backfaq.model import Store
 from backfaq.search import PRUNE_FROM, Index, SearchResult
 from backfaq.store import build_store
+from backfaq.vocabulary import Alternative
 
 QUERIES = [row["q"] for row in quality.load_queries()]
 # (limit, topic): the default, a long list, and topic filters of two sizes.
@@ -190,3 +191,31 @@ def test_entries_matched_by_wording_beside_a_few_word_matches_are_the_full_scans
         for limit in (1, 3, 10):
             assert outcome(pruned.search(query, limit=limit)) == outcome(
                 full.search(query, limit=limit)), (query, limit)
+
+
+def test_a_concepts_entries_are_counted_as_their_union(larger_store: Store) -> None:
+    """A concept's document frequency (its weight) is counted without making
+    a set of its commonest word's entries: the count must be the union's,
+    for a common word beside rare ones (counted by lookups), beside common
+    ones (by a set), and beside a phrase."""
+    index = Index(larger_store, prune=True)
+    by_df = sorted({s for i in range(len(index)) for s in index._doc(i).answer}, key=index._df)
+    common, rare = by_df[-6:], by_df[: len(by_df) // 2 : 97][:6]
+    phrase = tuple(index._doc(0).answer[:2])
+
+    def alt(*stems: str) -> Alternative:
+        return Alternative(stems, " ".join(stems), 1.0, False)
+
+    cases = [
+        [alt(common[-1]), *map(alt, rare)],
+        [alt(common[-1]), *map(alt, common[:-1])],
+        [alt(rare[0]), alt(*phrase), alt(common[0])],
+        [alt(*phrase), alt("zzqx")],
+        [alt("zzqx"), alt(rare[1])],
+    ]
+    for alts in cases:
+        union = set().union(*map(index._containing, alts))
+        assert index._holding_any(alts) == len(union), alts
+    # The first case is counted by lookups, the second by a set.
+    beside = [len(set().union(*map(index._containing, alts[1:]))) for alts in cases[:2]]
+    assert 16 * beside[0] <= index._df(common[-1]) < 16 * beside[1]

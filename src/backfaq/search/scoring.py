@@ -17,7 +17,7 @@ come out of the score's explanation, so the two cannot disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +141,7 @@ class Scoring:
         def idf(self, df: int) -> float: ...
         def _df(self, term: str) -> int: ...
         def rarity(self, term: str) -> float: ...
-        def _containing(self, alt: Alternative) -> set[int]: ...
+        def _holding_any(self, alts: Sequence[Alternative]) -> int: ...
         def _posting(self, term: str) -> _Posting | None: ...
 
     @cached_property
@@ -232,10 +232,7 @@ class Scoring:
             if len(alts) == 1 and len(alts[0].stems) == 1:
                 count = self._df(alts[0].stems[0])  # no set needed for one word
             else:
-                docs: set[int] = set()
-                for alt in alts:
-                    docs |= self._containing(alt)
-                count = len(docs)
+                count = self._holding_any(alts)
             weights.append(self.idf(count) * (LIGHT_FACTOR if concept.light else 1.0))
         return _Query(
             concepts,
