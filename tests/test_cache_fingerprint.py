@@ -8,6 +8,7 @@ Every test runs with its own empty cache directory (conftest.py).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -18,7 +19,9 @@ import pytest
 from test_cache import Loads, answers
 
 from backfaq import cache
-from backfaq.store import bundled_path
+from backfaq.model import Store
+from backfaq.store import bundled_path, load_store
+from backfaq.stores import combine
 
 
 @pytest.fixture
@@ -171,3 +174,41 @@ def test_only_the_most_recent_fingerprints_are_kept(
     assert len(kept) == 2
     wanted = {cache._key_file(cache._fingerprint(p.stat())) for p in stores[2:]}
     assert {str(f) for f in kept} == wanted
+
+
+@pytest.mark.parametrize("stores", [1, 2])
+def test_a_remembered_key_that_is_not_the_files_is_corrected(
+    faq: Path, tmp_path: Path, stores: int
+) -> None:
+    """A key file of the right fingerprint naming another key (a file
+    rewritten within its times' resolution): the bytes read are hashed,
+    their own index is found under their own key, and that key is
+    remembered anew, for one store and for several served together."""
+    paths = [faq]
+    if stores == 2:
+        paths.append(tmp_path / "more.json")
+        shutil.copyfile(faq, paths[1])
+        settle(paths[1])
+    builds: list[int] = []
+
+    def open_all() -> Any:
+        if stores == 1:
+            def load(raw: bytes | None) -> Store:
+                builds.append(1)
+                return load_store(faq, raw)
+            return cache.open_index(str(faq), load)
+
+        def build(raws: list[bytes | None]) -> Store:
+            builds.append(1)
+            return combine([load_store(p, raw) for p, raw in zip(paths, raws)], ["a", "b"])
+        return cache.open_several([str(p) for p in paths], ["a", "b"], build)
+
+    first = open_all()
+    fingerprint = cache._fingerprint(faq.stat())
+    file = cache._key_file(fingerprint)
+    assert file is not None
+    Path(file).write_text(f"{fingerprint}\nsha256-{'0' * 64}\n", encoding="ascii")
+    builds.clear()
+    assert answers(open_all()) == answers(first) and builds == []
+    assert cache._known_key(fingerprint) == cache._key(io.BytesIO(faq.read_bytes()),
+                                                       faq.stat().st_size)

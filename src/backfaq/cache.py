@@ -281,63 +281,41 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     one for these exact bytes.
 
     Otherwise the index is built from ``load(raw)``, ``raw`` being the file's
-    bytes, and cached only if they are the bytes hashed: the index cached
-    under a hash is always the index of those bytes, however the file changes
+    bytes, and cached under the key of those bytes: the index cached under a
+    key is always the index of the bytes it names, however the file changes
     meanwhile. ``raw`` is None when the file is not one to cache (see
     ``_open_store``) or cannot be read: ``load`` reads it itself, or says why not.
     """
-    opened = _open_store(path)
-    if opened is None:
-        return Index(load(None))
-    stream, info = opened
-    size = info.st_size
-    if not fits_in_memory(size):
-        # Its index could not be built, so it cannot be cached: the loader
-        # refuses the store, in its words, before a byte is hashed.
-        stream.close()
-        return Index(load(None))
-    fingerprint = _fingerprint(info) if size >= FINGERPRINT_FROM else None
-    with stream:
-        try:
-            known = _known_key(fingerprint) if fingerprint is not None else None
-            if known is not None and (slot := _slot(known)) is not None:
-                cached = _read_either(slot, path, size, load)
-                if cached is not None:
-                    return cached
-            key = _key(stream, size)
-            if key is not None and fingerprint is not None and key != known:
-                _remember_key(fingerprint, key, os.fstat(stream.fileno()))
-            slot = _slot(key) if key is not None else None
-            cached = _read_either(slot, path, size, load) if slot is not None else None
-            if cached is not None:
-                return cached
-            stream.seek(0)
-            raw: bytes | None = read_at_most(stream, MAX_BYTES, size)
-        except (OSError, TooLarge):  # the loader reads it again, and says why
-            slot, raw = None, None
-    if raw is None or not 0 < len(raw) <= MAX_BYTES:
-        return Index(load(None))
-    index = Index(load(raw))
-    if slot is not None and _key(io.BytesIO(raw), len(raw)) == key:
-        write_cache(slot, index)
-    return index
+    return _open([path], lambda keys: keys[0], lambda raws: load(raws[0]))
 
 
 def open_several(paths: list[str], names: list[str],
                  build: Callable[[list[bytes | None]], Store]) -> Index:
     """The index of several store files served as one, named ``names``, from
     the cache when it holds one for these files, in this order, with these
-    exact bytes and names.
-
-    Otherwise ``build`` makes the one store from each file's bytes (None
-    where a file is not one to cache or cannot be read: ``build`` reads it
-    itself, or says why not), and the index is cached only if every file's
-    bytes are the ones hashed, as ``open_index`` does for one.
-    """
+    exact bytes and names; otherwise built by ``build`` from each file's
+    bytes (None for each, as ``open_index`` gives ``load``) and cached."""
     import json
 
+    def whole(keys: list[str]) -> str | None:
+        # Each file's key, with the paths and the stores' names (a link to
+        # the bundled FAQ is "bundled" until it is replaced), which qualify
+        # the ids they share.
+        material = json.dumps([paths, names, keys]).encode("utf-8", "surrogatepass")
+        key = _key(io.BytesIO(material), len(material))
+        return None if key is None else f"several-{key}"
+
+    return _open(paths, whole, build)
+
+
+def _open(paths: list[str], slot_key: Callable[[list[str]], str | None],
+          build: Callable[[list[bytes | None]], Store]) -> Index:
+    """The index of the store made of the files at ``paths`` by ``build``,
+    cached under ``slot_key`` of their keys: looked up by the keys their
+    fingerprints are remembered by (``_file_key``) before a byte is read,
+    and on a miss built from the bytes read, under those bytes' own keys."""
     unread: list[bytes | None] = [None] * len(paths)
-    opened = []
+    opened: list[tuple[io.BufferedReader, os.stat_result]] = []
     try:
         for path in paths:
             found = _open_store(path)
@@ -345,43 +323,59 @@ def open_several(paths: list[str], names: list[str],
                 return Index(build(unread))
             opened.append(found)
             if not fits_in_memory(found[1].st_size):
+                # Its index could not be built, so it cannot be cached: the
+                # loader refuses the store, in its words, before a byte is hashed.
                 return Index(build(unread))
+        label, size = " + ".join(paths), sum(info.st_size for _, info in opened)
         try:
             keys = [_file_key(stream, info) for stream, info in opened]
-            if None in keys:
-                return Index(build(unread))
-            # The key of the whole: each file's, with the paths and the
-            # stores' names (a link to the bundled FAQ is "bundled" until it
-            # is replaced), which qualify the ids they share.
-            material = json.dumps([paths, names, keys]).encode("utf-8", "surrogatepass")
-            whole = _key(io.BytesIO(material), len(material))
-            slot = _slot(f"several-{whole}") if whole is not None else None
-            size = sum(info.st_size for _, info in opened)
+            slot = _slot_of(slot_key, keys)
             if slot is not None:
-                cached = _read_either(slot, " + ".join(paths), size, lambda _: build(unread))
+                cached = _read_either(slot, label, size, lambda _: build(unread))
                 if cached is not None:
                     return cached
-            raws: list[bytes | None] = []
-            for (stream, info), key in zip(opened, keys):
+            raws = []
+            for stream, info in opened:
                 stream.seek(0)
-                raw = read_at_most(stream, MAX_BYTES, info.st_size)
-                if _key(io.BytesIO(raw), len(raw)) != key:
-                    slot = None  # changed since it was hashed: not cached
-                raws.append(raw)
+                raws.append(read_at_most(stream, MAX_BYTES, info.st_size))
+            # The keys of the bytes read: where a file changed since it was
+            # hashed, or its fingerprint was remembered with another key, the
+            # index of these bytes may be cached under theirs.
+            read_keys = [_key(io.BytesIO(raw), len(raw)) for raw in raws]
+            if read_keys != keys:
+                for (stream, info), key, was in zip(opened, read_keys, keys):
+                    if key is not None and key != was and info.st_size >= FINGERPRINT_FROM:
+                        _remember_key(_fingerprint(info), key, os.fstat(stream.fileno()))
+                slot = _slot_of(slot_key, read_keys)
+                if slot is not None:
+                    cached = _read_either(slot, label, size, lambda _: build(unread))
+                    if cached is not None:
+                        return cached
         except (OSError, TooLarge):  # the loader reads them again, and says why
             return Index(build(unread))
     finally:
         for stream, _ in opened:
             stream.close()
-    index = Index(build(raws))
+    if not all(raws):  # emptied meanwhile: the loader says what it finds
+        return Index(build(unread))
+    index = Index(build(list(raws)))
     if slot is not None:
         write_cache(slot, index)
     return index
 
 
+def _slot_of(slot_key: Callable[[list[str]], str | None],
+             keys: list[str | None]) -> _Slot | None:
+    """The cache slot for files of these keys (none when one has no key)."""
+    if None in keys:
+        return None
+    key = slot_key([k for k in keys if k is not None])
+    return _slot(key) if key is not None else None
+
+
 def _file_key(stream: io.BufferedIOBase, info: os.stat_result) -> str | None:
-    """A store file's key: remembered by its fingerprint for a large store
-    (as ``open_index`` trusts it), else hashed (and then remembered)."""
+    """A store file's key: remembered by its fingerprint for a large store,
+    else hashed (and then remembered)."""
     fingerprint = _fingerprint(info) if info.st_size >= FINGERPRINT_FROM else None
     known = _known_key(fingerprint) if fingerprint is not None else None
     if known is not None:
