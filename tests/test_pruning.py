@@ -219,3 +219,36 @@ def test_a_concepts_entries_are_counted_as_their_union(larger_store: Store) -> N
     # The first case is counted by lookups, the second by a set.
     beside = [len(set().union(*map(index._containing, alts[1:]))) for alts in cases[:2]]
     assert 16 * beside[0] <= index._df(common[-1]) < 16 * beside[1]
+
+
+def test_questions_said_word_for_word_by_many_entries_are_broken_by_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sixty entries whose question is the query word for word all score
+    the highest score there is; the first by id are the results. Once the
+    results are all at that score, a tied entry gets in only by a smaller
+    id: the pruned search finds the full scan's without scoring them all."""
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "mi", "ne", "tu", "ra", "po", "si", "de", "fu"]
+    words = sorted({"".join(rng.choice(syllables) for _ in range(3)) for _ in range(80)})
+    ids = [f"e{n:04d}" for n in rng.sample(range(10_000), 300)]
+    entries = [
+        {"id": ids[i], "topic": "t" if i % 2 else "u", "sources": ["s"], "also_asked": [],
+         "question": ("How do I kalomi?" if i < 60
+                      else " ".join(rng.choices(words, k=rng.randint(2, 6))) + "?"),
+         "answer": " ".join(rng.choices(words, k=rng.randint(5, 30))) + " kalomi."}
+        for i in range(300)
+    ]
+    store = build_store({"version": 1, "synonyms": [], "entries": entries,
+                         "topics": [{"id": t, "title": t, "description": "All."} for t in "tu"],
+                         "sources": [{"id": "s", "title": "S", "file": "s.txt"}]}, "<made>")
+    pruned, full = Index(store, prune=True), Index(store, prune=False)
+    phrased: list[int] = []
+    real = pruned._phrase_part
+    monkeypatch.setattr(pruned, "_phrase_part", lambda i, q: phrased.append(i) or real(i, q))
+    for limit, topic in ((1, None), (3, None), (10, None), (3, "t")):
+        phrased.clear()
+        result = pruned.search("how do I kalomi", limit=limit, topic=topic)
+        assert outcome(result) == outcome(full.search("how do I kalomi", limit=limit, topic=topic))
+        assert [h.score for h in result.hits] == [100.0] * limit
+        assert len(phrased) < 30, (limit, topic, len(phrased))

@@ -39,6 +39,8 @@ WORDING_SAMPLE = 2000  # questions compared first, for a floor to compare all wi
 # Slack for float and 2-decimal rounding in bound comparisons: a bound must
 # clear the threshold by this much before an entry is skipped.
 _SLACK = 0.01
+# No entry scores more: its coverage is at most 1 and its phrase part 100.
+TOP_SCORE = 100.0
 
 
 class _RawWording:
@@ -241,6 +243,8 @@ class Pruning:
             bound += 10 * min(1.0, (held(i, 0.0) + common) * asked_bound[i])
             if bound >= cut:
                 bounds[i] = bound
+        last: tuple[int, str] = (-1, "")  # (hits scored, the k-th best's id) when all are tied
+
         for i in sorted(bounds, key=bounds.__getitem__, reverse=True):
             threshold = kth()
             if bounds[i] + rest_cap + _SLACK < threshold:
@@ -249,6 +253,15 @@ class Pruning:
                 continue
             if topic is not None and entries[i].topic != topic:
                 continue
+            if threshold >= TOP_SCORE:
+                # The k best all have the highest score there is: an entry
+                # gets in only as a tie with a smaller id (a store can hold
+                # hundreds of questions the query says word for word).
+                if last[0] != len(found):
+                    tied = sorted(h.entry.id for h in found.values() if h.score >= TOP_SCORE)
+                    last = (len(found), tied[k - 1])
+                if entries[i].id > last[1]:
+                    continue
             # The exact phrase part first: with the loose bound of the
             # concepts it often settles the entry before any posting lookup.
             phrase = self._phrase_part(i, q)
