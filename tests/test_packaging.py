@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -33,9 +34,18 @@ def test_wheel_carries_the_store(tmp_path: Path) -> None:
         assert zf.read("backfaq/data/faq.json") == STORE.read_bytes()
         names = zf.namelist()
     assert "backfaq/cli.py" in names
+    # The source pages the answers quote, as each source's file names them.
+    for source in json.loads(STORE.read_text(encoding="utf-8"))["sources"]:
+        page = ROOT / "data" / "sources" / source["file"]
+        assert zf_read(wheel, f"backfaq/data/sources/{source['file']}") == page.read_bytes()
     # The general word relations and the licence they come under travel with them.
     assert "backfaq/data/related.tsv" in names
     assert "backfaq/data/WORDNET-LICENSE" in names
     assert "backfaq/data/meaning.bin" in names
     assert "backfaq/data/WORDLLAMA-LICENSE" in names
     assert "backfaq/render/terminal.py" in names
+
+
+def zf_read(wheel: Path, name: str) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read(name)
