@@ -173,6 +173,20 @@ def test_details_inside_details_are_a_section_of_questions() -> None:
                              ("Abroad?", "Yes.", "Shipping")]
 
 
+def test_a_section_of_statement_headings_is_their_topic() -> None:
+    """A heading whose questions are all statements ("The red light is
+    blinking", questions by their level) is their section, as one over
+    question-like headings is; its introduction is no answer."""
+    page = parse_html(
+        "<h1>Help</h1><h2>Cleaning</h2><h3>How do I clean it?</h3><p>Rinse.</p>"
+        "<h2>Error lights</h2><p class='intro'>The lights say what it needs.</p>"
+        "<h3>The red light is blinking</h3><p>Refill the tank.</p>"
+        "<h3>All the lights flash</h3><p>Switch it off.</p>")
+    assert triples(page) == [("How do I clean it?", "Rinse.", "Cleaning"),
+                             ("The red light is blinking", "Refill the tank.", "Error lights"),
+                             ("All the lights flash", "Switch it off.", "Error lights")]
+
+
 def test_the_page_title_is_not_a_topic() -> None:
     page = parse_html("<h1>Desk work</h1><h2>How high should my screen be?</h2><p>Eye level.</p>")
     assert triples(page) == [("How high should my screen be?", "Eye level.", None)]

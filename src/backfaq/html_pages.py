@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -496,23 +496,34 @@ def _roles(events: list[Event]) -> tuple[set[int], set[int]]:
     stands is a question ("The red light is blinking" among "How do I...?").
     A page whose headings are all statements asks at its deepest level."""
     headings = [(i, e[1], e[2]) for i, e in enumerate(events) if e[0] == "heading"]
-    sections: set[int] = set()
-    for i, level, _ in headings:
-        if level == 1:
-            continue  # the page's title, not a section of it
-        for j in range(i + 1, len(events)):
-            event = events[j]
-            if event[0] == "heading" and event[1] <= level:
-                break
-            if event[0] == "details" or (event[0] == "heading" and _is_question(event[2])):
-                sections.add(i)  # a question, a <details> one too, stands under it
-                break
+
+    def holding(asks: Callable[[int, Event], bool]) -> set[int]:
+        """The headings (but the page's title) with a question under them."""
+        found = set()
+        for i, level, _ in headings:
+            if level == 1:
+                continue  # the page's title, not a section of it
+            for j in range(i + 1, len(events)):
+                event = events[j]
+                if event[0] == "heading" and event[1] <= level:
+                    break
+                if asks(j, event):
+                    found.add(i)
+                    break
+        return found
+
+    # A question-like heading, or a <details> one, stands under it.
+    sections = holding(lambda _, e: e[0] == "details" or e[0] == "heading" and _is_question(e[2]))
     candidates = [(i, level, text) for i, level, text in headings
                   if i not in sections and level in _QUESTION_LEVELS]
     levels = {level for _, level, text in candidates if _is_question(text)}
     if not levels and candidates:
         levels = {max(level for _, level, _ in candidates)}
-    return {i for i, level, _ in candidates if level in levels}, sections
+    questions = {i for i, level, _ in candidates if level in levels}
+    # And a heading over questions that are all statements ("Error lights"
+    # over "The red light is blinking") is their section too.
+    sections |= holding(lambda j, _: j in questions) - questions
+    return questions, sections
 
 
 def _sections(events: list[Event]) -> dict[str, str]:
