@@ -173,6 +173,23 @@ def test_details_inside_details_are_a_section_of_questions() -> None:
                              ("Abroad?", "Yes.", "Shipping")]
 
 
+def test_markdown_answers_keep_the_words_a_reader_sees_not_the_markup() -> None:
+    """Emphasis, links, code spans and escapes are what a browser shows
+    (as the HTML page's answers are); a star between words, a word with
+    underscores, a thematic break and a fenced block stay as written."""
+    html = {(p.question, p.answer) for p in parse_html(
+        (PAGES / "ferry-headings.html").read_text(encoding="utf-8")).pairs}
+    markdown = parse_page((PAGES / "ferry.md").read_text(encoding="utf-8"), name="ferry.md")
+    assert markdown.format == "markdown"
+    assert {(p.question, " ".join(p.answer.replace("####", "").split()))
+            for p in markdown.pairs} == {(q, " ".join(a.split())) for q, a in html}
+    page = parse_page("# FAQ\n\n## Why **not**?\n\nUse 2 * 3 and snake_case_name, \\*not\\* "
+                      "<https://ex.example/a>.\n\n***\n\n```\n**kept**\n```\n", name="p.md")
+    assert [(p.question, p.answer) for p in page.pairs] == [
+        ("Why not?", "Use 2 * 3 and snake_case_name, *not* https://ex.example/a.\n\n"
+                     "```\n**kept**\n```")]
+
+
 def test_a_section_of_statement_headings_is_their_topic() -> None:
     """A heading whose questions are all statements ("The red light is
     blinking", questions by their level) is their section, as one over
@@ -362,11 +379,11 @@ def test_every_format_imports_into_one_entry_per_answer(
                                "url": "https://help.harbourline.example/faq"}]
     # The same answers from the other pages join the entries; nothing is added twice.
     others = [str(PAGES / name) for name in ("ferry-headings.html", "ferry-details.html",
-                                             "ferry-definitions.html", "ferry.json")]
+                                             "ferry-definitions.html", "ferry.json", "ferry.md")]
     import_(runner, *others, "--into", str(store))
     again = json.loads(store.read_text(encoding="utf-8"))
     assert len(again["entries"]) == 6
-    assert all(len(e["sources"]) == 5 for e in again["entries"])
+    assert all(len(e["sources"]) == 6 for e in again["entries"])
     assert load_store(store).entry("change-booking") is not None
 
 

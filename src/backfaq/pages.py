@@ -42,6 +42,22 @@ SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Markdown's inline markup, which a reader of the page never sees: an answer
+# keeps the words a browser shows, as one imported from HTML does. In order:
+# images (their text), links (their text), code spans, strong and plain
+# emphasis (not inside a word, as CommonMark has it, so "snake_case" and
+# "2 * 3" stay), autolinks, then backslash escapes.
+_INLINE = (
+    (re.compile(r"!\[([^\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)"), lambda m: m.group(2).strip()),
+    (re.compile(r"(?<![\w*\\])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w\\])__(?=\S)(.+?)(?<=\S)__(?!\w)"), r"\1"),
+    (re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?!\w)"), r"\1"),
+    (re.compile(r"<((?:https?|mailto):[^<>\s]+)>"), r"\1"),
+    (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +233,15 @@ def _heading(line: str) -> _Heading | None:
     return None
 
 
+def plain_inline(text: str) -> str:
+    """``text`` without its Markdown inline markup (``_INLINE``)."""
+    if not any(c in text for c in "*_`[<\\"):
+        return text
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _blocks(lines: list[str]) -> list[_Heading | str]:
     """Headings (ATX and setext) and the other lines, front matter, breaks and fences handled."""
     if lines and lines[0].strip() == "---":
@@ -235,6 +260,8 @@ def _blocks(lines: list[str]) -> list[_Heading | str]:
             fence = opening.group(1)
             blocks.append(line)
             continue
+        if not (THEMATIC_BREAK.match(line) or SETEXT.match(line)):
+            line = plain_inline(line)
         heading = _heading(line)
         previous = blocks[-1] if blocks else None
         underline = SETEXT.match(line)
