@@ -18,9 +18,9 @@ keeps its meaning when a message grows long or the store changes:
   query asks about, the best of its phrasings.
 * ``meaning``: how near the query is to the entry's question in general
   English (``backfaq.meaning``), a cosine: "can I use one of your PCs" is
-  near "Can I use a computer?" with no word in common, and "descale my
-  kettle" is further from "How often should I descale the machine?" than
-  its words alone say.
+  near "Can I use a computer?" with no word in common. Of another subject
+  it says little ("descale my kettle" is near "How often should I
+  descale?"): the words the store never uses say more.
 * ``clause``: the best clause's coverage: the share of the concept weight
   of one clause of the query that the entry holds. A long message tells its
   situation in some clauses and asks in one; that one, fully answered, is
