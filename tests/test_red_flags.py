@@ -54,6 +54,15 @@ ALARMING = {
     "no chest pain but I am short of breath": {"breathing"},
     "I fell asleep on the sofa, then had a car crash": {"injury"},
     "fell off my bike and now my arms are numb": {"injury", "numbness"},
+    # A contrast or a denial of something else denies no sign; an exception
+    # takes a denial back; one exception does not hide the same sign later.
+    "instead of getting better I now have chest pain": {"chest-pain"},
+    "rather than chest pain it is numb legs": {"chest-pain", "numbness"},
+    "without any reason I have a fever": {"fever"},
+    "out of nowhere without warning my chest hurts": {"chest-pain"},
+    "no chest pain except when I breathe": {"chest-pain", "breathing"},
+    "no chest pain, unless I lie down": {"chest-pain"},
+    "I fell asleep, then I fell down the stairs": {"injury"},
 }
 
 CALM = [
@@ -85,6 +94,8 @@ CALM = [
     "upper back pain but no chest pain",
     "upper back pain without numbness",
     "no fever, just a stiff upper back",
+    "no chest pain just a sore upper back",
+    "no pain in my chest, only in my upper back",
     "when should I worry about upper back pain",
 ]
 

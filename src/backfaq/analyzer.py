@@ -288,10 +288,18 @@ class Query:
         return list(found.values()) if len(found) > 1 else []
 
     def denied_view(self) -> list[str]:
-        """``asked`` as read for warning signs: "no" and "without" deny what
-        follows them in their clause, and "but", "and"... join a denied sign
-        to a named one ("no fever but chest pain") as separate clauses."""
-        return _kept(_denial_clauses(self.clauses))
+        """The words as read for warning signs: every word, but the ones a
+        denial denies. "no" and "without" deny what follows them in their
+        clause, and "not" a clause it opens, up to a word that starts
+        another statement ("but", "and", "I", "my": "without warning my
+        chest hurts"); an exception ("except", "unless") takes the denial
+        back ("no chest pain except when I breathe"). A contrast ("rather
+        than") drops nothing here: when in doubt, a sign is named."""
+        kept: list[str] = []
+        for clause in _denial_clauses(self.clauses):
+            if not (clause and clause[0] in _DENIALS):
+                kept.extend(clause)
+        return kept
 
 
 def _first_words(text: str, count: int) -> str:
@@ -306,10 +314,6 @@ def _first_words(text: str, count: int) -> str:
 def analyse(text: str | Query) -> Query:
     """``text`` as a Query (a Query is passed through, already analysed)."""
     return text if isinstance(text, Query) else Query(text)
-
-
-def _kept(clauses: Iterable[Sequence[str]]) -> list[str]:
-    return _kept_by_clause(clauses)[0]
 
 
 def _kept_by_clause(clauses: Iterable[Sequence[str]]) -> tuple[list[str], list[int]]:
@@ -357,13 +361,22 @@ def _ends_sentence(text: str, delimiter: re.Match[str]) -> bool:
 _NOT_DENYING = {"no": frozenset({"longer", "reason", "idea"}),
                 "without": frozenset({"trying", "reason", "dieting"})}
 _HEDGES = frozenset({"sure", "certain", "able"})
-_JOINS = frozenset({"but", "and", "although", "though", "yet", "however"})
+_JOINS = frozenset({"but", "and", "although", "though", "yet", "however", "just", "then"})
+# Words that start another statement, which a denial before them does not reach.
+_STATEMENT_STARTS = frozenset(
+    "i im ive id ill me my it its he hes his she shes her they theyre their we were our "
+    "you youre your".split())
+_EXCEPTIONS = frozenset({"except", "unless", "apart", "besides"})
+_DENIALS = frozenset({"not", "without"})  # what opens a denied clause
 
 
 def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
-    """Clauses re-cut so that a denial opens one: "no X" becomes a clause
-    "not X", "without X" one "without X", and joining words start a clause."""
+    """Clauses re-cut so that a denial opens one ("no X" becomes a clause
+    "not X", "without X" one "without X"), and ends where another
+    statement starts (joining words and pronouns open a clause); an
+    exception after a denial, in its clause or the next, takes it back."""
     out: list[list[str]] = []
+    denial: list[str] | None = None  # the last denied clause, while it may be taken back
     for clause in clauses:
         current: list[str] = []
         out.append(current)
@@ -377,14 +390,24 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
                 current.append("un" + following)  # "not sure" reads "unsure"
                 hedged = True
                 continue
+            if word in _EXCEPTIONS and denial is not None:
+                del denial[0]  # "no chest pain except when...": no denial at all
+                denial = None
             if word in _NOT_DENYING and following not in _NOT_DENYING[word]:
-                current = ["not" if word == "no" else word]
+                current = denial = ["not" if word == "no" else word]
                 out.append(current)
                 continue
-            if word in _JOINS:
+            if i == 0 and word in _DENIALS:
+                denial = current
+            elif current is denial and (word in _JOINS or word in _STATEMENT_STARTS):
+                current = []
+                out.append(current)
+            elif word in _JOINS:
                 current = []
                 out.append(current)
             current.append(word)
+        if denial is not None and denial is not current and denial not in out[-2:]:
+            denial = None  # an exception takes back a denial of its clause or the one before
     return out
 
 

@@ -110,8 +110,12 @@ def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:
     wanted = set(phrase.stems)
     width = len(wanted) + SLACK
     for start in range(len(content)):
-        window = content[start : start + width]
-        hits = {i for i in window if tokens[i].stem in wanted}
-        if {tokens[i].stem for i in hits} == wanted:
-            return hits
+        # One position per stem, its first in the window: "fell asleep"
+        # must not take the second "fell" of "then I fell down the stairs".
+        hits: dict[str, int] = {}
+        for i in content[start : start + width]:
+            if tokens[i].stem in wanted:
+                hits.setdefault(tokens[i].stem, i)
+        if len(hits) == len(wanted):
+            return set(hits.values())
     return set()
