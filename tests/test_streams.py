@@ -197,3 +197,54 @@ def test_the_prompt_under_a_codec_that_cannot_read_the_input_is_one_error_line()
     assert one_error_line(proc.stderr.decode("utf-16")) == (  # stderr in utf-16 too
         "Error: cannot read input: it is not text in its encoding"
     )
+
+
+# --- a reader that quits early ------------------------------------------------------
+
+
+@needs_posix
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "plain", "rich"])
+def test_output_cut_off_by_a_reader_that_quits_exits_1(tmp_path: Path, fmt: str) -> None:
+    """A listing far larger than a pipe holds, read a little and then let go
+    of: the command must say it was cut off (exit 1, as the README has it),
+    whatever the format. One large write would have been reported written."""
+    import json
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synthetic
+
+    store = tmp_path / "big.json"
+    store.write_text(json.dumps(synthetic.generate(3000)), encoding="utf-8")
+    writer = subprocess.Popen([*MODULE, "--data", str(store), "list", "--format", fmt],
+                              env=environment(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert writer.stdout is not None and writer.stderr is not None
+    with writer.stdout, writer.stderr:
+        time.sleep(1.5)  # until the command waits in a write, the pipe full
+        assert len(os.read(writer.stdout.fileno(), 4096)) == 4096
+        writer.stdout.close()
+        assert writer.wait(timeout=60) == 1
+        assert_no_crash(writer.stderr.read().decode())
+
+
+def test_a_large_write_goes_in_pieces_so_that_a_cut_off_pipe_is_seen() -> None:
+    """Python's buffered writer reports a large write that a closing pipe cut
+    short as written; a write in pieces meets the error at the next piece."""
+    from backfaq.text import InPieces
+
+    class ClosingPipe:
+        def __init__(self) -> None:
+            self.taken: list[str] = []
+
+        def write(self, text: str) -> int:
+            if self.taken:
+                raise BrokenPipeError(32, "Broken pipe")
+            self.taken.append(text)
+            return len(text)
+
+    pipe = ClosingPipe()
+    with pytest.raises(BrokenPipeError):
+        InPieces(pipe).write("x" * (3 * InPieces.PIECE))
+    assert pipe.taken == ["x" * InPieces.PIECE]

@@ -12,7 +12,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
@@ -41,7 +41,7 @@ from backfaq.completion import (
 )
 from backfaq.errors import StoreError
 from backfaq.render import FORMATS, get_renderer
-from backfaq.text import MESSAGE_LIMIT, make_streams_safe, printable
+from backfaq.text import MESSAGE_LIMIT, InPieces, make_streams_safe, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +94,7 @@ def shown(fmt: str, no_pager: bool, app: App) -> Iterator[tuple[TextIO, bool]]:
 
         command = pager_command()
     if command is None:
-        yield sys.stdout, False
+        yield cast(TextIO, InPieces(sys.stdout)), False
         return
     from backfaq.pager import page, screen_rows
 
@@ -368,7 +368,7 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
         except StoreError as exc:
             problems = [Problem("", exc.problem)]
         reports.append(views.report_dict(target, problems))
-    renderer = get_renderer(resolve_format(fmt), sys.stdout)
+    renderer = get_renderer(resolve_format(fmt), cast(TextIO, InPieces(sys.stdout)))
     if len(reports) == 1:
         renderer.report(reports[0])
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 MESSAGE_LIMIT = 1000  # characters of one message line about user input
 
 
@@ -55,3 +57,24 @@ def make_streams_safe() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backfaq-fallback")
+
+
+class InPieces:
+    """A text stream that passes each write on in pieces of at most PIECE
+    characters. A pipe whose reader quits takes part of one large write,
+    and Python's buffered writer reports that part as written, without an
+    error, so a cut-off ``list --format json`` would exit 0; a piece after
+    it fails, and the command exits 1. Everything else is the stream's."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        for start in range(0, len(text), self.PIECE):
+            self._stream.write(text[start : start + self.PIECE])
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
