@@ -556,6 +556,24 @@ def test_a_directory_as_the_store_is_refused(
     result = import_(runner, str(plants), "--into", str(tmp_path))
     assert result.exit_code == 2
     assert one_error_line(result.stderr) == f"Error: {tmp_path}: is a directory, not a store file"
+    assert not Path(f"{tmp_path}.lock").exists()  # refused before any lock is taken
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_named_pipe_as_the_store_is_refused_not_waited_on(
+    plants: Path, tmp_path: Path, dry_run: bool
+) -> None:
+    """Read, a named pipe would wait for a writer for ever; no lock file is
+    made beside it either."""
+    fifo = tmp_path / "store.json"
+    os.mkfifo(fifo)
+    proc = run("import", str(plants), "--into", str(fifo), *(["--dry-run"] * dry_run),
+               timeout=30)
+    assert proc.returncode == 2
+    assert one_error_line(proc.stderr.decode()) == (
+        f"Error: {fifo}: is a named pipe, not a store file")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".lock")] == []
 
 
 # --- options ---------------------------------------------------------------------------

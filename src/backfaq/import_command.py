@@ -85,7 +85,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     from backfaq.importer import empty_document, load_target, plan_import
     from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
     from backfaq.page_files import load_pages
-    from backfaq.writer import backup_path, store_file, write_store
+    from backfaq.writer import backup_path, not_a_store_file, store_file, write_store
 
     target = into or app.named_store()
     if not target:
@@ -118,6 +118,10 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     except ValueError as exc:
         raise click.UsageError(printable(str(exc))) from None
     store_path = Path(target)
+    kind = not_a_store_file(store_path)
+    if kind is not None:  # refused before a lock file is made beside it
+        raise DataError(printable(f"{store_path}: {kind}, not a store file",
+                                  limit=MESSAGE_LIMIT))
     written = False
     try:
         parsed = load_pages([Path(p) for p in pages],

@@ -34,6 +34,26 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def not_a_store_file(path: Path) -> str | None:
+    """Why ``path`` (followed through a link) cannot be a store file to write:
+    it is a directory, a named pipe, a device or a socket; None for a regular
+    file or none at all. Asked before the store's lock is taken or the store
+    read: a named pipe would be waited on for ever."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None  # missing, or unreadable: the reader says which
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device"
+    if stat.S_ISSOCK(mode):
+        return "is a socket"
+    return None
+
+
 def store_file(path: Path) -> Path:
     """The file a store path names: a symbolic link is written through, never replaced."""
     return Path(os.path.realpath(path)) if path.is_symlink() else path
