@@ -384,3 +384,28 @@ def test_damaged_vocabulary_words_are_read_from_the_store(big: Path) -> None:
     # As the warning signs ask, outside a search.
     assert stored.vocabulary.correct("lookqz") == built.vocabulary.correct("lookqz")
     assert loads.calls == 1 and stored._rebuilt is not None
+
+
+def test_a_write_that_fills_the_disk_leaves_no_file(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills mid-write (SQLite's own "database or disk is full",
+    made here with a page limit): the query is answered, and neither the
+    part-written file nor its journal is left to keep the disk full."""
+    real = sqlite3.connect
+
+    def small_disk(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db = real(*args, **kwargs)
+        db.execute("pragma max_page_count = 8")
+        return db
+
+    monkeypatch.setattr(stored_index.sqlite3, "connect", small_disk)
+    built, loads = open_stored(big)
+    assert loads.calls == 1
+    assert outcome(built, QUERIES[0]) == outcome(Index(load_store(big)), QUERIES[0])
+    file = stored_file(big)
+    assert not file.exists() and not Path(f"{file}-journal").exists()
+    monkeypatch.setattr(stored_index.sqlite3, "connect", real)
+    open_stored(big)
+    stored, loads = open_stored(big)  # room again: written, then read back
+    assert loads.calls == 0 and isinstance(stored, stored_index.StoredIndex)

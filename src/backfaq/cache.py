@@ -27,6 +27,7 @@ skipped: the query is answered all the same.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import marshal
 import os
@@ -548,8 +549,22 @@ def _write_stored(slot: _Slot, index: Index) -> None:
         os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
         stored_index.write(file, index, slot[1])
         _forget_old(os.path.dirname(file))
-    except (OSError, sqlite3.Error, ValueError):  # ValueError: a NUL in the path
-        pass
+    except (OSError, sqlite3.Error, ValueError) as exc:  # ValueError: a NUL in the path
+        if not _busy(exc):
+            # A full disk or a failed write: what it left of the file (and its
+            # journal) is no index and would only keep the disk full. One that
+            # another process is writing is left to it.
+            for leftover in (file, file + JOURNAL[len(STORED_SUFFIX):]):
+                with contextlib.suppress(OSError, ValueError):
+                    os.unlink(leftover)
+
+
+def _busy(exc: Exception) -> bool:
+    """Whether a SQLite error is another process holding the file's lock."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11 on
+    if isinstance(code, int):
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    return "locked" in str(exc)
 
 
 def _forget_old(directory: str) -> None:
