@@ -7,6 +7,7 @@ Exit codes: 0 answered, 1 nothing found, 2 usage or data error.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from typing import Any
 
@@ -299,6 +300,30 @@ def test_unknown_format_is_a_usage_error(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "--format" in final_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ["--data", "", "ask", QUERY],
+    ["ask", "--data", "", QUERY],
+    ["--data", "", "--data", "bundled", "list"],
+    ["--data", "", "config"],
+])
+def test_an_empty_store_path_is_a_usage_error_not_the_bundled_faq(
+    runner: CliRunner, args: list[str]
+) -> None:
+    """``--data "$STORE"`` with the variable unset must not be answered from
+    the bundled FAQ."""
+    result = invoke(runner, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert final_error_line(result.stderr) == (
+        "Error: Invalid value for '--data': an empty path (is a variable unset?)")
+
+
+def test_an_empty_part_of_backfaq_data_is_skipped(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["ask", QUERY, "--format", "json"],
+                           env={"BACKFAQ_DATA": os.pathsep + "bundled" + os.pathsep})
+    assert result.exit_code == 0 and json.loads(result.stdout)["results"]
 
 
 @pytest.mark.parametrize("topic", ["nosuch", "", "reliefs", "relief,causes",

@@ -55,6 +55,7 @@ MORE_DATA = "backfaq.more_data"  # ctx.meta: the --data given after the command
 def _more_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
     """``--data`` after the command: adds to the stores named before it (an
     option, like one before the command, stands in for the config file's)."""
+    refuse_empty_data(value, ctx, param)
     app = ctx.find_object(App)
     # Completion parses without an App: it reads them here (``completion``).
     ctx.meta.setdefault(MORE_DATA, []).extend(value)
@@ -62,6 +63,17 @@ def _more_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...
         if app.data_origin != "--data":  # the environment's or the file's
             app.data, app.data_origin = (), "--data"
         app.data += value
+
+
+def refuse_empty_data(value: tuple[str, ...], ctx: click.Context,
+                      param: click.Parameter | None = None) -> None:
+    """An empty ``--data`` on the command line is a usage error: it is what
+    ``--data "$STORE"`` gives with the variable unset, and serving the
+    bundled FAQ instead would answer a script from the wrong store. (An
+    empty part of BACKFAQ_DATA is skipped, as one of PATH is.)"""
+    if "" in value and not ctx.resilient_parsing:
+        raise click.BadParameter("an empty path (is a variable unset?)", ctx=ctx,
+                                 param=param, param_hint=None if param else "'--data'")
 
 
 DATA_HELP = ("A store file to serve instead of the bundled FAQ; give it more than once to "

@@ -28,6 +28,7 @@ from backfaq.app import (
     fail,
     more_data,
     readable_stdin,
+    refuse_empty_data,
     say,
     warn,
 )
@@ -157,9 +158,11 @@ def cli(ctx: click.Context, data: tuple[str, ...]) -> None:
         settings = read_config(config_path())
     except ConfigError as exc:
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    source = ctx.get_parameter_source("data")
+    if source is click.core.ParameterSource.COMMANDLINE:
+        refuse_empty_data(data, ctx)
     given = tuple(d for d in data if d)
     if given:
-        source = ctx.get_parameter_source("data")
         origin = "BACKFAQ_DATA" if source is click.core.ParameterSource.ENVIRONMENT else "--data"
         ctx.obj = App(given, settings=settings, data_origin=origin)
     else:
