@@ -190,6 +190,27 @@ def test_markdown_answers_keep_the_words_a_reader_sees_not_the_markup() -> None:
                      "```\n**kept**\n```")]
 
 
+@pytest.mark.parametrize(("html", "pairs"), [
+    ("<h2>Can I pay by card?</h2>\n<p>Yes, all major cards.\n"
+     "<h2>Do you ship abroad?</h2>\n<p>Only within the EU.\n",
+     [("Can I pay by card?", "Yes, all major cards."),
+      ("Do you ship abroad?", "Only within the EU.")]),
+    ("<dl>\n<dt>Can I pay by card?\n<dd>Yes, all major cards.\n"
+     "<dt>Do you ship abroad?\n<dd>Only within the EU.\n</dl>\n",
+     [("Can I pay by card?", "Yes, all major cards."),
+      ("Do you ship abroad?", "Only within the EU.")]),
+    ("<h2>Can I pay by card?</h2>\n<ul><li>Yes, all major cards.\n<li>Even Amex.</ul>\n",
+     [("Can I pay by card?", "- Yes, all major cards.\n- Even Amex.")]),
+    ("<p>" * 3000 + "<h2>What?</h2><p>Yes", [("What?", "Yes")]),
+], ids=["paragraphs", "definitions", "list-items", "thousands-of-paragraphs"])
+def test_end_tags_html_leaves_out_are_where_a_browser_puts_them(
+    html: str, pairs: list[tuple[str, str]]
+) -> None:
+    """Valid HTML5 leaves out ``</p>``, ``</li>``, ``</dt>`` and ``</dd>``: each
+    ends at the next one or the next heading, never nesting the rest."""
+    assert [(p.question, p.answer) for p in parse_html(html).pairs] == pairs
+
+
 def test_a_section_of_statement_headings_is_their_topic() -> None:
     """A heading whose questions are all statements ("The red light is
     blinking", questions by their level) is their section, as one over
@@ -228,6 +249,25 @@ def test_json_ld_answers_lose_their_furniture_and_plain_ones_keep_their_lines() 
 def test_a_page_nested_too_deeply_is_one_error() -> None:
     with pytest.raises(PageError, match="nested too deeply"):
         parse_page("<div>" * 3000 + "<h3>Why?</h3><p>Because.</p>", name="deep.html")
+
+
+def test_a_page_nested_too_deeply_is_refused_at_once() -> None:
+    """Refused when parsed, not after a search under each element (20,000
+    nested elements took minutes), and a page nested as deep as the limit
+    is read."""
+    import time
+
+    from backfaq.html_pages import MAX_DEPTH
+
+    start = time.perf_counter()
+    with pytest.raises(PageError, match="nested too deeply"):
+        parse_page("<div>" * 20_000 + "<h3>Why?</h3><p>Because.</p>" + "</div>" * 20_000,
+                   name="deep.html")
+    assert time.perf_counter() - start < 10  # a guard against the quadratic walk
+    depth = MAX_DEPTH - 10  # html, body and the heading's own depth under the divs
+    page = parse_page("<div>" * depth + "<h3>Why?</h3><p>Because.</p>" + "</div>" * depth,
+                      name="deep.html")
+    assert [(p.question, p.answer) for p in page.pairs] == [("Why?", "Because.")]
 
 
 def test_many_questions_in_one_wrapper_take_linear_time() -> None:

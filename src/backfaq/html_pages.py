@@ -18,8 +18,12 @@ removed before anything is read, and ``main`` or ``article`` is preferred
 to the whole body. Lists stay lists, one ``- item`` line each, as the text
 importer keeps them; entities are decoded and whitespace normalised.
 
-BeautifulSoup with the standard library's ``html.parser`` does the parsing:
-imported only here, and this module only by ``import``.
+BeautifulSoup with lxml (libxml2's HTML parser) does the parsing, as a
+browser would where it matters: an unclosed ``<p>``, ``<li>``, ``<dt>`` or
+``<dd>`` ends at the next one or at the next heading (the standard
+library's ``html.parser`` nests them, and a page of unclosed paragraphs
+became one answer), in time that grows with the page, not its depth.
+Imported only here, and this module only by ``import``.
 """
 
 from __future__ import annotations
@@ -92,9 +96,19 @@ _QUESTION_WORDS = frozenset({
 })
 
 
+# Elements nested deeper than this are refused as soon as the page is parsed
+# (pages.parse_page says "nested too deeply"): the walks below are recursive,
+# and a search under each of thousands of nested elements is quadratic.
+# Real pages nest a few dozen deep.
+MAX_DEPTH = 400
+
+
 def parse_html(text: str) -> Page:
-    """The title, canonical address and pairs of an HTML page."""
-    soup = BeautifulSoup(text, "html.parser")
+    """The title, canonical address and pairs of an HTML page. Raises
+    RecursionError for a page nested deeper than MAX_DEPTH."""
+    soup = BeautifulSoup(text, "lxml")
+    if _depth(soup) > MAX_DEPTH:
+        raise RecursionError("nested too deeply")
     url = _address(soup)
     declared = _declared_pairs(soup)  # read before the scripts holding it go
     _remove_furniture(soup)
@@ -107,6 +121,17 @@ def parse_html(text: str) -> Page:
     else:
         pairs = _details_pairs(events) or _heading_pairs(events) or _definition_pairs(root)
     return Page(title, "html", pairs, url=url)
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deep the page's elements nest, by a walk without recursion."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in tag.children if isinstance(child, Tag))
+    return deepest
 
 
 # --- the page around the FAQ ----------------------------------------------------------
@@ -386,14 +411,14 @@ def _qa(question: Any) -> tuple[str, str] | None:
         return None
     answers = [a for a in _listed(question.get("acceptedAnswer"))
                if isinstance(a, dict) and isinstance(a.get("text"), str)]
-    name = _inline(BeautifulSoup(question["name"], "html.parser"))
+    name = _inline(BeautifulSoup(question["name"], "lxml"))
     if not name:
         return None
     answer = ""
     if answers:
         text = answers[0]["text"]
         if _MARKUP.search(text):
-            fragment = BeautifulSoup(text, "html.parser")
+            fragment = BeautifulSoup(text, "lxml")
             _remove_furniture(fragment)
             answer = block_text(fragment)
         else:  # plain text, as many sites declare it: its lines are its own
