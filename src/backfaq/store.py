@@ -86,6 +86,14 @@ def bundled_path() -> str:
     return os.path.join(checkout, "data", "faq.json")
 
 
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON has no such values."""
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJson(constant)
+
+
 def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any:
     """Read and parse a store file, turning every failure into a StoreError.
 
@@ -104,7 +112,9 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
     except UnicodeDecodeError as exc:
         raise StoreError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json)
+    except _NotJson as exc:
+        raise StoreError(name, f"invalid JSON: {exc.args[0]} is not a JSON value") from None
     except json.JSONDecodeError as exc:
         raise StoreError(
             name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
