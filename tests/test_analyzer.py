@@ -22,6 +22,10 @@ from backfaq.analyzer import STOP_WORDS, Query, fold, stem, terms, words
         ("  spaced\tout\n", "spaced out"),
         ("?!.,", ""),
         ("snake_case 2x\x07bell ２ ﬁt", "snake case 2x bell 2 fit"),
+        # Spaces a page or a phone may put between words; a soft hyphen
+        # inside one is nothing.
+        ("pain\u200bbetween\u00a0shoulder\u2009blades\u3000shoul\u00adder",
+         "pain between shoulder blades shoulder"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:

@@ -65,8 +65,10 @@ def words(text: str) -> list[str]:
     if not text.isascii():
         # Accents come apart from their letters and are dropped with every
         # other non-ASCII character (curly apostrophes among them), which
-        # would not be part of a word anyway.
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        # would not be part of a word anyway; a zero-width space still
+        # parts two words (other spaces are spaces once normalised).
+        text = unicodedata.normalize("NFKD", text.replace("\u200b", " "))
+        text = text.encode("ascii", "ignore").decode("ascii")
     bare = text.lower().replace("'", "").encode("ascii")
     return bare.translate(_TO_SPACE).decode("ascii").split()
 
