@@ -151,6 +151,14 @@ def test_every_stores_warning_signs_apply_with_their_own_advice(
     assert [e["id"] for e in theirs["urgent"]] == [e.id for e in BUNDLED.urgent_entries]
 
 
+def test_a_sign_two_stores_name_is_named_once(runner: CliRunner, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(Path(bundled_path()).read_bytes())
+    data = ask(runner, "--data", "bundled", "--data", str(copy), "ask",
+               "chest pain and upper back pain")
+    assert data["notice"].startswith("Warning sign: chest pain or pressure. ")
+
+
 def test_topics_and_sources_cover_every_store(runner: CliRunner, notes: Path) -> None:
     both = ["--data", "bundled", "--data", str(notes)]
     topics = json.loads(runner.invoke(cli, [*both, "topics", "--format", "json"]).stdout)

@@ -47,8 +47,10 @@ class Answer(NamedTuple):
 def notice_text(signs: Sequence[RedFlag], advice: str | None) -> str:
     """The warning for ``signs``: their names, then the store's own ``advice``
     (its ``notice``: what to do, in the words of the people who wrote it)."""
-    names = "; ".join(s.sign for s in signs)
-    label = "Warning signs" if len(signs) > 1 else "Warning sign"
+    # Each sign once: two stores served together may both name it.
+    named = list(dict.fromkeys(s.sign for s in signs))
+    names = "; ".join(named)
+    label = "Warning signs" if len(named) > 1 else "Warning sign"
     return f"{label}: {names}." + (f" {advice}" if advice else "")
 
 
