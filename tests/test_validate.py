@@ -95,6 +95,19 @@ def test_validate_checks_what_a_schema_cannot(change: Any, problem: str) -> None
     assert any(p.startswith(problem) for p in problems), problems
 
 
+@pytest.mark.parametrize("term", ["the", "!!!", "  ?  ", "it's"])
+def test_a_warning_phrase_no_query_can_match_is_a_problem(term: str) -> None:
+    """A sign named only by a stop word or punctuation would never warn."""
+    problems = [str(p) for p in check_document(
+        broken(lambda d: d["red_flags"][0]["terms"].append(term)))]
+    assert any("no query can match it" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("term", ["hit by", "can't breathe", "out of breath", "fever"])
+def test_a_warning_phrase_of_words_side_by_side_is_fine(term: str) -> None:
+    assert check_document(broken(lambda d: d["red_flags"][0]["terms"].append(term))) == []
+
+
 def test_validate_lists_every_problem_with_its_location(runner: Any, tmp_path: Path) -> None:
     doc = broken(lambda d: (d["entries"][3].update(answer=""), d["entries"][5].pop("topic")))
     path = tmp_path / "store.json"

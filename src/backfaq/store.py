@@ -360,6 +360,21 @@ def _check_red_flags(doc: dict[str, Any], problems: list[Problem]) -> None:
             problems.append(Problem(f"red_flags[{i}].terms", "missing"))
         elif isinstance(terms, list) and not terms:
             problems.append(Problem(f"red_flags[{i}].terms", "empty, name the sign at least once"))
+        elif isinstance(terms, list):
+            for j, term in enumerate(terms):
+                if isinstance(term, str) and term.strip() and _matches_nothing(term):
+                    problems.append(Problem(
+                        f"red_flags[{i}].terms[{j}]",
+                        "no query can match it: it has no word but a stop word or punctuation"))
+
+
+def _matches_nothing(term: str) -> bool:
+    """A warning sign's phrase no query can match: one of no content word
+    that is not several words side by side ("hit by" is; "the" and "!!!"
+    are not), as ``red_flags`` reads phrases."""
+    from backfaq.analyzer import terms, words
+
+    return not terms(term) and len(words(term)) < 2
 
 
 def _kind(value: Any) -> str:
