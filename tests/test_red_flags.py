@@ -95,6 +95,7 @@ CALM = [
     "upper back pain without numbness",
     "no fever, just a stiff upper back",
     "no chest pain just a sore upper back",
+    "no chest pain. My back hurts, except in the morning",  # the exception is the back's
     "no pain in my chest, only in my upper back",
     "when should I worry about upper back pain",
 ]

@@ -379,7 +379,10 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
     exception after a denial, in its clause or the next, takes it back."""
     out: list[list[str]] = []
     denial: list[str] | None = None  # the last denied clause, while it may be taken back
-    for clause in clauses:
+    denied_in = 0  # the clause (of ``clauses``) it was denied in
+    for number, clause in enumerate(clauses):
+        if denial is not None and denied_in < number - 1:
+            denial = None  # an exception takes back a denial of its clause or the one before
         current: list[str] = []
         out.append(current)
         hedged = False
@@ -397,10 +400,11 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
                 denial = None
             if word in _NOT_DENYING and following not in _NOT_DENYING[word]:
                 current = denial = ["not" if word == "no" else word]
+                denied_in = number
                 out.append(current)
                 continue
             if i == 0 and word in _DENIALS:
-                denial = current
+                denial, denied_in = current, number
             elif current is denial and (word in _JOINS or word in _STATEMENT_STARTS):
                 current = []
                 out.append(current)
@@ -408,8 +412,6 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
                 current = []
                 out.append(current)
             current.append(word)
-        if denial is not None and denial is not current and denial not in out[-2:]:
-            denial = None  # an exception takes back a denial of its clause or the one before
     return out
 
 
