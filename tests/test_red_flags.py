@@ -309,3 +309,31 @@ def test_the_urgent_advice_says_why_it_is_shown(runner: CliRunner) -> None:
     assert block.startswith(f"urgent: yes\nreason: warning sign\nid: {URGENT}\n")
     rich = runner.invoke(cli, ["ask", query, "--format", "rich"]).stdout
     assert "shown for the warning sign" in rich
+
+
+@pytest.mark.parametrize("query", [
+    "no chest pain just a sore upper back",
+    "no chest pain but my upper back pain is bad",
+    "upper back pain, without any numbness",
+])
+def test_a_denied_sign_is_not_what_the_query_asks(runner: CliRunner, query: str) -> None:
+    """The search reads the query without the sign it denies: no answer is
+    there for matching the denied words, and no notice is shown."""
+    result = runner.invoke(cli, ["ask", query, "--format", "json", "--explain", "-n", "5"])
+    data = json.loads(result.stdout)
+    assert data["notice"] is None and data["results"]
+    denied = {"chest", "numbness"}
+    assert not [t["query"] for r in data["results"] for t in r["explain"]["terms"]
+                if t["query"] in denied]
+
+
+def test_the_query_without_its_denied_words_keeps_the_rest() -> None:
+    from backfaq.analyzer import analyse
+
+    query = analyse("no chest pain, just a sore upper back. And my neck?")
+    assert [query.asked[p] for p in query.denied_positions()] == ["chest", "pain"]
+    rest = query.without(query.denied_positions())
+    assert rest.asked == ["no", "just", "a", "sore", "upper", "back", "and", "my", "neck"]
+    assert rest.word_clauses() == [0, 1, 1, 1, 1, 1, 2, 2, 2]
+    assert rest.clauses == query.clauses and query.asked[1:3] == ["chest", "pain"]
+    assert analyse("no chest pain except when I breathe").denied_positions() == []

@@ -226,7 +226,7 @@ class Query:
     """
 
     __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of",
-                 "_meaning", "_meaning_read")
+                 "_where", "_meaning", "_meaning_read")
 
     def __init__(self, text: str) -> None:
         # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
@@ -238,6 +238,7 @@ class Query:
         self.clause_sentences = _clause_sentences(self.text, len(self.clauses))
         self._asked: list[str] | None = None
         self._clause_of: list[int] = []  # the clause of each word of ``asked``
+        self._where: list[int] = []  # and its place in that clause
         self._meaning: array[float] | None = None
         self._meaning_read = False
 
@@ -245,7 +246,7 @@ class Query:
     def asked(self) -> list[str]:
         """The folded words of the query minus the ones it contrasts away."""
         if self._asked is None:
-            self._asked, self._clause_of = _kept_by_clause(self.clauses)
+            self._asked, self._clause_of, self._where = _kept_by_clause(self.clauses)
         return self._asked
 
     @property
@@ -298,10 +299,32 @@ class Query:
         back ("no chest pain except when I breathe"). A contrast ("rather
         than") drops nothing here: when in doubt, a sign is named."""
         kept: list[str] = []
-        for clause in _denial_clauses(self.clauses):
+        for clause in _denials(self.clauses)[0]:
             if not (clause and clause[0] in _DENIALS):
                 kept.extend(clause)
         return kept
+
+    def denied_positions(self) -> list[int]:
+        """The positions in ``asked`` of the words ``denied_view`` leaves out
+        as denied ("chest pain" of "no chest pain, just a sore back")."""
+        denied = _denials(self.clauses)[1]
+        _ = self.asked  # which works out each word's place
+        return [p for p, (c, i) in enumerate(zip(self._clause_of, self._where))
+                if (c, i) in denied]
+
+    def without(self, positions: Iterable[int]) -> Query:
+        """The same analysis, asking without the words at ``positions`` of
+        ``asked`` (a warning sign the query denies is not what it asks)."""
+        gone = set(positions)
+        _ = self.asked
+        other = Query.__new__(Query)
+        for name in Query.__slots__:
+            setattr(other, name, getattr(self, name))
+        keep = [p for p in range(len(self._clause_of)) if p not in gone]
+        other._asked = [self.asked[p] for p in keep]
+        other._clause_of = [self._clause_of[p] for p in keep]
+        other._where = [self._where[p] for p in keep]
+        return other
 
 
 def _first_words(text: str, count: int) -> str:
@@ -318,10 +341,14 @@ def analyse(text: str | Query) -> Query:
     return text if isinstance(text, Query) else Query(text)
 
 
-def _kept_by_clause(clauses: Iterable[Sequence[str]]) -> tuple[list[str], list[int]]:
-    """The words kept (see ``asked``), and the clause each comes from."""
+def _kept_by_clause(
+    clauses: Iterable[Sequence[str]],
+) -> tuple[list[str], list[int], list[int]]:
+    """The words kept (see ``asked``), the clause each comes from, and its
+    place in that clause."""
     kept: list[str] = []
     clause_of: list[int] = []
+    where: list[int] = []
     for number, clause_words in enumerate(clauses):
         for i in range(len(clause_words)):
             # Only as many words as a contrast has, and one more: a clause
@@ -332,7 +359,8 @@ def _kept_by_clause(clauses: Iterable[Sequence[str]]) -> tuple[list[str], list[i
                 break  # the rest of the clause is what the query does not want
             kept.append(clause_words[i])
             clause_of.append(number)
-    return kept, clause_of
+            where.append(i)
+    return kept, clause_of, where
 
 
 def _clause_sentences(text: str, count: int) -> list[int]:
@@ -372,13 +400,18 @@ _EXCEPTIONS = frozenset({"except", "unless", "apart", "besides"})
 _DENIALS = frozenset({"not", "without"})  # what opens a denied clause
 
 
-def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
+def _denials(
+    clauses: Iterable[Sequence[str]],
+) -> tuple[list[list[str]], set[tuple[int, int]]]:
     """Clauses re-cut so that a denial opens one ("no X" becomes a clause
     "not X", "without X" one "without X"), and ends where another
     statement starts (joining words and pronouns open a clause); an
-    exception after a denial, in its clause or the next, takes it back."""
+    exception after a denial, in its clause or the next, takes it back.
+    And the places (clause, word) of the words denied."""
     out: list[list[str]] = []
+    denied: set[tuple[int, int]] = set()
     denial: list[str] | None = None  # the last denied clause, while it may be taken back
+    denial_words: list[tuple[int, int]] = []  # its words' places
     denied_in = 0  # the clause (of ``clauses``) it was denied in
     for number, clause in enumerate(clauses):
         if denial is not None and denied_in < number - 1:
@@ -397,14 +430,15 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
                 continue
             if word in _EXCEPTIONS and denial is not None:
                 del denial[0]  # "no chest pain except when...": no denial at all
+                denied.difference_update(denial_words)
                 denial = None
             if word in _NOT_DENYING and following not in _NOT_DENYING[word]:
                 current = denial = ["not" if word == "no" else word]
-                denied_in = number
+                denied_in, denial_words = number, []
                 out.append(current)
                 continue
             if i == 0 and word in _DENIALS:
-                denial, denied_in = current, number
+                denial, denied_in, denial_words = current, number, []
             elif current is denial and (word in _JOINS or word in _STATEMENT_STARTS):
                 current = []
                 out.append(current)
@@ -412,7 +446,10 @@ def _denial_clauses(clauses: Iterable[Sequence[str]]) -> list[list[str]]:
                 current = []
                 out.append(current)
             current.append(word)
-    return out
+            if current is denial:
+                denied.add((number, i))
+                denial_words.append((number, i))
+    return out, denied
 
 
 def terms(text: str) -> list[str]:

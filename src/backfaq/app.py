@@ -211,12 +211,17 @@ class App:
 
     def answer(self, text: str, *, limit: int, topic: str | None, explain: bool = True) -> Answer:
         """Analyse the query once, search, look for warning signs, compose."""
-        from backfaq.analyzer import MAX_QUERY_WORDS, analyse
+        from backfaq.analyzer import MAX_QUERY_WORDS, analyse, stem
         from backfaq.answer import compose
 
         query = analyse(text)
-        result = self.index.search(query, limit=limit, topic=topic, explain=explain)
         signs = self.red_flags.find(query)
+        # A sign the query denies ("no chest pain, just a sore back") is not
+        # what it asks: the search reads the query without it.
+        denied = self.red_flags.denied_stems(query)
+        asked = query.without(p for p in query.denied_positions()
+                              if stem(query.asked[p]) in denied) if denied else query
+        result = self.index.search(asked, limit=limit, topic=topic, explain=explain)
         # With a topic that holds no answer, the person is told where one is.
         elsewhere = None
         if topic and not result.hits and result.decision and result.decision.answer:

@@ -82,18 +82,35 @@ class RedFlags:
         ("no chest pain", "without numbness": see ``Query.denied_view``)."""
         if self._sign_words is None:
             return ()
-        tokens = [self._token(w) for w in analyse(query).denied_view()]
+        return tuple(self._named(analyse(query).denied_view()))
+
+    def denied_stems(self, query: Query) -> frozenset[str]:
+        """The stems of the signs ``query`` names only to deny them ("chest"
+        and "pain" of "no chest pain, just a sore back"): the search leaves
+        them out, since what is denied is not what is asked."""
+        if self._sign_words is None:
+            return frozenset()
+        every = [w for clause in query.clauses for w in clause]
+        named = self._named(query.denied_view())
+        denied = [phrases for flag, phrases in self._named(every).items() if flag not in named]
+        return frozenset(stem for phrases in denied for p in phrases for stem in p.stems)
+
+    def _named(self, words: list[str]) -> dict[RedFlag, list[_Phrase]]:
+        """The signs ``words`` name, in the store's order, each with its
+        phrases found there."""
+        tokens = [self._token(w) for w in words]
         present = {t.stem for t in tokens}
-        found = []
+        found: dict[RedFlag, list[_Phrase]] = {}
         for flag, phrases, exceptions in zip(self.flags, self._terms, self._exceptions):
             candidates = [p for p in phrases if present.issuperset(p.stems)]
             if not candidates:  # most queries name no sign: skip the windows
                 continue
             skip = {i for p in exceptions for i in _positions(p, tokens)}
             kept = [t for i, t in enumerate(tokens) if i not in skip]
-            if any(_positions(p, kept) for p in candidates):
-                found.append(flag)
-        return tuple(found)
+            matched = [p for p in candidates if _positions(p, kept)]
+            if matched:
+                found[flag] = matched
+        return found
 
 
 def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:
