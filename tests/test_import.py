@@ -401,9 +401,13 @@ def test_a_symlinked_store_is_written_through_the_link(
 ) -> None:
     link = tmp_path / "link.json"
     link.symlink_to(curated_copy)
-    assert import_(runner, str(plants), "--into", str(link)).exit_code == 0
+    result = import_(runner, str(plants), "--into", str(link))
+    assert result.exit_code == 0
     assert link.is_symlink()
     assert len(load(curated_copy)["entries"]) == len(CURATED["entries"]) + 2
+    # The summary names the backup where it is: beside the file, not the link.
+    assert f"previous version in {curated_copy}.bak" in result.stdout
+    assert Path(f"{curated_copy}.bak").exists() and not Path(f"{link}.bak").exists()
 
 
 def failing(name: str, *, after: int = 0) -> Any:

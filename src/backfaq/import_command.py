@@ -148,7 +148,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             else:
                 write_store(store_path, plan.document, force=force)
                 written = True
-                outcome = (f"written, previous version in {backup_path(store_path)}"
+                outcome = (f"written, previous version in {backup_path(store_file(store_path))}"
                            if document is not None else "created")
     except UnknownTopic as exc:
         raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
