@@ -210,7 +210,8 @@ class App:
         return self._red_flags
 
     def answer(self, text: str, *, limit: int, topic: str | None, explain: bool = True) -> Answer:
-        """Analyse the query once, search, look for warning signs, compose."""
+        """Analyse the query once, look for warning signs, search it (without
+        a sign it denies), compose."""
         from backfaq.analyzer import MAX_QUERY_WORDS, analyse, stem
         from backfaq.answer import compose
 
