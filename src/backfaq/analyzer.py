@@ -226,7 +226,7 @@ class Query:
     """
 
     __slots__ = ("text", "truncated", "clauses", "clause_sentences", "_asked", "_clause_of",
-                 "_where", "_meaning", "_meaning_read")
+                 "_where", "_denials", "_meaning", "_meaning_read")
 
     def __init__(self, text: str) -> None:
         # What a query may cost is bounded: past MAX_QUERY_WORDS words, the
@@ -239,6 +239,7 @@ class Query:
         self._asked: list[str] | None = None
         self._clause_of: list[int] = []  # the clause of each word of ``asked``
         self._where: list[int] = []  # and its place in that clause
+        self._denials: tuple[list[list[str]], set[tuple[int, int]]] | None = None
         self._meaning: array[float] | None = None
         self._meaning_read = False
 
@@ -299,7 +300,7 @@ class Query:
         back ("no chest pain except when I breathe"). A contrast ("rather
         than") drops nothing here: when in doubt, a sign is named."""
         kept: list[str] = []
-        for clause in _denials(self.clauses)[0]:
+        for clause in self._denied()[0]:
             if not (clause and clause[0] in _DENIALS):
                 kept.extend(clause)
         return kept
@@ -307,10 +308,16 @@ class Query:
     def denied_positions(self) -> list[int]:
         """The positions in ``asked`` of the words ``denied_view`` leaves out
         as denied ("chest pain" of "no chest pain, just a sore back")."""
-        denied = _denials(self.clauses)[1]
+        denied = self._denied()[1]
         _ = self.asked  # which works out each word's place
         return [p for p, (c, i) in enumerate(zip(self._clause_of, self._where))
                 if (c, i) in denied]
+
+    def _denied(self) -> tuple[list[list[str]], set[tuple[int, int]]]:
+        """``_denials`` of the clauses, worked out once: both views read it."""
+        if self._denials is None:
+            self._denials = _denials(self.clauses)
+        return self._denials
 
     def without(self, positions: Iterable[int]) -> Query:
         """The same analysis, asking without the words at ``positions`` of

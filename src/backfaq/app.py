@@ -219,7 +219,7 @@ class App:
         signs = self.red_flags.find(query)
         # A sign the query denies ("no chest pain, just a sore back") is not
         # what it asks: the search reads the query without it.
-        denied = self.red_flags.denied_stems(query)
+        denied = self.red_flags.denied_stems(query, signs)
         asked = query.without(p for p in query.denied_positions()
                               if stem(query.asked[p]) in denied) if denied else query
         result = self.index.search(asked, limit=limit, topic=topic, explain=explain)

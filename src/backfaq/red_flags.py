@@ -10,6 +10,7 @@ occurs close together in the query, in any order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -84,14 +85,14 @@ class RedFlags:
             return ()
         return tuple(self._named(analyse(query).denied_view()))
 
-    def denied_stems(self, query: Query) -> frozenset[str]:
+    def denied_stems(self, query: Query, named: Sequence[RedFlag]) -> frozenset[str]:
         """The stems of the signs ``query`` names only to deny them ("chest"
-        and "pain" of "no chest pain, just a sore back"): the search leaves
-        them out, since what is denied is not what is asked."""
+        and "pain" of "no chest pain, just a sore back"): those it names with
+        every word read, less ``named``, the ones ``find`` gave. The search
+        leaves them out, since what is denied is not what is asked."""
         if self._sign_words is None:
             return frozenset()
         every = [w for clause in query.clauses for w in clause]
-        named = self._named(query.denied_view())
         denied = [phrases for flag, phrases in self._named(every).items() if flag not in named]
         return frozenset(stem for phrases in denied for p in phrases for stem in p.stems)
 
