@@ -64,6 +64,9 @@ BAD_STORES: dict[str, tuple[bytes | None, str]] = {
     "NaN": (b'{"version": NaN}', "invalid JSON: NaN is not a JSON value"),
     "Infinity": (b'{"version": 1, "topics": [-Infinity]}',
                  "invalid JSON: -Infinity is not a JSON value"),
+    # Python's json keeps the last; the first list of entries would vanish.
+    "duplicate key": (b'{"version": 1, "entries": [], "entries": []}',
+                      "invalid store: key 'entries' appears twice in one object"),
     "top level is a list": (b"[]", "expected a JSON object at the top level, got a list"),
     "top level is a string": (b'"faq"', "expected a JSON object at the top level, got a string"),
     "top level is a number": (b"42", "expected a JSON object at the top level, got a number"),
