@@ -295,6 +295,17 @@ def test_interactive_offers_only_what_it_draws(runner: CliRunner) -> None:
     assert "[rich|plain]" in shown and "json" not in shown
 
 
+def test_questions_from_a_pipe_get_answers_alone(runner: CliRunner) -> None:
+    # No greeting and no prompt run into the answers of `backfaq interactive < file`.
+    result = runner.invoke(cli, ["interactive", "--format", "plain"],
+                           input="chin tucks\n:limit 1\nchin tucks\n")
+    assert result.exit_code == 0, result.output
+    assert PROMPT not in result.output
+    assert ":help for commands" not in result.output
+    assert result.output.startswith("rank: 1\n")
+    assert result.output.count("rank: 1\n") == 2
+
+
 def test_a_store_edited_while_the_prompt_is_open_is_read_once(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

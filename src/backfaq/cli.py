@@ -194,8 +194,9 @@ def _interact(app: App, *, fmt: str, quiet: bool, history: bool | None = None) -
         # encoding, "é" typed under an ASCII locale) reads as U+FFFD, at a
         # terminal too: input() decodes what readline gives it the same way.
         stdin.reconfigure(errors="replace")
-    session = Session(app, fmt=fmt, quiet=quiet)
-    if not _is_terminal(stdin):
+    at_terminal = _is_terminal(stdin)
+    session = Session(app, fmt=fmt, quiet=quiet, prompting=at_terminal)
+    if not at_terminal:
         return session.run()
     from backfaq.line_editing import history_path, open_line_editor
 

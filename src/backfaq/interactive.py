@@ -46,7 +46,11 @@ def greeting(title: str | None) -> str:
 
 
 class Session:
-    """One interactive session over an ``App``; ``read`` is ``input`` at a terminal."""
+    """One interactive session over an ``App``; ``read`` is ``input`` at a terminal.
+
+    ``prompting``: greet and prompt, as at a terminal. Questions fed from a
+    file or a pipe get their answers alone, with no greeting and no
+    ``backfaq> `` run into the output."""
 
     def __init__(
         self,
@@ -56,12 +60,14 @@ class Session:
         quiet: bool = False,
         out: TextIO | None = None,
         read: Callable[[str], str] = input,
+        prompting: bool = True,
     ) -> None:
         self.app = app
         self.fmt = fmt
         self.quiet = quiet
         self.out = out or sys.stdout
         self.read = read
+        self.prompting = prompting
         self.limit = int(app.settings.get("limit", DEFAULT_LIMIT))
         self.explain = False
 
@@ -71,13 +77,15 @@ class Session:
 
     def run(self) -> int:
         """Read and answer until :quit or Ctrl-D (0), or two Ctrl-C in a row (130)."""
-        self.say(greeting(self.app.store.title))
+        if self.prompting:
+            self.say(greeting(self.app.store.title))
         interrupts = 0
         while True:
             try:
-                line = self.read(PROMPT)
+                line = self.read(PROMPT if self.prompting else "")
             except EOFError:
-                self.say("")
+                if self.prompting:
+                    self.say("")  # the line Ctrl-D left open
                 return 0
             except UnicodeError:  # a codec that cannot replace (utf-16 without its mark)
                 from backfaq.app import InputError
