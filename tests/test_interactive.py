@@ -376,13 +376,14 @@ def test_session_list_all_or_one_topic_by_id_or_title(store: Store) -> None:
 
 def test_session_limit_and_explain() -> None:
     session, out = scripted([":limit", ":limit 1", "pain between shoulder blades",
-                             ":limit 0", ":limit x", ":explain on",
+                             ":limit 0", ":limit x", ":limit 100", ":limit 1", ":explain on",
                              "pain between shoulder blades", ":explain maybe", ":help"])
     assert session.run() == 0
     text = out.getvalue()
     assert "Showing at most 3 answers. :limit N to change it." in text
     assert "Showing at most 1 answer." in text
-    assert text.count("Usage: :limit N, a number from 1 to 50") == 2
+    assert text.count("Usage: :limit N, a whole number from 1") == 2
+    assert "Showing at most 100 answers." in text  # as `ask --limit` and the config take
     first, second = text.split("Explanations on.")
     assert first.count("rank: ") == 1 and "why: " not in first
     assert second.count("rank: ") == 1 and "why: question" in second

@@ -33,7 +33,9 @@ Type a question and press Enter, for example: pain between shoulder blades
   :quit            leave (or Ctrl-D)
 Tab completes commands and ids. Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
 COMMANDS = (":topics", ":list", ":show", ":limit", ":explain", ":help", ":quit")
-MAX_LIMIT = 50
+# The most digits ``:limit`` reads: more than any store has entries, and
+# far below what int() refuses.
+LIMIT_DIGITS = 12
 
 def _answers(count: int) -> str:
     return "1 answer" if count == 1 else f"{count} answers"
@@ -160,11 +162,13 @@ class Session:
     def set_limit(self, argument: str) -> None:
         if not argument:
             self.say(f"Showing at most {_answers(self.limit)}. :limit N to change it.")
-        elif argument.isascii() and argument.isdigit() and 1 <= int(argument) <= MAX_LIMIT:
+        elif (argument.isascii() and argument.isdigit() and len(argument) <= LIMIT_DIGITS
+              and int(argument) >= 1):
+            # Any whole number from 1, as `ask --limit` and the config file take.
             self.limit = int(argument)
             self.say(f"Showing at most {_answers(self.limit)}.")
         else:
-            self.say(f"Usage: :limit N, a number from 1 to {MAX_LIMIT}")
+            self.say("Usage: :limit N, a whole number from 1")
 
     def set_explain(self, argument: str) -> None:
         if argument in ("on", "off"):
