@@ -120,8 +120,8 @@ def test_only_import_loads_the_html_parser(tmp_path: Path) -> None:
                  ["sources"]):
         modules = imported_by(*args, cwd=tmp_path)
         assert "backfaq.cli" in modules
-        assert not {"bs4", "lxml", "backfaq.html_pages", "backfaq.importer",
-                    "backfaq.page_files"} & modules, args
+        assert not {"bs4", "lxml", "backfaq.html_pages", "backfaq.html_text",
+                    "backfaq.importer", "backfaq.page_files"} & modules, args
     page = tmp_path / "faq.html"
     page.write_text("<h2>Why?</h2><p>Because.</p>", encoding="utf-8")
     modules = imported_by("import", str(page), "--into", str(tmp_path / "s.json"), cwd=tmp_path)

@@ -16,7 +16,8 @@ Page furniture (navigation, header and footer, sidebars, cookie banners,
 forms, scripts, "Was this helpful?" widgets, related-article lists) is
 removed before anything is read, and ``main`` or ``article`` is preferred
 to the whole body. Lists stay lists, one ``- item`` line each, as the text
-importer keeps them; entities are decoded and whitespace normalised.
+importer keeps them; entities are decoded and whitespace normalised
+(``html_text``: an element's text, as an answer keeps it).
 
 BeautifulSoup with lxml (libxml2's HTML parser) does the parsing, as a
 browser would where it matters: an unclosed ``<p>``, ``<li>``, ``<dt>`` or
@@ -36,15 +37,20 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 from bs4.element import (
-    CData,
-    Comment,
-    Declaration,
-    Doctype,
     NavigableString,
-    ProcessingInstruction,
     Tag,
 )
 
+from backfaq.html_text import (
+    BLOCKS,
+    HEADINGS,
+    NOT_TEXT,
+    SPACE,
+    block_text,
+    inline,
+    is_furniture_text,
+    own_text,
+)
 from backfaq.pages import Page, Pair, answer_text, fold_words
 from backfaq.store import WEB_ADDRESS
 
@@ -72,23 +78,8 @@ _HIDING_NAMES = frozenset({"hidden", "d-none", "invisible", "sr-only", "visually
 _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-_\s]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# Lines of a page's furniture told by their words: "Was this helpful?",
-# "Back to top" (compared once case and punctuation are folded).
-_FURNITURE_WORDS = re.compile(
-    r"(?:was|is|did) (?:this|the) (?:\w+ )?(?:helpful|useful|answer your question)\b.*"
-    r"|(?:back to|return to) (?:the )?top|yes no|print this page|share this (?:page|article)")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _QUESTION_LEVELS = (2, 3, 4)
-# Elements that start a new block of text; everything else is inline.
-_BLOCKS = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "dd", "details",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header", "hr",
-    "html", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "ul", *_HEADINGS,
-})
-_NOT_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 _MARKUP = re.compile(r"<[a-zA-Z/!]")  # a text holding HTML, not plain text
-_SPACE = re.compile(r"\s+")
 _QUESTION_WORDS = frozenset({
     "how", "what", "why", "when", "where", "which", "who", "whom", "whose", "can",
     "could", "do", "does", "did", "is", "are", "was", "were", "should", "will",
@@ -155,19 +146,19 @@ def _web_address(href: str) -> str | None:
 def _title(soup: BeautifulSoup) -> str | None:
     """The page's own heading (``h1``), else ``og:title``, else ``<title>``."""
     heading = soup.find("h1")
-    if isinstance(heading, Tag) and (text := _inline(heading)):
+    if isinstance(heading, Tag) and (text := inline(heading)):
         return text
     meta = soup.find("meta", attrs={"property": "og:title", "content": True})
-    if isinstance(meta, Tag) and (text := _SPACE.sub(" ", str(meta["content"])).strip()):
+    if isinstance(meta, Tag) and (text := SPACE.sub(" ", str(meta["content"])).strip()):
         return text
     title = soup.find("title")
-    return (_inline(title) or None) if isinstance(title, Tag) else None
+    return (inline(title) or None) if isinstance(title, Tag) else None
 
 
 def _remove_furniture(soup: BeautifulSoup) -> None:
     for tag in soup.find_all("button"):
         # An accordion's question is a button inside its heading: keep the words.
-        if tag.find_parent((*_HEADINGS, "summary", "dt")) or tag.find(_HEADINGS):
+        if tag.find_parent((*HEADINGS, "summary", "dt")) or tag.find(HEADINGS):
             tag.unwrap()
     doomed = [tag for tag in soup.find_all(True) if _is_furniture(tag)]
     for tag in doomed:
@@ -202,7 +193,7 @@ def _holds_content(tag: Tag) -> bool:
     (two headings or more, or a ``<details>``), not a sidebar's one heading."""
     if tag.find(("main", "article")) is not None or tag.find("details") is not None:
         return True
-    return len(tag.find_all(_HEADINGS[1:4], limit=2)) > 1
+    return len(tag.find_all(HEADINGS[1:4], limit=2)) > 1
 
 
 def _is_panel(tag: Tag) -> bool:
@@ -225,10 +216,6 @@ def _tokens(value: Any, *, camel: bool = False) -> list[str]:
     return [str(item).lower() for item in items]
 
 
-def _is_furniture_text(text: str) -> bool:
-    return bool(_FURNITURE_WORDS.fullmatch(fold_words(text)))
-
-
 def _content(soup: BeautifulSoup) -> Tag:
     """Where the FAQ is: ``main``, or the page's one ``article`` when the
     questions are in it (a page of several articles, one per question, or an
@@ -237,137 +224,10 @@ def _content(soup: BeautifulSoup) -> Tag:
         if isinstance(found, Tag):
             return found
     articles = soup.find_all("article")
-    if len(articles) == 1 and articles[0].find((*_HEADINGS[1:4], "details", "dt")):
+    if len(articles) == 1 and articles[0].find((*HEADINGS[1:4], "details", "dt")):
         return articles[0]
     body = soup.find("body")
     return body if isinstance(body, Tag) else soup
-
-
-# --- text ------------------------------------------------------------------------------
-
-
-def _inline(tag: Tag | NavigableString) -> str:
-    """The text of ``tag`` on one line, whitespace normalised: inline markup
-    adds nothing ("e<b>-</b>mail" is "e-mail"), a line break or a block a space."""
-    if isinstance(tag, NavigableString):
-        return _SPACE.sub(" ", str(tag)).strip()
-    return _SPACE.sub(" ", "".join(_strings(tag))).strip().removesuffix(" ¶")
-
-
-def _strings(tag: Tag) -> Iterator[str]:
-    for node in tag.descendants:
-        if isinstance(node, NavigableString):
-            if not isinstance(node, _NOT_TEXT):
-                yield str(node)
-        elif isinstance(node, Tag) and (node.name == "br" or node.name in _BLOCKS):
-            yield " "
-
-
-class _Text:
-    """Block text gathered from elements: paragraphs separated by a blank
-    line, a list one ``- item`` line per item."""
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self._lines: list[str] = []
-        self._line: list[str] = []
-
-    def add(self, text: str) -> None:
-        self._line.append(text)
-
-    def break_line(self) -> None:
-        line = _SPACE.sub(" ", "".join(self._line)).strip()
-        if line and not _is_furniture_text(line):
-            self._lines.append(line)
-        self._line = []
-
-    def end_block(self) -> None:
-        self.break_line()
-        if self._lines:
-            self.blocks.append("\n".join(self._lines))
-        self._lines = []
-
-    def add_block(self, text: str) -> None:
-        self.end_block()
-        if text:
-            self.blocks.append(text)
-
-    def text(self) -> str:
-        self.end_block()
-        return "\n\n".join(self.blocks)
-
-
-def block_text(tag: Tag) -> str:
-    """The text inside an element as an answer keeps it (see ``_Text``)."""
-    out = _Text()
-    for child in tag.children:
-        _write(child, out)
-    return out.text()
-
-
-def _own_text(node: Tag) -> str:
-    """The text of an element, itself included (a list is a list)."""
-    out = _Text()
-    _write(node, out)
-    return out.text()
-
-
-def _write(node: Any, out: _Text) -> None:
-    if isinstance(node, _NOT_TEXT):
-        return
-    if isinstance(node, NavigableString):
-        out.add(str(node))
-        return
-    if not isinstance(node, Tag):
-        return
-    if node.name == "br":
-        out.break_line()
-    elif node.name == "pre":  # its lines are its own
-        lines = "".join(_strings(node)).strip("\n").splitlines()
-        out.add_block("\n".join(line.rstrip() for line in lines))
-    elif node.name in ("ul", "ol"):
-        out.add_block("\n".join(_list_lines(node, 0)))
-    elif node.name == "table":
-        rows = [" | ".join(cell for cell in map(_inline, row.find_all(("td", "th"),
-                                                                      recursive=False)) if cell)
-                for row in node.find_all("tr")]
-        out.add_block("\n".join(row for row in rows if row))
-    elif node.name in _BLOCKS:
-        out.end_block()
-        for child in node.children:
-            _write(child, out)
-        out.end_block()
-    else:
-        for child in node.children:
-            _write(child, out)
-
-
-def _list_lines(tag: Tag, depth: int) -> list[str]:
-    """One line per item, ``- `` or ``1. `` first, nested lists indented."""
-    lines: list[str] = []
-    number = _start(tag)
-    for item in tag.find_all("li", recursive=False):
-        nested = [child for child in item.children
-                  if isinstance(child, Tag) and child.name in ("ul", "ol")]
-        own = _Text()
-        for child in item.children:
-            if child not in nested:
-                _write(child, own)
-        text = " ".join(own.text().split())
-        marker = f"{number}." if tag.name == "ol" else "-"
-        if text:
-            lines.append(f"{'  ' * depth}{marker} {text}")
-            number += 1
-        for sub in nested:
-            lines += _list_lines(sub, depth + 1)
-    return lines
-
-
-def _start(tag: Tag) -> int:
-    try:
-        return int(str(tag.get("start", "1")))
-    except ValueError:
-        return 1
 
 
 # --- 1. JSON-LD ------------------------------------------------------------------------
@@ -411,7 +271,7 @@ def _qa(question: Any) -> tuple[str, str] | None:
         return None
     answers = [a for a in _listed(question.get("acceptedAnswer"))
                if isinstance(a, dict) and isinstance(a.get("text"), str)]
-    name = _inline(BeautifulSoup(question["name"], "lxml"))
+    name = inline(BeautifulSoup(question["name"], "lxml"))
     if not name:
         return None
     answer = ""
@@ -444,14 +304,14 @@ def _events(root: Tag) -> Iterator[Event]:
 def _node_events(node: Any) -> Iterator[Event]:
     if not isinstance(node, Tag):
         return
-    if node.name in _HEADINGS:
-        text = _inline(node)
+    if node.name in HEADINGS:
+        text = inline(node)
         if text:
             yield ("heading", int(node.name[1]), text, id(_scope(node)))
         return
     if node.name == "details":
         summary = node.find("summary", recursive=False)
-        question = _inline(summary) if isinstance(summary, Tag) else ""
+        question = inline(summary) if isinstance(summary, Tag) else ""
         if isinstance(summary, Tag):
             summary.extract()
         if node.find("details") is not None:
@@ -469,15 +329,15 @@ def _node_events(node: Any) -> Iterator[Event]:
             yield from _node_events(child)
         yield ("end", id(node))
         return
-    text = _own_text(node) if node.name in _BLOCKS else _inline(node)
-    if text and not _is_furniture_text(text):
+    text = own_text(node) if node.name in BLOCKS else inline(node)
+    if text and not is_furniture_text(text):
         yield ("block", text)
 
 
 def _holds_structure(node: Tag) -> bool:
     """Whether an element holds headings or ``details`` to find (so it is
     walked into), rather than being one block of answer text."""
-    return node.find((*_HEADINGS, "details")) is not None
+    return node.find((*HEADINGS, "details")) is not None
 
 
 def _scope(heading: Tag) -> Tag:
@@ -502,7 +362,7 @@ def _first(siblings: Iterator[Any]) -> list[Any]:
     """The first sibling that is an element or holds words, if any."""
     for sibling in siblings:
         if isinstance(sibling, Tag) or (
-                isinstance(sibling, NavigableString) and not isinstance(sibling, _NOT_TEXT)
+                isinstance(sibling, NavigableString) and not isinstance(sibling, NOT_TEXT)
                 and sibling.strip()):
             return [sibling]
     return []
@@ -616,7 +476,7 @@ def _definition_pairs(root: Tag) -> tuple[Pair, ...]:
                 if answer:
                     pairs += [Pair(q, "\n\n".join(answer)) for q in questions]
                     questions, answer = [], []
-                if text := _inline(child):
+                if text := inline(child):
                     questions.append(text)
             elif questions:
                 answer.append(block_text(child))
