@@ -131,9 +131,9 @@ def test_a_home_relative_store(runner: CliRunner, home: Path, monkeypatch: pytes
 
 def test_the_prompt_takes_only_a_format_it_draws(runner: CliRunner, home: Path) -> None:
     configure(home, 'format = "json"\n')
-    result = runner.invoke(cli, ["interactive"], input=":quit\n")
+    result = runner.invoke(cli, ["interactive"], input="chin tucks\n:quit\n")
     assert result.exit_code == 0, result.stderr  # json is for ask; the prompt draws plain
-    assert result.stdout.startswith("Upper back pain: ask a question.")
+    assert result.stdout.startswith("rank: 1\nscore: ")
 
 
 @pytest.mark.parametrize(("text", "message"), [
