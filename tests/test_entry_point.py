@@ -114,6 +114,17 @@ def imported_by(*args: str, cwd: Path) -> set[str]:
     return set(proc.stderr[marker + len(b"\nIMPORTED "):].decode().split())
 
 
+def test_numpy_is_loaded_only_by_a_query_of_common_words_on_a_large_store(
+    tmp_path: Path,
+) -> None:
+    """numpy's import costs a tenth of a second: the bundled store's `ask`
+    and listings never pay it (search.dense is for stores of many thousands)."""
+    for args in (["ask", QUERY, "--format", "plain"], ["ask", "chin tucks pain upper back"],
+                 ["list", "--format", "plain"]):
+        modules = imported_by(*args, cwd=tmp_path)
+        assert not {"numpy", "backfaq.search.dense"} & modules, args
+
+
 def test_only_import_loads_the_html_parser(tmp_path: Path) -> None:
     """bs4 costs start-up time: `ask` and the listings never load it."""
     for args in (["ask", QUERY, "--format", "plain"], ["list", "--format", "plain"],

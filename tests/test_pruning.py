@@ -23,7 +23,7 @@ import quality
 import synthetic
 
 from backfaq.model import Store
-from backfaq.search import PRUNE_FROM, Index, SearchResult
+from backfaq.search import PRUNE_FROM, Index, SearchResult, dense, pruning
 from backfaq.store import build_store
 from backfaq.vocabulary import Alternative
 
@@ -52,6 +52,26 @@ def full(store: Store) -> Index:
     return Index(store, prune=False)
 
 
+@pytest.fixture(params=["loop", "dense"])
+def bounds(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pruned search bounds its candidates by a loop over the postings,
+    or (for a query of common words) in arrays: each way must find what the
+    full scan finds. Gives the sizes of the queries bounded in arrays."""
+    dense_queries: list[int] = []
+    if request.param == "dense":
+        real = dense.DenseBounds.__init__
+
+        def counting(self: dense.DenseBounds, size: int, *args: Any) -> None:
+            dense_queries.append(size)
+            real(self, size, *args)
+
+        monkeypatch.setattr(pruning, "DENSE_FROM", 0)
+        monkeypatch.setattr(dense.DenseBounds, "__init__", counting)
+    else:
+        monkeypatch.setattr(pruning, "DENSE_FROM", sys.maxsize)
+    return dense_queries
+
+
 @pytest.fixture(scope="module")
 def synthetic_store() -> Store:
     """A store with Zipf-like word statistics: a few words everywhere, most rare."""
@@ -66,7 +86,7 @@ def test_small_stores_scan_and_large_ones_prune(store: Store, synthetic_store: S
 
 @pytest.mark.parametrize(("limit", "topic"), SHAPES)
 def test_every_labelled_query_finds_the_same(
-    pruned: Index, full: Index, limit: int, topic: str | None
+    pruned: Index, full: Index, limit: int, topic: str | None, bounds: list[int]
 ) -> None:
     differ = [
         q for q in QUERIES
@@ -74,6 +94,7 @@ def test_every_labelled_query_finds_the_same(
         != outcome(full.search(q, limit=limit, topic=topic))
     ]
     assert differ == []
+    assert bounds == [] or len(bounds) > len(QUERIES) / 2  # the way it names was taken
 
 
 def ids(index: Index) -> quality.Search:
@@ -110,7 +131,9 @@ def test_the_labelled_queries_take_every_path(
     assert calls
 
 
-def test_a_store_with_real_word_statistics_finds_the_same(synthetic_store: Store) -> None:
+def test_a_store_with_real_word_statistics_finds_the_same(
+    synthetic_store: Store, bounds: list[int]
+) -> None:
     pruned = Index(synthetic_store, prune=True)
     full = Index(synthetic_store, prune=False)
     questions = [e.question for e in synthetic_store.entries]
@@ -136,7 +159,7 @@ def commonest_question_stems(index: Index, count: int) -> list[str]:
 
 
 def test_a_query_of_the_commonest_words_scores_few_of_the_entries_holding_them(
-    larger_store: Store, monkeypatch: pytest.MonkeyPatch
+    larger_store: Store, monkeypatch: pytest.MonkeyPatch, bounds: list[int]
 ) -> None:
     """Every entry holding a common word has about the same bound by words;
     its question's share the query can ask about tells them apart, and only
@@ -153,7 +176,9 @@ def test_a_query_of_the_commonest_words_scores_few_of_the_entries_holding_them(
         assert len(phrased) < pruned._df(first) / 10, query
 
 
-def test_entries_matched_by_wording_alone_are_the_full_scans(larger_store: Store) -> None:
+def test_entries_matched_by_wording_alone_are_the_full_scans(
+    larger_store: Store, bounds: list[int]
+) -> None:
     pruned = Index(larger_store, prune=True)
     full = Index(larger_store, prune=False)
     for query in ("zzqx vvlorp", "qqq", "wwwwwwwwwwwwwwwwwwwwwwww kkkk"):
@@ -162,7 +187,9 @@ def test_entries_matched_by_wording_alone_are_the_full_scans(larger_store: Store
         assert outcome(result) == outcome(full.search(query, limit=10))
 
 
-def test_entries_matched_by_wording_beside_a_few_word_matches_are_the_full_scans() -> None:
+def test_entries_matched_by_wording_beside_a_few_word_matches_are_the_full_scans(
+    bounds: list[int],
+) -> None:
     """Queries of one word that one entry's answer holds, or a word in many
     answers, and otherwise unknown words: the entries found by wording
     alone, beside those holding a word, must be the full scan's."""

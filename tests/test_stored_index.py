@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import synthetic  # noqa: E402
 
 from backfaq import cache, stored_index  # noqa: E402
-from backfaq.search import PRUNE_FROM, Index  # noqa: E402
+from backfaq.search import PRUNE_FROM, Index, pruning  # noqa: E402
 from backfaq.store import bundled_path, load_store  # noqa: E402
 
 HERE = Path(__file__).resolve().parents[1]
@@ -74,6 +74,21 @@ def test_a_large_store_is_kept_in_sqlite_and_answers_the_same(big: Path) -> None
         for options in ({}, {"limit": 5}, {"topic": topic}):
             assert outcome(stored, query, **options) == outcome(built, query, **options)
     assert stored._rebuilt is None  # answered from the file, not a rebuilt index
+
+
+def test_bounds_in_arrays_read_the_stored_postings_as_the_loop_does(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """search.dense reads a stored index's postings (rows read from SQLite)
+    as the loop reads the built index's: the same answers."""
+    built, _ = open_stored(big)
+    stored, _ = open_stored(big)
+    assert isinstance(stored, stored_index.StoredIndex)
+    for query in queries(big):
+        monkeypatch.setattr(pruning, "DENSE_FROM", sys.maxsize)
+        looped = outcome(built, query, limit=5)
+        monkeypatch.setattr(pruning, "DENSE_FROM", 0)
+        assert outcome(stored, query, limit=5) == looped
 
 
 LIBRARY = HERE / "benchmarks" / "stores" / "library.json"

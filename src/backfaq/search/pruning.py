@@ -31,6 +31,13 @@ from backfaq.search.documents import _Doc
 from backfaq.search.postings import _Posting
 from backfaq.search.scoring import COVERAGE_SHARE, _phrase, _Phrasing, _Query
 
+# When even the rarest concept of a query is in this many entries (the
+# postings of its stems summed), its bounds are worked out in arrays
+# (``backfaq.search.dense``): the loop would go through tens of thousands
+# of postings. The bundled store, and most stores of a few thousand
+# entries, never import numpy.
+DENSE_FROM = 20_000
+
 PRUNE_FROM = 100
 # How far down the entries by asked bound the search looks for entries to
 # score first, when a query holds a common word.
@@ -41,6 +48,10 @@ WORDING_SAMPLE = 2000  # questions compared first, for a floor to compare all wi
 _SLACK = 0.01
 # No entry scores more: its coverage is at most 1 and its phrase part 100.
 TOP_SCORE = 100.0
+# What _top takes candidates as: an entry, its bound, its concepts' loose
+# bound (before the phrase part is known) and tight one (None: worked out
+# when needed).
+_Candidate = tuple[int, float, float, float | None]
 
 
 class _RawWording:
@@ -141,18 +152,16 @@ class Pruning:
         """The ``k`` best entries (of ``topic``, if given), exactly as a full scan
         ranks them, scoring in full only those whose bound can still get in.
 
-        MaxScore: concepts are added rarest (heaviest) first; once the ones
-        left could not lift an entry that holds none of the added ones to the
-        k-th best score so far, only entries holding an added concept are
-        candidates. Candidates are taken in the order of a cheap bound, then
-        checked against a tight one (the exact phrase part) before the full
-        score, until the cheap bound falls below the k-th best.
+        Candidates are bounded (by ``_looped``, or by ``dense.DenseBounds``
+        for a query of common words, whose rarest concept is in DENSE_FROM
+        entries or more) and taken in the order of their bound, each checked against
+        a tight one (the exact phrase part) before the full score, until the
+        bound falls below the k-th best.
         """
         entries = self.store.entries
         concept_stems = self._concept_stems(q)
         # Points a concept adds at most: its whole share of the coverage.
         caps = [100 * COVERAGE_SHARE * w / q.total_weight for w in q.weights]
-        order = sorted(range(len(caps)), key=lambda c: -caps[c])
         found: dict[int, Hit] = {}
         best: list[float] = []  # a min-heap of the k best scores so far
 
@@ -167,6 +176,70 @@ class Pruning:
             if len(best) > k:
                 heapq.heappop(best)
 
+        # The loop adds concepts rarest first, and stops once the rest could
+        # not lift an entry: its cost is the postings of the rarest one.
+        rarest = min((sum(len(p.docs) for _, p, _ in stems) for stems in concept_stems),
+                     default=0)
+        if rarest >= DENSE_FROM:
+            from backfaq.search.dense import DenseBounds
+
+            dense = DenseBounds(len(entries), concept_stems, caps, self.rarity)
+            for i in dense.seeds(k, self._asked_bound):
+                admit(i)
+            ids, bounds, tights = dense.candidates(kth() - _SLACK, len(q.text), self._shortest,
+                                                   self._longest, self._asked_bound)
+            candidates: Iterable[_Candidate] = zip(ids, bounds, tights, tights)
+            held: Callable[[], set[int]] = dense.held
+        else:
+            candidates, held = self._looped(q, k, concept_stems, caps, admit, kth)
+        last: tuple[int, str] = (-1, "")  # (hits scored, the k-th best's id) when all are tied
+        for i, bound, loose, tight in candidates:
+            threshold = kth()
+            if bound + _SLACK < threshold:
+                break  # candidates are in bound order: none after this can get in
+            if i in found:
+                continue
+            if topic is not None and entries[i].topic != topic:
+                continue
+            if threshold >= TOP_SCORE:
+                # The k best all have the highest score there is: an entry
+                # gets in only as a tie with a smaller id (a store can hold
+                # hundreds of questions the query says word for word).
+                if last[0] != len(found):
+                    tied = sorted(h.entry.id for h in found.values() if h.score >= TOP_SCORE)
+                    last = (len(found), tied[k - 1])
+                if entries[i].id > last[1]:
+                    continue
+            # The exact phrase part first: with the loose bound of the
+            # concepts it often settles the entry before any posting lookup.
+            phrase = self._phrase_part(i, q)
+            if loose + phrase + _SLACK < threshold:
+                continue
+            if tight is None:
+                tight = self._bound(i, concept_stems, caps)
+            if tight + phrase + _SLACK >= threshold:
+                admit(i)
+        # Entries holding no query word still score by wording, up to 10 points.
+        if kth() <= 10 + _SLACK:
+            self._admit_by_wording(q, k, topic, held(), admit, kth)
+        hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
+        return hits[:k]
+
+    def _looped(
+        self, q: _Query, k: int, concept_stems: list[list[tuple[str, _Posting, float]]],
+        caps: list[float], admit: Callable[[int], None], kth: Callable[[], float],
+    ) -> tuple[Iterable[_Candidate], Callable[[], set[int]]]:
+        """The candidates of ``_top`` by a loop over the postings, largest
+        bound first, and who holds a query stem.
+
+        MaxScore: concepts are added rarest (heaviest) first; once the ones
+        left could not lift an entry that holds none of the added ones to the
+        k-th best score so far, only entries holding an added concept are
+        candidates, bounded by the concepts added (and ``rest_cap``, what
+        the others could add) and by a cheap bound of the phrase part.
+        """
+        order = sorted(range(len(caps)), key=lambda c: -caps[c])
+        entries = self.store.entries
         # Each entry's bound from the concepts added so far: a concept's
         # match is at most the summed strengths of its stems (and at most 1).
         sums: dict[int, float] = {}
@@ -243,37 +316,9 @@ class Pruning:
             bound += 10 * min(1.0, (held(i, 0.0) + common) * asked_bound[i])
             if bound >= cut:
                 bounds[i] = bound
-        last: tuple[int, str] = (-1, "")  # (hits scored, the k-th best's id) when all are tied
-
-        for i in sorted(bounds, key=bounds.__getitem__, reverse=True):
-            threshold = kth()
-            if bounds[i] + rest_cap + _SLACK < threshold:
-                break  # candidates are in bound order: none after this can get in
-            if i in found:
-                continue
-            if topic is not None and entries[i].topic != topic:
-                continue
-            if threshold >= TOP_SCORE:
-                # The k best all have the highest score there is: an entry
-                # gets in only as a tie with a smaller id (a store can hold
-                # hundreds of questions the query says word for word).
-                if last[0] != len(found):
-                    tied = sorted(h.entry.id for h in found.values() if h.score >= TOP_SCORE)
-                    last = (len(found), tied[k - 1])
-                if entries[i].id > last[1]:
-                    continue
-            # The exact phrase part first: with the loose bound of the
-            # concepts it often settles the entry before any posting lookup.
-            phrase = self._phrase_part(i, q)
-            if sums[i] + rest_cap + phrase + _SLACK < threshold:
-                continue
-            if self._bound(i, concept_stems, caps) + phrase + _SLACK >= threshold:
-                admit(i)
-        # Entries holding no query word still score by wording, up to 10 points.
-        if kth() <= 10 + _SLACK:
-            self._admit_by_wording(q, k, topic, set(sums), admit, kth)
-        hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
-        return hits[:k]
+        candidates = ((i, bounds[i] + rest_cap, sums[i] + rest_cap, None)
+                      for i in sorted(bounds, key=bounds.__getitem__, reverse=True))
+        return candidates, lambda: set(sums)
 
     def _pool(self, sums: dict[int, float], asked: dict[int, float], common: float,
               threshold: float) -> Iterable[tuple[int, float]]:
