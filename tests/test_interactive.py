@@ -376,7 +376,8 @@ def test_session_list_all_or_one_topic_by_id_or_title(store: Store) -> None:
 
 def test_session_limit_and_explain() -> None:
     session, out = scripted([":limit", ":limit 1", "pain between shoulder blades",
-                             ":limit 0", ":limit x", ":limit 100", ":limit 1", ":explain on",
+                             ":limit 0", ":limit x", ":limit 100",
+                             ":limit 9223372036854775807", ":limit 1", ":explain on",
                              "pain between shoulder blades", ":explain maybe", ":help"])
     assert session.run() == 0
     text = out.getvalue()
@@ -384,6 +385,7 @@ def test_session_limit_and_explain() -> None:
     assert "Showing at most 1 answer." in text
     assert text.count("Usage: :limit N, a whole number from 1") == 2
     assert "Showing at most 100 answers." in text  # as `ask --limit` and the config take
+    assert "Showing at most 9223372036854775807 answers." in text
     first, second = text.split("Explanations on.")
     assert first.count("rank: ") == 1 and "why: " not in first
     assert second.count("rank: ") == 1 and "why: question" in second

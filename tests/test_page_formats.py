@@ -387,6 +387,11 @@ def test_a_json_export() -> None:
     ('["Why?"]', "item 0: expected an object"),
     ('[{"question": "Why?", "answer": "x"', "not valid JSON at line 1"),
     ('{"version": 1, "entries": []}', "this is a backfaq store"),
+    # Python's json keeps the last of two keys: the first answer would vanish.
+    ('[{"question": "Why?", "answer": "x", "answer": "y"}]',
+     "key 'answer' appears twice in one object"),
+    ('[{"Question": "Why?", "question": "How?", "answer": "x"}]',
+     "item 0: two keys name the same field"),
 ])
 def test_a_json_export_that_cannot_be_read_says_why(text: str, message: str) -> None:
     with pytest.raises(PageError, match=message):

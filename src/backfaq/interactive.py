@@ -33,9 +33,6 @@ Type a question and press Enter, for example: pain between shoulder blades
   :quit            leave (or Ctrl-D)
 Tab completes commands and ids. Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
 COMMANDS = (":topics", ":list", ":show", ":limit", ":explain", ":help", ":quit")
-# The most digits ``:limit`` reads: more than any store has entries, and
-# far below what int() refuses.
-LIMIT_DIGITS = 12
 
 def _answers(count: int) -> str:
     return "1 answer" if count == 1 else f"{count} answers"
@@ -162,10 +159,9 @@ class Session:
     def set_limit(self, argument: str) -> None:
         if not argument:
             self.say(f"Showing at most {_answers(self.limit)}. :limit N to change it.")
-        elif (argument.isascii() and argument.isdigit() and len(argument) <= LIMIT_DIGITS
-              and int(argument) >= 1):
+        elif argument.isascii() and argument.isdigit() and _whole(argument) >= 1:
             # Any whole number from 1, as `ask --limit` and the config file take.
-            self.limit = int(argument)
+            self.limit = _whole(argument)
             self.say(f"Showing at most {_answers(self.limit)}.")
         else:
             self.say("Usage: :limit N, a whole number from 1")
@@ -203,3 +199,11 @@ class Session:
             self.say(message[:1].upper() + message[1:])
         else:
             self.renderer().entry(views.entry_dict(self.app.store, entry))
+
+
+def _whole(digits: str) -> int:
+    """``digits`` as a number; 0 past the digits int() reads (4,300)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return 0

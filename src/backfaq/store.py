@@ -94,18 +94,19 @@ def _not_json(constant: str) -> Any:
     raise _NotJson(constant)
 
 
-class _DuplicateKey(ValueError):
+class DuplicateKey(ValueError):
     """A key twice in one object: Python's json keeps the last, and the
     first's value (a whole list of entries, say) would vanish unseen."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's ``object_pairs_hook`` that raises DuplicateKey."""
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKey(key)
+                raise DuplicateKey(key)
             seen.add(key)
     return found
 
@@ -128,10 +129,10 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
     except UnicodeDecodeError as exc:
         raise StoreError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_not_json, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_not_json, object_pairs_hook=unique_keys)
     except _NotJson as exc:
         raise StoreError(name, f"invalid JSON: {exc.args[0]} is not a JSON value") from None
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise StoreError(
             name, f"invalid store: key {exc.args[0]!r} appears twice in one object"
         ) from None

@@ -18,6 +18,7 @@ from typing import Any
 
 from backfaq.errors import PageError
 from backfaq.pages import Page, Pair, answer_text, fold_words
+from backfaq.store import DuplicateKey, unique_keys
 
 # What a header cell is called, once case and punctuation are folded.
 COLUMN_NAMES = {
@@ -110,7 +111,9 @@ def _listing(header: list[str]) -> str:
 def parse_json(text: str, *, name: str) -> Page:
     """The pairs of a JSON list of ``{question, answer[, category]}`` objects."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_keys)
+    except DuplicateKey as exc:
+        raise PageError(name, f"key {exc.args[0]!r} appears twice in one object") from None
     except (ValueError, RecursionError) as exc:
         where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise PageError(name, f"not valid JSON{where}") from None
@@ -124,6 +127,8 @@ def parse_json(text: str, *, name: str) -> Page:
         if not isinstance(item, dict):
             raise PageError(name, f"item {i}: expected an object with question and answer")
         fields = {fold_words(str(k)): v for k, v in item.items()}
+        if len(fields) < len(item):  # "Question" and "question": one would be lost
+            raise PageError(name, f"item {i}: two keys name the same field")
         asked = _field(fields, "question", i, name)
         if asked:
             topic = _field(fields, "topic", i, name)
