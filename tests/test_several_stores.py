@@ -261,6 +261,20 @@ def test_import_never_writes_the_bundled_file(runner: CliRunner, tmp_path: Path)
     assert Path(bundled_path()).read_bytes() == before
 
 
+def test_import_into_the_name_bundled_writes_no_file_of_that_name(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --data bundled always serves the bundled FAQ: a ./bundled written here
+    # could never be served.
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text("## Why?\n\nBecause.\n", encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(page), "--into", "bundled"])
+    assert result.exit_code == 2
+    assert "import never writes the bundled FAQ" in result.stderr
+    assert not (tmp_path / "bundled").exists()
+
+
 def test_an_entry_and_a_warning_sign_may_share_an_id(runner: CliRunner, tmp_path: Path) -> None:
     clinic = write(tmp_path / "clinic.json", [("fever", "What if I have a fever?",
                                               "Rest and drink water.")],

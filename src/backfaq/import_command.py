@@ -90,9 +90,12 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     target = into or app.named_store()
     if not target:
         raise click.UsageError("name the store to write with --into STORE")
-    from backfaq.store import bundled_path
+    from backfaq.store import BUNDLED, bundled_path
 
-    if os.path.exists(target) and os.path.samefile(target, bundled_path()):
+    # "bundled" is the bundled FAQ's name everywhere else: a file of that
+    # name, written here, could never be served by --data bundled.
+    if target == BUNDLED or (os.path.exists(target)
+                             and os.path.samefile(target, bundled_path())):
         raise click.UsageError("import never writes the bundled FAQ; "
                                "name another store with --into STORE")
     for name, value in (("--source-title", source_title), ("--topic", topic),
