@@ -668,6 +668,29 @@ def test_plan_import_leaves_its_input_unchanged() -> None:
     assert [a.kind for a in plan.pages[0].actions] == ["added", "merged"]
 
 
+@pytest.mark.parametrize(("one", "other"), [
+    ("Keep it at +5 degrees.", "Keep it at \u22125 degrees."),
+    ("Keep it at -5 degrees.", "Keep it at 5 degrees."),
+    ("It costs $5.", "It costs \u20ac5."),
+    ("Sugar > 10 is high.", "Sugar < 10 is high."),
+    ("Under 5% is fine.", "Under 5 is fine."),
+])
+def test_answers_that_differ_by_a_sign_are_two_answers(one: str, other: str) -> None:
+    page = Page("T", "text", (Pair("Which one?", one), Pair("Which other?", other)))
+    plan = plan_import(empty_document(), [("t.txt", page)])
+    assert [a.kind for a in plan.pages[0].actions] == ["added", "added"]
+    assert [e["answer"] for e in plan.document["entries"]] == [one, other]
+
+
+def test_answers_that_differ_by_punctuation_or_markup_are_one_answer() -> None:
+    page = Page("T", "text", (Pair("Why?", "It strains. It aches."),
+                              Pair("How come?", "it strains it aches"),
+                              Pair("What now?", "Rest.\n\n#### Then\n\nStretch."),
+                              Pair("And then?", "Rest.\n\nThen\n\n*Stretch*.")))
+    plan = plan_import(empty_document(), [("t.txt", page)])
+    assert [a.kind for a in plan.pages[0].actions] == ["added", "merged", "added", "merged"]
+
+
 # --- a real process ----------------------------------------------------------------------
 
 

@@ -281,8 +281,18 @@ def slugify(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    """Case, whitespace and punctuation folded; punctuation alone stays itself."""
-    return fold_words(text) or text.strip()
+    """What makes two texts the same text: case, whitespace, sentence
+    punctuation, quotes and Markdown's marks folded (two pages quote one
+    answer, one without a full stop, one with a ``####`` heading in it), and
+    every other mark kept: "+5" and "-5", "$5" and "€5", "> 10" and "< 10",
+    "5%" and "5" are different answers."""
+    return " ".join(text.translate(_SENTENCE_MARKS).casefold().split()) or text.strip()
+
+
+# Marks that punctuate or format a sentence, not what it says: read as
+# spaces by _fold.
+_SENTENCE_MARKS = str.maketrans(
+    dict.fromkeys(".,;:!?\"'()[]#*_`\u2018\u2019\u201c\u201d\u2026", " "))
 
 
 def _unique(base: str, taken: set[str]) -> str:
