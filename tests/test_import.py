@@ -691,6 +691,28 @@ def test_answers_that_differ_by_punctuation_or_markup_are_one_answer() -> None:
     assert [a.kind for a in plan.pages[0].actions] == ["added", "merged", "added", "merged"]
 
 
+def test_two_pages_of_one_file_name_and_two_titles_are_two_sources() -> None:
+    # A printer's faq.md and a router's: the second must neither update nor
+    # (with sync) remove the first's entries.
+    printer = Page("Printer help", "markdown", (
+        Pair("How do I reset it?", "Hold the power button."),
+        Pair("Why is it red?", "It is out of paper.")))
+    router = Page("Router help", "markdown", (Pair("How do I reset it?", "Press the pinhole."),))
+    first = plan_import(empty_document(), [("faq.md", printer)])
+    both = plan_import(first.document, [("faq.md", router)], sync=True)
+    assert [s["title"] for s in both.document["sources"]] == ["Printer help", "Router help"]
+    assert [a.kind for a in both.pages[0].actions] == ["added"]
+    answers = [e["answer"] for e in both.document["entries"]]
+    assert answers == ["Hold the power button.", "It is out of paper.", "Press the pinhole."]
+    # The same page again is the same source; a page without a title of its
+    # own is known by its file name, whatever title the command gave it before.
+    assert not plan_import(both.document, [("faq.md", printer)]).changed
+    export = Page(None, "csv", (Pair("How do I water it?", "Weekly."),))
+    named = plan_import(empty_document(), [("desk.csv", export)], source_title="Help desk")
+    again = plan_import(named.document, [("desk.csv", export)])
+    assert not again.changed and len(again.document["sources"]) == 1
+
+
 # --- a real process ----------------------------------------------------------------------
 
 

@@ -332,14 +332,19 @@ def _source_for(
     when both are known), added when the store does not have one yet; its
     address is ``url``, else the page's own."""
     url = url or page.url
+    title = title or page.title
     for source in doc["sources"]:
         # The same file name is the same page, unless both say where they
-        # live and the addresses differ (two shops' faq.html).
-        if source["file"] == file and not (url and source.get("url") and source["url"] != url):
-            if url and source.get("url") != url:
-                source["url"] = url
-            return source, False
-    title = title or page.title
+        # live and the addresses differ (two shops' faq.html), or the page
+        # (or --source-title) names itself otherwise: a printer's faq.md and
+        # a router's would update and remove each other's entries.
+        if source["file"] != file or (url and source.get("url") and source["url"] != url):
+            continue
+        if title and source["title"] != title:
+            continue
+        if url and source.get("url") != url:
+            source["url"] = url
+        return source, False
     base = slugify(title or Path(file).stem) or "page"
     ids = {s["id"] for s in doc["sources"]}
     source = {"id": _unique(base, ids), "title": title or file, "file": file}
