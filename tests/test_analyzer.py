@@ -26,6 +26,10 @@ from backfaq.analyzer import STOP_WORDS, Query, fold, stem, terms, words
         # inside one is nothing.
         ("pain\u200bbetween\u00a0shoulder\u2009blades\u3000shoul\u00adder",
          "pain between shoulder blades shoulder"),
+        # Letters of every script stay letters; only accents come off.
+        ("Straße, Søren", "strasse søren"),
+        ("Как сбросить устройство?", "как сбросить устроиство"),
+        ("Πώς;", "πωσ"),  # casefolded: a final sigma is a sigma
     ],
 )
 def test_fold(text: str, folded: str) -> None:

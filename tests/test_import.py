@@ -713,6 +713,21 @@ def test_two_pages_of_one_file_name_and_two_titles_are_two_sources() -> None:
     assert not again.changed and len(again.document["sources"]) == 1
 
 
+def test_a_page_in_another_script_is_imported_and_found(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    page = tmp_path / "ru.txt"
+    page.write_text("Вопросы\n\nКак сбросить устройство?\nНажмите кнопку питания.\n",
+                    encoding="utf-8")
+    store = tmp_path / "ru.json"
+    assert import_(runner, str(page), "--into", str(store)).exit_code == 0
+    assert [e["id"] for e in load(store)["entries"]] == ["entry"]  # ids are ASCII slugs
+    found = invoke(runner, "--data", str(store), "ask", "как сбросить устройство",
+                   "--format", "json")
+    assert found.exit_code == 0, found.stderr
+    assert json.loads(found.stdout)["results"][0]["answer"] == "Нажмите кнопку питания."
+
+
 # --- a real process ----------------------------------------------------------------------
 
 

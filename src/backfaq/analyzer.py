@@ -63,14 +63,23 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of ``text``, stop words included."""
     if not text.isascii():
-        # Accents come apart from their letters and are dropped with every
-        # other non-ASCII character (curly apostrophes among them), which
-        # would not be part of a word anyway; a zero-width space still
-        # parts two words (other spaces are spaces once normalised).
-        text = unicodedata.normalize("NFKD", text.replace("\u200b", " "))
-        text = text.encode("ascii", "ignore").decode("ascii")
+        # Accents come apart from their letters and are dropped, as are
+        # apostrophes; the letters of every script stay letters ("Straße"
+        # is "strasse", "Как сбросить" two words), and every other
+        # character (a zero-width space among them) parts words.
+        joining, parting = _word_marks()
+        text = joining.sub("", unicodedata.normalize("NFKD", text))
+        return parting.sub(" ", text.casefold()).split()
     bare = text.lower().replace("'", "").encode("ascii")
     return bare.translate(_TO_SPACE).decode("ascii").split()
+
+
+@lru_cache(maxsize=1)
+def _word_marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For text that is not ASCII: what joins a word's letters (combining
+    accents, apostrophes, a soft hyphen), and what parts words (any other
+    mark); compiled only when such a text is read."""
+    return re.compile("[\u0300-\u036f'\u2019\u02bc\u00ad]"), re.compile(r"[\W_]+")
 
 
 def _is_consonant(word: str, i: int) -> bool:

@@ -268,8 +268,9 @@ def _with_text(doc: dict[str, Any], name: str, text: str) -> dict[str, Any]:
 
 
 def slugify(text: str) -> str:
-    """A lowercase slug of the content words of ``text`` (all its words if none are)."""
-    all_words = fold(text).split()
+    """A lowercase slug of the content words of ``text`` (all its words if none
+    are); ASCII only, as ids are: empty for a text in another script."""
+    all_words = [w for w in fold(text).split() if w.isascii()]
     chosen = [w for w in all_words if w not in STOP_WORDS] or all_words
     slug = ""
     for word in chosen:
