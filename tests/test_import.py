@@ -728,6 +728,30 @@ def test_a_page_in_another_script_is_imported_and_found(
     assert json.loads(found.stdout)["results"][0]["answer"] == "Нажмите кнопку питания."
 
 
+@pytest.mark.parametrize("changed", ["first", "second"])
+def test_a_page_that_changes_a_shared_answer_leaves_the_other_page_its_words(
+    changed: str,
+) -> None:
+    # Two pages gave one answer, so one entry lists both. When one page
+    # answers otherwise, the other page must not be quoted as saying it.
+    old = "Hold the reset pin for 30 seconds."
+    pages = {"first": ("a.md", Page("Page A", "markdown", (Pair("How do I reset it?", old),))),
+             "second": ("b.md", Page("Page B", "markdown", (Pair("What resets it?", old),)))}
+    shared = plan_import(empty_document(), list(pages.values())).document
+    assert len(shared["entries"]) == 1
+    name, page = pages[changed]
+    new = "Unplug it for ten minutes."
+    edited = Page(page.title, page.format, (Pair(page.pairs[0].question, new),))
+    doc = plan_import(shared, [(name, edited)], sync=True).document
+    source_of = {s["file"]: s["id"] for s in doc["sources"]}
+    served = {(q, e["answer"], tuple(e["sources"]))
+              for e in doc["entries"] for q in [e["question"], *e.get("also_asked", [])]}
+    other = "b.md" if changed == "first" else "a.md"
+    other_question = pages["second" if changed == "first" else "first"][1].pairs[0].question
+    assert served == {(page.pairs[0].question, new, (source_of[name],)),
+                      (other_question, old, (source_of[other],))}
+
+
 # --- a real process ----------------------------------------------------------------------
 
 

@@ -132,14 +132,19 @@ def plan_import(
             asked = by_question.get(_fold(pair.question))
             if asked is not None and asked["id"] not in seen:
                 # The page answers its question differently now: its words win.
-                old = _fold(asked["answer"])
-                if by_answer.get(old) is asked:  # two entries may have shared it
-                    del by_answer[old]
-                asked["answer"] = pair.answer
-                by_answer[_fold(pair.answer)] = asked
-                actions.append(Action("updated", pair.question, asked["id"], asked["topic"]))
-                seen.add(asked["id"])
-                continue
+                if len(asked["sources"]) == 1:
+                    old = _fold(asked["answer"])
+                    if by_answer.get(old) is asked:  # two entries may have shared it
+                        del by_answer[old]
+                    asked["answer"] = pair.answer
+                    by_answer[_fold(pair.answer)] = asked
+                    actions.append(Action("updated", pair.question, asked["id"],
+                                          asked["topic"]))
+                    seen.add(asked["id"])
+                    continue
+                # Other pages still give the old answer: it stays theirs, and
+                # this page's question takes its new answer to an entry of its own.
+                _leave(asked, pair.question, source["id"])
             chosen = topic or topics.for_page(pair)
             entry = {
                 "id": _unique(slugify(pair.question) or "entry", ids),
@@ -170,14 +175,26 @@ def plan_import(
 
 
 def _questions_of(doc: dict[str, Any], source_id: str) -> dict[str, dict[str, Any]]:
-    """The entries whose answer keeps ``source_id``'s words (their first
-    source), by each of their phrasings, folded."""
+    """The entries ``source_id`` is a source of, by each of their phrasings,
+    folded: a question of the page answered differently now is one of them."""
     found: dict[str, dict[str, Any]] = {}
     for entry in doc["entries"]:
-        if entry["sources"][:1] == [source_id]:
+        if source_id in entry["sources"]:
             for phrasing in (entry["question"], *entry.get("also_asked", ())):
                 found.setdefault(_fold(phrasing), entry)
     return found
+
+
+def _leave(entry: dict[str, Any], question: str, source_id: str) -> None:
+    """Take ``source_id``, and its ``question`` unless no other phrasing is
+    left, out of a shared entry whose answer it no longer gives."""
+    entry["sources"].remove(source_id)
+    phrasings = [entry["question"], *entry.get("also_asked", [])]
+    kept = [p for p in phrasings if _fold(p) != _fold(question)]
+    if kept and len(kept) < len(phrasings):
+        entry["question"] = kept[0]
+        if "also_asked" in entry:
+            entry["also_asked"] = kept[1:]
 
 
 def _drop_source(doc: dict[str, Any], gone: list[dict[str, Any]], source_id: str) -> list[Action]:
