@@ -752,6 +752,15 @@ def test_a_page_that_changes_a_shared_answer_leaves_the_other_page_its_words(
                       (other_question, old, (source_of[other],))}
 
 
+def test_a_question_of_punctuation_alone_is_skipped(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "eq.md"
+    page.write_text("# T\n\n## ?\n\nAnswer.\n\n## Why?\n\nBecause.\n", encoding="utf-8")
+    result = import_(runner, str(page), "--into", str(tmp_path / "eq.json"))
+    assert result.exit_code == 0, result.stderr
+    assert "skipped: no question, only punctuation: ?" in result.stdout
+    assert [e["question"] for e in load(tmp_path / "eq.json")["entries"]] == ["Why?"]
+
+
 # --- a real process ----------------------------------------------------------------------
 
 

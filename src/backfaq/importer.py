@@ -119,7 +119,8 @@ def plan_import(
         seen = seen_by_source.setdefault(source["id"], set())
         actions: list[Action] = []
         for pair in page.pairs:
-            if not pair.answer:
+            if not pair.answer or not fold_words(pair.question):
+                # No answer, or a "question" of punctuation alone ("## ?").
                 actions.append(Action("skipped", pair.question))
                 continue
             entry = by_answer.get(_fold(pair.answer))
