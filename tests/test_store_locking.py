@@ -199,3 +199,29 @@ def test_a_lock_file_that_is_a_named_pipe_is_one_error_not_a_wait(
         f"Error: {store}: the lock file {lock.name} is not a regular file; remove it"
     )
     assert store.read_bytes() == before
+
+
+def test_an_import_whose_lock_file_was_removed_writes_nothing(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Someone takes STORE.lock for a stale file and removes it while an import
+    # holds it: a second import could then lock a new file and write too, so
+    # the first one must not write back what it read.
+    import backfaq.importer
+
+    page = tmp_path / "page.txt"
+    write_page(page, "removed")
+    real = backfaq.importer.plan_import
+
+    def removing_the_lock(*args: Any, **kwargs: Any) -> Any:
+        lock_path(store).unlink()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backfaq.importer, "plan_import", removing_the_lock)
+    before = store.read_bytes()
+    result = CliRunner().invoke(cli, ["import", str(page), "--into", str(store)])
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr.encode()) == (
+        f"Error: {store}: the lock file store.json.lock was removed while this import held it;"
+        " nothing written, run it again")
+    assert store.read_bytes() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -133,11 +134,11 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
                             answer_column=answer_column)
         # A dry run takes no lock: it writes nothing, and the store it reads
         # is a whole one, old or new, whenever it reads it.
-        turn: contextlib.AbstractContextManager[None] = (
+        turn: contextlib.AbstractContextManager[Callable[[], None] | None] = (
             contextlib.nullcontext() if dry_run
             else store_lock(store_path, store_file(store_path), timeout=timeout)
         )
-        with turn:
+        with turn as still_held:
             # Read under the lock: what another import wrote meanwhile is kept.
             document = load_target(store_path)
             plan = plan_import(document or empty_document(), parsed, topic=topic,
@@ -149,6 +150,8 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             elif not plan.changed:
                 outcome = "nothing to change"
             else:
+                if still_held is not None:
+                    still_held()
                 write_store(store_path, plan.document, force=force)
                 written = True
                 outcome = (f"written, previous version in {backup_path(store_file(store_path))}"

@@ -16,7 +16,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,11 +45,14 @@ def lock_timeout(value: str | None) -> float:
 
 
 @contextmanager
-def store_lock(store: Path, target: Path, *, timeout: float) -> Iterator[None]:
+def store_lock(store: Path, target: Path, *, timeout: float) -> Iterator[Callable[[], None]]:
     """Hold the lock of ``target`` (the store file ``store`` names) while the block runs.
 
     Raises WriteError when the lock file cannot be made, or when another
-    process still holds the lock after ``timeout`` seconds.
+    process still holds the lock after ``timeout`` seconds. The block gets
+    a check to call just before it writes: it raises WriteError when the
+    lock file was removed or replaced meanwhile (someone took it for a
+    stale one), for another import may then hold a lock of its own.
     """
     path = lock_path(target)
     # Read-only is enough to lock, and lets anyone who can read the file lock it.
@@ -75,8 +78,19 @@ def store_lock(store: Path, target: Path, *, timeout: float) -> Iterator[None]:
                                              f"(still locked after {timeout:g} s)")
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.05)
+        locked = os.fstat(fd)
+
+        def still_held() -> None:
+            try:
+                now = os.stat(path, follow_symlinks=False)
+            except OSError:
+                now = None
+            if now is None or (now.st_dev, now.st_ino) != (locked.st_dev, locked.st_ino):
+                raise WriteError(str(store), f"the lock file {path.name} was removed while this"
+                                             " import held it; nothing written, run it again")
+
         try:
-            yield
+            yield still_held
         finally:
             _unlock(fd)
     finally:
