@@ -110,7 +110,7 @@ CONTROL_QUERIES = {
     "nul": "nul\x00byte",
     "delete": "del\x7fete",
     "bidi-override": "\u202eevil",
-    "line-separator": "one\u2028two",
+    "line-separator": "zorp\u2028blick",
     "newline": "first\nsecond",
 }
 
