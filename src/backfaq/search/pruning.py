@@ -154,9 +154,9 @@ class Pruning:
 
         Candidates are bounded (by ``_looped``, or by ``dense.DenseBounds``
         for a query of common words, whose rarest concept is in DENSE_FROM
-        entries or more) and taken in the order of their bound, each checked against
-        a tight one (the exact phrase part) before the full score, until the
-        bound falls below the k-th best.
+        entries or more) and taken in the order of their bound, each checked
+        against a tight one (the exact phrase part) before the full score,
+        until the bound falls below the k-th best.
         """
         entries = self.store.entries
         concept_stems = self._concept_stems(q)
