@@ -738,10 +738,14 @@ def test_a_page_that_changes_a_shared_answer_leaves_the_other_page_its_words(
     pages = {"first": ("a.md", Page("Page A", "markdown", (Pair("How do I reset it?", old),))),
              "second": ("b.md", Page("Page B", "markdown", (Pair("What resets it?", old),)))}
     shared = plan_import(empty_document(), list(pages.values())).document
+    shared["topics"].append({"id": "router", "title": "Router", "description": "The router."})
+    shared["entries"][0]["topic"] = "router"  # as a curator may have moved it
     assert len(shared["entries"]) == 1
     name, page = pages[changed]
     new = "Unplug it for ten minutes."
-    edited = Page(page.title, page.format, (Pair(page.pairs[0].question, new),))
+    # The edited page files the question under a heading of its own: like an
+    # updated entry, the question stays in the topic its entry had.
+    edited = Page(page.title, page.format, (Pair(page.pairs[0].question, new, "Elsewhere"),))
     doc = plan_import(shared, [(name, edited)], sync=True).document
     source_of = {s["file"]: s["id"] for s in doc["sources"]}
     served = {(q, e["answer"], tuple(e["sources"]))
@@ -750,6 +754,7 @@ def test_a_page_that_changes_a_shared_answer_leaves_the_other_page_its_words(
     other_question = pages["second" if changed == "first" else "first"][1].pairs[0].question
     assert served == {(page.pairs[0].question, new, (source_of[name],)),
                       (other_question, old, (source_of[other],))}
+    assert {e["topic"] for e in doc["entries"]} == {shared["entries"][0]["topic"]}
 
 
 def test_a_question_of_punctuation_alone_is_skipped(runner: CliRunner, tmp_path: Path) -> None:

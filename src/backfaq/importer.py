@@ -131,6 +131,7 @@ def plan_import(
                 seen.add(entry["id"])
                 continue
             asked = by_question.get(_fold(pair.question))
+            was_in: str | None = None  # the topic of the entry a question left
             if asked is not None and asked["id"] not in seen:
                 # The page answers its question differently now: its words win.
                 if len(asked["sources"]) == 1:
@@ -146,7 +147,8 @@ def plan_import(
                 # Other pages still give the old answer: it stays theirs, and
                 # this page's question takes its new answer to an entry of its own.
                 _leave(asked, pair.question, source["id"])
-            chosen = topic or topics.for_page(pair)
+                was_in = asked["topic"]
+            chosen = topic or was_in or topics.for_page(pair)
             entry = {
                 "id": _unique(slugify(pair.question) or "entry", ids),
                 "question": pair.question,
