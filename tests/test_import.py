@@ -682,6 +682,19 @@ def test_answers_that_differ_by_a_sign_are_two_answers(one: str, other: str) -> 
     assert [e["answer"] for e in plan.document["entries"]] == [one, other]
 
 
+@pytest.mark.parametrize(("one", "other"), [
+    ("\u6309\u4f4f\u7535\u6e90\u952e\u3002", "\u6309\u4f4f\u7535\u6e90\u952e"),  # 。
+    ("\u00a1Pulse el bot\u00f3n!", "Pulse el bot\u00f3n"),
+    ("\u00abHold it.\u00bb", "Hold it."),
+])
+def test_answers_that_differ_by_the_punctuation_of_any_script_are_one(
+    one: str, other: str
+) -> None:
+    page = Page("T", "text", (Pair("Which one?", one), Pair("Which other?", other)))
+    plan = plan_import(empty_document(), [("t.txt", page)])
+    assert [a.kind for a in plan.pages[0].actions] == ["added", "merged"]
+
+
 def test_answers_that_differ_by_punctuation_or_markup_are_one_answer() -> None:
     page = Page("T", "text", (Pair("Why?", "It strains. It aches."),
                               Pair("How come?", "it strains it aches"),
@@ -707,6 +720,12 @@ def test_two_pages_of_one_file_name_and_two_titles_are_two_sources() -> None:
     # The same page again is the same source; a page without a title of its
     # own is known by its file name, whatever title the command gave it before.
     assert not plan_import(both.document, [("faq.md", printer)]).changed
+    # A page retitled that still gives one of its answers is still its source.
+    retitled = Page("Printer help (2026)", "markdown", (
+        Pair("How do I reset it?", "Unplug it."), Pair("Why is it red?", "It is out of paper.")))
+    edited = plan_import(first.document, [("faq.md", retitled)], sync=True)
+    assert [s["title"] for s in edited.document["sources"]] == ["Printer help"]
+    assert [a.kind for a in edited.pages[0].actions] == ["updated", "unchanged"]
     export = Page(None, "csv", (Pair("How do I water it?", "Weekly."),))
     named = plan_import(empty_document(), [("desk.csv", export)], source_title="Help desk")
     again = plan_import(named.document, [("desk.csv", export)])

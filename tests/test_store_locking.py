@@ -225,3 +225,4 @@ def test_an_import_whose_lock_file_was_removed_writes_nothing(
         f"Error: {store}: the lock file store.json.lock was removed while this import held it;"
         " nothing written, run it again")
     assert store.read_bytes() == before
+    assert not list(store.parent.glob(f".{store.name}.tmp-*"))  # the new file it wrote went

@@ -67,19 +67,27 @@ def words(text: str) -> list[str]:
         # apostrophes; the letters of every script stay letters ("Straße"
         # is "strasse", "Как сбросить" two words), and every other
         # character (a zero-width space among them) parts words.
-        joining, parting = _word_marks()
+        joining, parting, other_scripts = _word_marks()
         text = joining.sub("", unicodedata.normalize("NFKD", text))
+        if other_scripts.search(text):
+            # Marks of other scripts (Devanagari's vowel signs, Arabic's
+            # vowels, kana's voicing marks) belong to their letters too.
+            text = "".join(c for c in text if unicodedata.category(c)[0] != "M")
         return parting.sub(" ", text.casefold()).split()
     bare = text.lower().replace("'", "").encode("ascii")
     return bare.translate(_TO_SPACE).decode("ascii").split()
 
 
 @lru_cache(maxsize=1)
-def _word_marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """For text that is not ASCII: what joins a word's letters (combining
-    accents, apostrophes, a soft hyphen), and what parts words (any other
-    mark); compiled only when such a text is read."""
-    return re.compile("[\u0300-\u036f'\u2019\u02bc\u00ad]"), re.compile(r"[\W_]+")
+def _word_marks() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """For text that is not ASCII: what joins a word's letters (Latin's
+    combining accents, apostrophes, a soft hyphen), what parts words (any
+    other mark), and a character of a script past Latin, Greek and
+    Cyrillic's own accents (whose marks are looked up one by one; Latin
+    text with curly quotes need not be); compiled only when such a text
+    is read."""
+    return (re.compile("[\u0300-\u036f'\u2019\u02bc\u00ad]"), re.compile(r"[\W_]+"),
+            re.compile("[^\x00-\u03ff\u0400-\u0482\u048a-\u052f\u1e00-\u20cf]"))
 
 
 def _is_consonant(word: str, i: int) -> bool:

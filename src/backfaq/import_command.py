@@ -150,9 +150,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             elif not plan.changed:
                 outcome = "nothing to change"
             else:
-                if still_held is not None:
-                    still_held()
-                write_store(store_path, plan.document, force=force)
+                write_store(store_path, plan.document, force=force, before_replace=still_held)
                 written = True
                 outcome = (f"written, previous version in {backup_path(store_file(store_path))}"
                            if document is not None else "created")

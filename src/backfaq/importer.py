@@ -11,6 +11,7 @@ changes nothing.
 from __future__ import annotations
 
 import copy
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -307,11 +308,16 @@ def _fold(text: str) -> str:
     answer, one without a full stop, one with a ``####`` heading in it), and
     every other mark kept: "+5" and "-5", "$5" and "€5", "> 10" and "< 10",
     "5%" and "5" are different answers."""
+    if not text.isascii():  # the punctuation of every script: 。？！«»¡¿…
+        text = "".join(" " if unicodedata.category(c)[0] == "P" and c not in _KEPT_MARKS
+                       and unicodedata.category(c) != "Pd" else c for c in text)
     return " ".join(text.translate(_SENTENCE_MARKS).casefold().split()) or text.strip()
 
 
 # Marks that punctuate or format a sentence, not what it says: read as
-# spaces by _fold.
+# spaces by _fold (with every other punctuation mark of Unicode but dashes
+# and _KEPT_MARKS, which say something: "-5", "5%", "1/2", "a@b").
+_KEPT_MARKS = frozenset("%\u2030\u2031/@&\\")
 _SENTENCE_MARKS = str.maketrans(
     dict.fromkeys(".,;:!?\"'()[]#*_`\u2018\u2019\u201c\u201d\u2026", " "))
 
@@ -357,11 +363,12 @@ def _source_for(
     for source in doc["sources"]:
         # The same file name is the same page, unless both say where they
         # live and the addresses differ (two shops' faq.html), or the page
-        # (or --source-title) names itself otherwise: a printer's faq.md and
-        # a router's would update and remove each other's entries.
+        # (or --source-title) names itself otherwise and gives none of the
+        # source's answers: a printer's faq.md and a router's would update
+        # and remove each other's entries, where a page retitled keeps most.
         if source["file"] != file or (url and source.get("url") and source["url"] != url):
             continue
-        if title and source["title"] != title:
+        if title and source["title"] != title and not _gives_any(doc, source["id"], page):
             continue
         if url and source.get("url") != url:
             source["url"] = url
@@ -373,6 +380,13 @@ def _source_for(
         source["url"] = url
     doc["sources"].append(source)
     return source, True
+
+
+def _gives_any(doc: dict[str, Any], source_id: str, page: Page) -> bool:
+    """Whether ``page`` gives one of the answers the store has from ``source_id``."""
+    answers = {_fold(pair.answer) for pair in page.pairs if pair.answer}
+    return any(source_id in e["sources"] and _fold(e["answer"]) in answers
+               for e in doc["entries"])
 
 
 def _new_topic(topic_id: str, title: str | None = None) -> dict[str, str]:

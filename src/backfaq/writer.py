@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,14 @@ def store_file(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_store(path: Path, document: dict[str, Any], *, force: bool = False) -> None:
+def write_store(path: Path, document: dict[str, Any], *, force: bool = False,
+                before_replace: Callable[[], None] | None = None) -> None:
     """Replace (or create) the store at ``path`` atomically; raise WriteError on failure.
+
+    ``before_replace`` runs once the new file is written, just before it
+    (and the backup) take their places: the lock's check that it is still
+    held, as late as it can be made; raising there leaves everything as it
+    was.
 
     The caller holds the store's lock. A store whose owner may not write it is
     replaced only with ``force``; the new file and the backup get the old
@@ -97,6 +104,8 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False) ->
     temporary: list[Path] = []
     try:
         fresh = _write_temporary(target, data, mode, owner, temporary)
+        if before_replace is not None:
+            before_replace()
         if previous is not None:
             saved = _write_temporary(target, previous, mode, owner, temporary)
             os.replace(saved, backup_path(target))
