@@ -25,7 +25,7 @@ from backfaq.cli import cli
 from backfaq.errors import WriteError
 from backfaq.importer import empty_document, plan_import
 from backfaq.page_files import tidy_page
-from backfaq.pages import Page, Pair, parse_page
+from backfaq.pages import Page, Pair, is_question, parse_page
 from backfaq.store import bundled_path, check_document
 from backfaq.writer import serialize, write_store
 
@@ -783,6 +783,13 @@ def test_a_question_of_punctuation_alone_is_skipped(runner: CliRunner, tmp_path:
     assert result.exit_code == 0, result.stderr
     assert "skipped: no question, only punctuation: ?" in result.stdout
     assert [e["question"] for e in load(tmp_path / "eq.json")["entries"]] == ["Why?"]
+    # A page whose only "question" is punctuation holds none: refused, no store made.
+    alone = tmp_path / "alone.txt"
+    alone.write_text("===\n---\nWhy?\n", encoding="utf-8")
+    refused = import_(runner, str(alone), "--into", str(tmp_path / "alone.json"))
+    assert refused.exit_code == 2
+    assert "no question with an answer found" in refused.stderr
+    assert not (tmp_path / "alone.json").exists()
 
 
 # --- a real process ----------------------------------------------------------------------
@@ -816,7 +823,7 @@ def test_any_page_imports_into_a_valid_store_or_is_refused(
     text: str, fmt: str, into_curated: bool
 ) -> None:
     page = tidy_page(parse_page(text, name="p.txt", fmt=fmt), "p.txt")  # as load_pages does
-    if not any(pair.answer for pair in page.pairs):
+    if not any(pair.answer and is_question(pair.question) for pair in page.pairs):
         return  # load_pages refuses such a page
     start = json.loads(json.dumps(CURATED)) if into_curated else empty_document()
     plan = plan_import(start, [("p.txt", page)])

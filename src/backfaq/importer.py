@@ -18,7 +18,7 @@ from typing import Any
 
 from backfaq.analyzer import STOP_WORDS, fold, terms
 from backfaq.errors import UnknownTopic
-from backfaq.pages import Page, Pair, fold_words
+from backfaq.pages import Page, Pair, fold_words, is_question
 from backfaq.store import (
     FORMAT_VERSION,
     SLUG,
@@ -35,13 +35,15 @@ SLUG_MAX = 60  # characters of a generated id
 @dataclass(frozen=True, slots=True)
 class Action:
     """What happened to one question: ``added``, ``merged``, ``unchanged``,
-    ``updated`` (a new answer), ``skipped`` (no answer), or with ``--sync``
-    ``removed`` or ``unsourced`` (the page no longer has it)."""
+    ``updated`` (a new answer), ``skipped`` (``why``: no answer, or no
+    question), or with ``--sync`` ``removed`` or ``unsourced`` (the page no
+    longer has it)."""
 
     kind: str
     question: str
     entry_id: str | None = None
     topic: str | None = None
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +122,12 @@ def plan_import(
         seen = seen_by_source.setdefault(source["id"], set())
         actions: list[Action] = []
         for pair in page.pairs:
-            if not pair.answer or not fold_words(pair.question):
-                # No answer, or a "question" of punctuation alone ("## ?").
-                actions.append(Action("skipped", pair.question))
+            if not is_question(pair.question):  # punctuation alone ("## ?")
+                actions.append(Action("skipped", pair.question,
+                                      why="no question, only punctuation"))
+                continue
+            if not pair.answer:
+                actions.append(Action("skipped", pair.question, why="no answer"))
                 continue
             entry = by_answer.get(_fold(pair.answer))
             if entry is not None:
@@ -309,8 +314,7 @@ def _fold(text: str) -> str:
     every other mark kept: "+5" and "-5", "$5" and "€5", "> 10" and "< 10",
     "5%" and "5" are different answers."""
     if not text.isascii():  # the punctuation of every script: 。？！«»¡¿…
-        text = "".join(" " if unicodedata.category(c)[0] == "P" and c not in _KEPT_MARKS
-                       and unicodedata.category(c) != "Pd" else c for c in text)
+        text = "".join(" " if _punctuates(c) else c for c in text)
     return " ".join(text.translate(_SENTENCE_MARKS).casefold().split()) or text.strip()
 
 
@@ -318,6 +322,13 @@ def _fold(text: str) -> str:
 # spaces by _fold (with every other punctuation mark of Unicode but dashes
 # and _KEPT_MARKS, which say something: "-5", "5%", "1/2", "a@b").
 _KEPT_MARKS = frozenset("%\u2030\u2031/@&\\")
+
+
+def _punctuates(char: str) -> bool:
+    """Whether ``char`` only punctuates (see _fold): Unicode punctuation
+    but dashes and _KEPT_MARKS."""
+    kind = unicodedata.category(char)
+    return kind[0] == "P" and kind != "Pd" and char not in _KEPT_MARKS
 _SENTENCE_MARKS = str.maketrans(
     dict.fromkeys(".,;:!?\"'()[]#*_`\u2018\u2019\u201c\u201d\u2026", " "))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from backfaq.errors import PageError
 from backfaq.limits import read_bounded
-from backfaq.pages import Page, Pair, parse_page
+from backfaq.pages import Page, Pair, is_question, parse_page
 from backfaq.store import CONTROL, tidy_answer, tidy_line
 
 
@@ -100,7 +100,7 @@ def load_pages(
                             answer_column=answer_column)
         # Tidied before it is judged: an answer of bidi controls alone is none.
         page = tidy_page(parsed, path.name)
-        if not any(pair.answer for pair in page.pairs):
+        if not any(pair.answer and is_question(pair.question) for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
             raise PageError(str(path), f"{found} found (as {page.format})")
         pages.append((str(path), page))

@@ -164,6 +164,11 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.removeprefix("\ufeff").splitlines()]
 
 
+def is_question(text: str) -> bool:
+    """Whether a page's question says anything: "## ?" is punctuation alone."""
+    return bool(fold_words(text))
+
+
 def fold_words(text: str) -> str:
     """Case, whitespace and punctuation folded, in any script: only the words
     remain (how furniture lines are recognised, and answers compared)."""

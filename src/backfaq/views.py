@@ -209,11 +209,7 @@ def _action_line(action: Action) -> str:
     if action.kind == "unsourced":
         return (f"kept {action.entry_id} for its other sources, no longer on the page: "
                 f"{action.question}")
-    from backfaq.analyzer import words
-
-    if not words(action.question):
-        return f"skipped: no question, only punctuation: {action.question}"
-    return f"skipped: no answer: {action.question}"
+    return f"skipped: {action.why}: {action.question}"
 
 
 def report_dict(path: str, problems: list[Problem]) -> dict[str, Any]:
