@@ -260,8 +260,6 @@ def query_stem(index: Index, query: str) -> str:
 @pytest.mark.parametrize("damage", [
     pytest.param("update postings set stem = stem || 'x' where stem = ?", id="lost-key"),
     pytest.param("update postings set df = df + 1 where stem = ?", id="count"),
-    pytest.param("update postings set strength_sum = strength_sum * 2 where stem = ?",
-                 id="strength-sum"),
 ])
 def test_a_posting_whose_key_or_counts_changed_is_damage(big: Path, damage: str) -> None:
     built, _ = open_stored(big)

@@ -162,7 +162,6 @@ STATE: dict[str, Any] = {
     "_posting_docs": array_of("I"),
     "_posting_strengths": array_of("f"),
     "_posting_asked": bytes,
-    "_strength_sums": array_of("d"),
     "vocabulary": VOCABULARY,
     "_wording": str,
     "_phrasing_owner": array_of("I"),
@@ -270,7 +269,6 @@ def _consistent(state: dict[str, Any], entries: int) -> bool:
         and len(state["_offsets"]) == len(state["_terms"]) + 1
         and state["_offsets"][-1] == len(state["_posting_docs"])
         == len(state["_posting_strengths"]) == len(state["_posting_asked"])
-        and len(state["_strength_sums"]) == len(state["_terms"])
         and set(state["_terms"].values()) == set(range(len(state["_terms"])))
         and len(state["_shortest"]) == len(state["_longest"]) == len(state["_asked_bound"])
         == len(state["_by_asked_bound"]) == (entries if pruned else 0)

@@ -67,7 +67,7 @@ from backfaq.vocabulary import Vocabulary
 SCHEMA = (
     "CREATE TABLE meta (name text primary key, value blob not null, crc integer not null)",
     "CREATE TABLE postings (stem text primary key, df integer not null,"
-    " strength_sum real not null, head integer not null, docs blob not null,"
+    " head integer not null, docs blob not null,"
     " strengths blob not null, asked blob not null, crc integer not null)",
     "CREATE TABLE entries (i integer primary key, id text not null unique,"
     " record blob not null, crc integer not null)",
@@ -113,9 +113,9 @@ STATE = snapshot.fields({
 WORDING = snapshot.fixed(str, snapshot.array_of("I"))
 
 
-def _head(stem: str, df: int, strength_sum: float) -> int:
-    """The checksum of a posting's key and counts, read without its lists."""
-    return checksum(stem.encode("utf-8"), struct.pack("<qd", df, strength_sum))
+def _head(stem: str, df: int) -> int:
+    """The checksum of a posting's key and count, read without its lists."""
+    return checksum(stem.encode("utf-8"), struct.pack("<q", df))
 
 
 def _term_hash(stem: str) -> int:
@@ -167,7 +167,7 @@ def _write(file: str, index: Index, header: bytes) -> bool:
         for statement in SCHEMA:
             db.execute(statement)
         db.executemany("insert into entries values (?, ?, ?, ?)", _entry_rows(index))
-        db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany("insert into postings values (?, ?, ?, ?, ?, ?, ?)",
                        _posting_rows(index))
         wording = (index._wording, snapshot._save(index._phrasing_owner))
         vocabulary = snapshot._save(index.vocabulary)
@@ -241,7 +241,7 @@ def _entry_rows(index: Index) -> Iterator[tuple[int, str, bytes, int]]:
 
 def _posting_rows(
     index: Index,
-) -> Iterator[tuple[str, int, float, int, bytes, bytes, bytes, int]]:
+) -> Iterator[tuple[str, int, int, bytes, bytes, bytes, int]]:
     docs = memoryview(index._posting_docs)
     strengths = memoryview(index._posting_strengths)
     asked = memoryview(index._posting_asked)
@@ -250,8 +250,8 @@ def _posting_rows(
         start, end = offsets[t], offsets[t + 1]
         parts = (docs[start:end].tobytes(), strengths[start:end].tobytes(),
                  asked[start:end].tobytes())
-        df, strength_sum = end - start, index._strength_sums[t]
-        yield (term, df, strength_sum, _head(term, df, strength_sum), *parts, checksum(*parts))
+        df = end - start
+        yield (term, df, _head(term, df), *parts, checksum(*parts))
 
 
 def _uri(file: str) -> str:
@@ -400,12 +400,12 @@ class StoredIndex(Index):
     def _df(self, term: str) -> int:
         found = self._dfs.get(term)
         if found is None:
-            row = self._db.execute("select df, strength_sum, head from postings where stem = ?",
+            row = self._db.execute("select df, head from postings where stem = ?",
                                    (term,)).fetchone()
             if row is None:
                 self._missing(term)
                 found = 0
-            elif row[2] != _head(term, row[0], row[1]):
+            elif row[1] != _head(term, row[0]):
                 raise Damaged
             else:
                 found = int(row[0])
@@ -438,7 +438,7 @@ class StoredIndex(Index):
         if term in self._postings:
             return self._postings[term]
         row = self._db.execute(
-            "select df, strength_sum, head, docs, strengths, asked, crc from postings"
+            "select df, head, docs, strengths, asked, crc from postings"
             " where stem = ?", (term,)).fetchone()
         if row is None:
             self._missing(term)
@@ -450,10 +450,10 @@ class StoredIndex(Index):
         self._postings[term] = posting
         return posting
 
-    def _unpack_posting(self, term: str, df: int, strength_sum: float, head: int,
+    def _unpack_posting(self, term: str, df: int, head: int,
                         docs_blob: bytes, strengths_blob: bytes, asked: bytes,
                         crc: int) -> _Posting:
-        if head != _head(term, df, strength_sum) or not all(
+        if head != _head(term, df) or not all(
                 type(b) is bytes for b in (docs_blob, strengths_blob, asked)):
             raise Damaged
         if checksum(docs_blob, strengths_blob, asked) != crc:
@@ -464,7 +464,7 @@ class StoredIndex(Index):
         if not (0 < df == len(docs) == len(strengths) == len(asked)) or max(docs) >= self._size:
             raise Damaged
         return _Posting(memoryview(docs), memoryview(strengths), memoryview(asked),
-                        strength_sum, asked.count(1))
+                        asked.count(1))
 
 
 class _StoredVocabulary(Vocabulary):

@@ -31,16 +31,14 @@ class _Posting:
     costs the bundled store's every start-up about a millisecond to define.)
     """
 
-    __slots__ = ("docs", "strengths", "in_question", "strength_sum", "asked")
+    __slots__ = ("docs", "strengths", "in_question", "asked")
 
     def __init__(
-        self, docs: memoryview, strengths: memoryview, in_question: memoryview,
-        strength_sum: float, asked: int,
+        self, docs: memoryview, strengths: memoryview, in_question: memoryview, asked: int,
     ) -> None:
         self.docs = docs
         self.strengths = strengths
         self.in_question = in_question
-        self.strength_sum = strength_sum
         self.asked = asked  # how many entries hold the stem in a question
 
     def holds(self, doc: int) -> bool:
@@ -95,7 +93,6 @@ class Postings:
     # to spare).
     _posting_strengths: array[float]
     _posting_asked: bytearray
-    _strength_sums: array[float]
 
     if TYPE_CHECKING:
         _prune: bool
@@ -111,7 +108,6 @@ class Postings:
         self._posting_docs = array("I")
         self._posting_strengths = array("f")
         self._posting_asked = bytearray()
-        self._strength_sums = array("d")
         for term in list(lists):
             ids, strengths, asked = lists.pop(term)
             self._terms[term] = len(self._terms)
@@ -119,7 +115,6 @@ class Postings:
             self._posting_strengths.extend(array("f", strengths))
             self._posting_asked.extend(asked)
             self._offsets.append(len(self._posting_docs))
-            self._strength_sums.append(sum(strengths))
 
     def _posting(self, term: str) -> _Posting | None:
         t = self._terms.get(term)
@@ -131,7 +126,6 @@ class Postings:
             memoryview(self._posting_docs)[start:end],
             memoryview(self._posting_strengths)[start:end],
             asked,
-            self._strength_sums[t],
             bytes(asked).count(1),
         )
 
