@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backfaq import lexicon
-from backfaq.analyzer import stem, words
+from backfaq.analyzer import words
 from backfaq.model import Entry, Hit, Source, Store, Topic
 from backfaq.render.plain import describe_term
 from backfaq.search import Index
@@ -58,8 +58,8 @@ def test_phrasal_verbs_and_compounds_are_in_the_table() -> None:
 
 
 def relations(text_words: dict[str, int], table: Path) -> str:
-    stems = frozenset(stem(w) for w in text_words)
-    return lexicon.relations_for(stems, Counter(text_words), str(table))
+    return lexicon.relations_for(Vocabulary([], (), counts=Counter(text_words)).stem_words,
+                                 str(table))
 
 
 def test_only_relations_leading_to_the_stores_words_are_kept(tmp_path: Path) -> None:
@@ -194,10 +194,10 @@ def test_a_large_store_reads_the_table_once_and_finds_the_same(
     store = Index(store_of({"blade": "Why does my shoulder blade hurt after I sign up?"})).store
     counts = Counter(w for e in load_store().entries for w in words(e.answer))
     counts.update(w for e in store.entries for w in words(e.question))
-    stems = frozenset(stem(w) for w in counts)
-    searched = lexicon.relations_for(stems, counts)
+    shown = Vocabulary([], (), counts=counts).stem_words
+    searched = lexicon.relations_for(shown)
     monkeypatch.setattr(lexicon, "READ_ALL_FROM", 0)
-    assert lexicon.relations_for(stems, counts) == searched
+    assert lexicon.relations_for(shown) == searched
     assert lexicon.lookup(searched, "scapula")
 
 

@@ -50,12 +50,12 @@ READ_ALL_FROM = 5_000
 Related = tuple[tuple[str, ...], str, float]
 
 
-def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str = TABLE) -> str:
-    """The relations that lead to one of ``stems`` (a store's), as sorted lines
+def relations_for(shown: Mapping[str, str], table: str = TABLE) -> str:
+    """The relations that lead to one of a store's stems, as sorted lines
     ``query stem<TAB>stem word factor<TAB>...`` for ``lookup``.
 
-    ``counts`` are the store's words and how often each occurs: a related
-    stem is shown as its most frequent word. A missing or unreadable table
+    ``shown`` maps each of the store's stems to its most frequent word in
+    the store, which shows a related stem. A missing or unreadable table
     gives no relations; the index works without them. The table is sorted,
     so each of a small store's stems finds its line, and the compounds it
     starts, by binary search: it reads a few thousand of the 80,000 lines.
@@ -65,13 +65,14 @@ def relations_for(stems: frozenset[str], counts: Mapping[str, int], table: str =
             text = file.read()
     except (OSError, UnicodeDecodeError):
         return ""
-    shown = _shown_words(counts)
+    stems = frozenset(shown)
     # A generic word ("get", "make") is no better a match for being related.
     generic = {stem(w) for w in LIGHT_WORDS}
     kept = stems - generic
     leading: dict[str, str] = {}
     if len(kept) >= READ_ALL_FROM:  # a large store: one pass over every line
-        for key, columns in _lines_from(text, 0):
+        for line in text.splitlines():
+            key, _, columns = line.partition("\t")
             if _leads_to(key, kept):
                 leading[key] = columns
     else:  # each stem's line, and the compounds it starts, by binary search
@@ -139,13 +140,3 @@ def _lines_from(text: str, at: int) -> Iterator[tuple[str, str]]:
 def _related(field: str) -> Related:
     target, word, factor = field.split(" ")
     return tuple(target.split("_")), word.replace("_", " "), float(factor)
-
-
-def _shown_words(counts: Mapping[str, int]) -> dict[str, str]:
-    """Each stem's most frequent word in the store (ties: the first in order)."""
-    best: dict[str, tuple[int, str]] = {}
-    for word, count in counts.items():
-        key = stem(word)
-        if key not in best or count > best[key][0]:
-            best[key] = (count, word)
-    return {key: word for key, (_, word) in best.items()}

@@ -152,10 +152,13 @@ class Vocabulary:
         synonyms: tuple[tuple[str, ...], ...],
         *,
         counts: Counter[str] | None = None,
+        stems: Mapping[str, str] | None = None,
         general: bool = False,
     ) -> None:
         """``counts``: the texts' words already counted (the index counts them
-        as it reads the store), so they are not folded twice. ``general``:
+        as it reads the store), so they are not folded twice; ``stems``: the
+        stems of those words, if worked out already (a large store has tens
+        of thousands of words, and the stemmer is Python). ``general``:
         also relate query words to the store's through general English
         (``lexicon``), which an index wants and a list of warning signs,
         matched word for word, does not."""
@@ -183,18 +186,23 @@ class Vocabulary:
         self.word_counts = counts
         self.words = sorted(counts)
         # Each stem's most used word, to correct a typo by its stem.
-        self.stem_words: dict[str, str] = {}
         self.stem_counts: dict[str, int] = {}  # a plain dict, as the cache saves it
-        for word, count in counts.most_common():
-            base = stem(word)
-            self.stem_words.setdefault(base, word)
+        most: dict[str, tuple[int, str]] = {}
+        known = {} if stems is None else stems
+        for word, count in counts.items():
+            base = known.get(word)
+            if base is None:
+                base = stem(word)
             self.stem_counts[base] = self.stem_counts.get(base, 0) + count
+            if base not in most or count > most[base][0]:  # ties: the first word read
+                most[base] = (count, word)
+        self.stem_words = {base: word for base, (_, word) in most.items()}
         self.stems = frozenset(self.stem_words)
         self.sorted_stems = sorted(self.stem_words)
         self.longest_phrase = max((len(p) for p in self.phrase_groups), default=1)
         self.longest_exact = max((len(p) for p in self.exact_groups), default=1)
         # General English relations to the store's words (see lexicon).
-        self.related = lexicon.relations_for(self.stems, counts) if general else ""
+        self.related = lexicon.relations_for(self.stem_words) if general else ""
 
     def knows(self, stem: str) -> bool:
         """Whether a word of the texts has this stem."""

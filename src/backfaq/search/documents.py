@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from itertools import filterfalse
+from itertools import accumulate, filterfalse
 from typing import NamedTuple
 
 from backfaq import analyzer
@@ -67,11 +67,13 @@ class Documents:
             question_lens.append(sum(len(p) for p in phrasings) / len(phrasings))
             answer_lens.append(len(answer))
             texts.append("\n".join(" ".join(p) for p in phrasings) + "\t" + " ".join(answer))
-        self._text = "".join(texts)
-        self._text_starts = array("Q", [0])
-        for text in texts:
-            self._text_starts.append(self._text_starts[-1] + len(text))
+        self._keep_text(texts)
         return question_lens, answer_lens
+
+    def _keep_text(self, texts: list[str]) -> None:
+        """Keep every entry's laid-out stems (``_lay_out``) end to end."""
+        self._text = "".join(texts)
+        self._text_starts = array("Q", accumulate(map(len, texts), initial=0))
 
     def __len__(self) -> int:
         return len(self._text_starts) - 1

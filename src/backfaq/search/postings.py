@@ -15,7 +15,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from backfaq.search.documents import _Doc
 from backfaq.search.scoring import K1
@@ -54,6 +54,16 @@ class _Posting:
         return 0.0
 
 
+class LaidOut(NamedTuple):
+    """Postings laid end to end, as ``Postings`` keeps them (see its attributes)."""
+
+    terms: dict[str, int]
+    offsets: array[int]
+    docs: array[int]
+    strengths: array[float]
+    asked: bytearray
+
+
 class _RawPostings:
     """Postings as they are gathered, an entry at a time: per stem, its entries,
     strengths and whether a question holds it, in growable arrays."""
@@ -82,6 +92,20 @@ class _RawPostings:
             entry[1].append(strength if strength < 1.0 else 1.0)
             entry[2].append(q > 0)
 
+    def laid_out(self) -> LaidOut:
+        """The gathered postings end to end, each stem's own arrays freed as
+        the flat ones grow."""
+        lists = self.lists
+        out = LaidOut({}, array("Q", [0]), array("I"), array("f"), bytearray())
+        for term in list(lists):
+            ids, strengths, asked = lists.pop(term)
+            out.terms[term] = len(out.terms)
+            out.docs.extend(ids)
+            out.strengths.extend(array("f", strengths))
+            out.asked.extend(asked)
+            out.offsets.append(len(out.docs))
+        return out
+
 
 class Postings:
     """The part of the index that holds the postings, and looks stems up in them."""
@@ -99,22 +123,9 @@ class Postings:
 
         def __len__(self) -> int: ...
 
-    def _keep_postings(self, raw: _RawPostings) -> None:
-        """Lay the gathered postings end to end in the flat arrays, freeing each
-        stem's own arrays as the flat ones grow."""
-        lists = raw.lists
-        self._terms = {}
-        self._offsets = array("Q", [0])
-        self._posting_docs = array("I")
-        self._posting_strengths = array("f")
-        self._posting_asked = bytearray()
-        for term in list(lists):
-            ids, strengths, asked = lists.pop(term)
-            self._terms[term] = len(self._terms)
-            self._posting_docs.extend(ids)
-            self._posting_strengths.extend(array("f", strengths))
-            self._posting_asked.extend(asked)
-            self._offsets.append(len(self._posting_docs))
+    def _keep_postings(self, laid_out: LaidOut) -> None:
+        (self._terms, self._offsets, self._posting_docs, self._posting_strengths,
+         self._posting_asked) = laid_out
 
     def _posting(self, term: str) -> _Posting | None:
         t = self._terms.get(term)

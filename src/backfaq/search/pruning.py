@@ -77,6 +77,26 @@ class _RawWording:
         self.longest.append(max(sizes))
         self.most_phrasings = max(self.most_phrasings, len(doc.phrasings))
 
+    def asked_bound(self, rarity: Callable[[str], float]) -> array[float]:
+        """Per entry, how much of its questions a unit of query rarity can ask.
+
+        The phrase part's second half (scoring._asked) is the summed rarity
+        of a question's stems the query holds, over all of its stems': at
+        most the query's summed rarity times the most any one stem repeats
+        in the question, over its total. Per entry, the largest of repeats /
+        total over its questions: a query of the commonest words is bounded
+        by little, where a flat 10 points let thousands of entries through
+        to an exact phrase score."""
+        rarities = {s: rarity(s) for s in set(" ".join(self.sorted_phrasings).split())}
+        bound = array("f", bytes(4 * len(self.shortest)))
+        for line, i in zip(self.sorted_phrasings, self.owner):
+            stems = line.split()
+            total = sum(map(rarities.__getitem__, stems))
+            if total:
+                most = 1 if len(set(stems)) == len(stems) else max(Counter(stems).values())
+                bound[i] = max(bound[i], most / total)
+        return bound
+
 
 class Pruning:
     """The part of the index that finds the best entries by MaxScore, and the
@@ -100,34 +120,17 @@ class Pruning:
         def _phrasings(self, doc: _Doc) -> tuple[_Phrasing, ...]: ...
         def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit: ...
 
-    def _keep_wording(self, raw: _RawWording) -> None:
-        """Keep the questions' wording, and bound each entry's share of its
-        question a query can ask about (the postings must be kept first: the
-        bound weighs stems by their rarity)."""
-        lines = raw.sorted_phrasings
-        self._wording = "\n".join(lines)
+    def _keep_wording(self, raw: _RawWording, asked_bound: array[float]) -> None:
+        """Keep the questions' wording and each entry's asked bound
+        (``_RawWording.asked_bound``), with the entries in its order."""
+        self._wording = "\n".join(raw.sorted_phrasings)
         self._phrasing_owner = raw.owner
         self._shortest = raw.shortest
         self._longest = raw.longest
         self._most_phrasings = raw.most_phrasings
-        # The phrase part's second half (scoring._asked) is the summed rarity
-        # of a question's stems the query holds, over all of its stems': at
-        # most the query's summed rarity times the most any one stem repeats
-        # in the question, over its total. Per entry, the largest of
-        # repeats / total over its questions: a query of the commonest words
-        # is bounded by little, where a flat 10 points let thousands of
-        # entries through to an exact phrase score.
-        rarity = {s: self.rarity(s) for s in set(self._wording.split())}
-        bound = array("f", bytes(4 * len(raw.shortest)))
-        for line, i in zip(lines, raw.owner):
-            stems = line.split()
-            total = sum(map(rarity.__getitem__, stems))
-            if total:
-                most = 1 if len(set(stems)) == len(stems) else max(Counter(stems).values())
-                bound[i] = max(bound[i], most / total)
-        self._asked_bound = bound
-        self._by_asked_bound = array("I", sorted(range(len(bound)), key=bound.__getitem__,
-                                                 reverse=True))
+        self._asked_bound = asked_bound
+        self._by_asked_bound = array("I", sorted(range(len(asked_bound)),
+                                                 key=asked_bound.__getitem__, reverse=True))
 
     @cached_property
     def _sorted_phrasings(self) -> list[str]:
