@@ -109,3 +109,45 @@ def test_any_store_builds_the_same_in_bulk(
                   tuple(Entry(f"e{i}", question, tuple(also), answer, "t", ("s",))
                         for i, (question, also, answer) in enumerate(entries)), ())
     assert_same_build(store)
+
+
+def test_a_store_read_in_parts_is_read_as_one_reader_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large store is read by two processes at once, each numbering its own
+    words; joined, the numbers are those one reader gives."""
+    from backfaq.search import reading
+
+    if not reading._can_fork():
+        pytest.skip("reads in parts only where it can fork, with two cores")
+    monkeypatch.setattr(reading, "READ_IN_PARTS_FROM", 0)
+    forked = []
+    real = reading._read_in_parts
+
+    def counting(entries: Any) -> Any:
+        forked.append(len(entries))
+        return real(entries)
+
+    monkeypatch.setattr(reading, "_read_in_parts", counting)
+    for store in (load_store(), build_store(synthetic.generate(1500, seed=4), "<synthetic>")):
+        alone, parts = reading._read_part(store.entries), reading.read(store.entries)
+        assert parts.words == alone.words
+        for field in ("tokens", "ends", "phrasings"):
+            assert getattr(parts, field).tolist() == getattr(alone, field).tolist(), field
+    assert len(forked) == 2
+
+
+def test_a_store_is_read_alone_where_no_process_can_be_had(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from backfaq.search import reading
+
+    def no_process(entries: Any) -> Any:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(reading, "READ_IN_PARTS_FROM", 0)
+    monkeypatch.setattr(reading, "_can_fork", lambda: True)
+    monkeypatch.setattr(reading, "_read_in_parts", no_process)
+    store = load_store()
+    assert reading.read(store.entries).tokens.tolist() == (
+        reading._read_part(store.entries).tokens.tolist())

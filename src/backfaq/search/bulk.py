@@ -4,8 +4,9 @@ At 100,000 entries a store has millions of words and of (stem, entry)
 postings, and the loops that build a small store's index (``Documents``'s
 analyser, ``postings._RawPostings``, ``pruning._RawWording``) took four times
 what SQLite FTS5 takes to insert the same entries. Here each text is read
-once into word numbers, in C (``analyzer.words`` and a dict lookup per
-word), and everything else is sorts and reductions over whole arrays: stop
+once into word numbers (``reading``: ``analyzer.words`` and a dict lookup
+per word, in two processes at once for a very large store), and everything
+else is sorts and reductions over whole arrays: stop
 words dropped, words stemmed (once per distinct word), counted per field,
 weighed by BM25F with the loop's arithmetic in the loop's order, and laid
 out as the index keeps them. Every text, posting and bound is the loop's to
@@ -27,19 +28,13 @@ import numpy.typing as npt
 
 from backfaq import analyzer
 from backfaq.model import Store
+from backfaq.search import reading
 from backfaq.search.postings import LaidOut
 from backfaq.search.pruning import _RawWording
+from backfaq.search.reading import STOPS
 from backfaq.search.scoring import ANSWER_WEIGHT, K1, QUESTION_WEIGHT, B
 
 _Ints = npt.NDArray[np.int64]
-
-
-class _WordIds(dict[str, int]):
-    """Each word's number, given the first time it is read."""
-
-    def __missing__(self, word: str) -> int:
-        found = self[word] = len(self)
-        return found
 
 
 class Bulk:
@@ -49,49 +44,41 @@ class Bulk:
     lays them out."""
 
     def __init__(self, store: Store) -> None:
-        ids = _WordIds()
-        number = ids.__getitem__
-        words = analyzer.words
-        # (A list grows faster than an array from an iterator, and becomes one
-        # array at the end.)
-        read: list[int] = []
-        extend = read.extend
-        ends, phrasings = array("Q"), array("I")
-        for entry in store.entries:
-            phrasings.append(len(entry.phrasings))
-            for text in (*entry.phrasings, entry.answer):
-                extend(map(number, words(text)))
-                ends.append(len(read))
-        self.words = list(ids)  # by number
-        self.size = len(phrasings)
-        self.texts = len(ends)
-        per_entry = np.frombuffer(phrasings, dtype=np.uint32).astype(np.int64) + 1
+        words = reading.read(store.entries)
+        self.words = words.words  # by number
+        self.size = len(words.phrasings)
+        self.texts = len(words.ends)
+        per_entry = words.phrasings + 1
         self.text_entry = np.repeat(np.arange(self.size, dtype=np.int64), per_entry)
         self.is_answer = np.zeros(self.texts, dtype=bool)
         self.is_answer[np.cumsum(per_entry) - 1] = True
         # Stop words dropped, the rest stemmed: each distinct word once.
-        stop = np.array([w in analyzer.STOP_WORDS for w in self.words], dtype=bool)
         self.stem_ids: dict[str, int] = {}
         self.word_stem = word_stem = np.array(
-            [-1 if s else self.stem_ids.setdefault(analyzer.stem(w), len(self.stem_ids))
-             for w, s in zip(self.words, stop.tolist())], dtype=np.int64)
-        tokens = np.array(read, dtype=np.int64)
-        del read
-        text_ends = np.frombuffer(ends, dtype=np.uint64).astype(np.int64)
-        token_text = np.repeat(np.arange(self.texts, dtype=np.int64),
-                               np.diff(text_ends, prepend=np.int64(0)))
-        kept = ~stop[tokens] if len(tokens) else np.zeros(0, dtype=bool)
+            [-1] * STOPS + [self.stem_ids.setdefault(analyzer.stem(w), len(self.stem_ids))
+                            for w in self.words[STOPS:]], dtype=np.int32)
+        # Arrays of one number a word are of 32 bits (a store has far fewer
+        # texts and stems than that counts): half the memory, and the pages
+        # a first build must be given.
+        tokens = words.tokens
+        token_text = np.repeat(np.arange(self.texts, dtype=np.int32),
+                               np.diff(words.ends, prepend=np.int64(0)))
+        kept = tokens >= STOPS
         self.word_tokens = tokens[kept]
         self.stems = word_stem[self.word_tokens]
         self.token_text = token_text[kept]
         self.lengths = np.bincount(self.token_text, minlength=self.texts)
         self.in_question = ~self.is_answer[self.token_text]
-        # How often each stem is in each question: (stem, text) keys, counted.
-        keys, self.question_counts = np.unique(
-            self.stems[self.in_question] * self.texts + self.token_text[self.in_question],
-            return_counts=True)
-        self.question_stem = keys // self.texts
-        self.question_text = keys % self.texts
+        # How often each stem is in each text: (stem, text) keys, sorted and
+        # counted; those of the questions apart, for the wording's bounds.
+        keys = np.sort(self.stems.astype(np.int64) * self.texts + self.token_text)
+        starts = _run_starts(keys)
+        self.pair_counts = np.diff(starts, append=len(keys))
+        self.pair_stem, self.pair_text = np.divmod(keys[starts], self.texts)
+        asked = ~self.is_answer[self.pair_text]
+        self.question_stem = self.pair_stem[asked]
+        self.question_text = self.pair_text[asked]
+        self.question_counts = self.pair_counts[asked]
 
     def texts_by_entry(self) -> list[str]:
         """Each entry's stems as ``Documents`` lays them out: stems joined by
@@ -128,9 +115,11 @@ class Bulk:
         return [names[s] for s in np.unique(self.question_stem).tolist()]
 
     def word_counts(self) -> Counter[str]:
-        """How often each word of letters alone was read (``_Analyser``'s count)."""
+        """How often each word of letters alone was read (``_Analyser``'s count),
+        stop words aside."""
         counts = np.bincount(self.word_tokens, minlength=len(self.words)).tolist()
-        return Counter({w: n for w, n in zip(self.words, counts) if n and w.isalpha()})
+        return Counter({w: n for w, n in zip(self.words[STOPS:], counts[STOPS:])
+                        if n and w.isalpha()})
 
     def postings(
         self, question_lens: array[float], answer_lens: array[int],
@@ -138,27 +127,15 @@ class Bulk:
     ) -> LaidOut:
         """Every stem's entries, ascending, with its BM25F strength in each:
         ``_RawPostings.add`` and ``Scoring._strengths``, over all entries at once."""
-        n = self.size
-        # A question's count is a stem's most in any one phrasing of the entry;
-        # keys (stem, entry) are in order, for texts are in entry order.
-        entry_keys = self.question_stem * n + self.text_entry[self.question_text]
-        starts = _run_starts(entry_keys)
-        question_keys = entry_keys[starts]
-        question_tf = (np.maximum.reduceat(self.question_counts, starts) if len(starts)
-                       else np.zeros(0, dtype=np.int64))
-        in_answer = ~self.in_question
-        answer_keys, answer_tf = np.unique(
-            self.stems[in_answer] * n + self.text_entry[self.token_text[in_answer]],
-            return_counts=True)
-        # Two sorted runs: a stable sort merges them (numpy's union1d hashes,
-        # ten times slower).
-        keys = np.sort(np.concatenate((question_keys, answer_keys)), kind="stable")
-        keys = keys[_run_starts(keys)]
-        q_tf = np.zeros(len(keys), dtype=np.int64)
-        q_tf[np.searchsorted(keys, question_keys)] = question_tf
-        a_tf = np.zeros(len(keys), dtype=np.int64)
-        a_tf[np.searchsorted(keys, answer_keys)] = answer_tf
-        stems, docs = keys // n, keys % n
+        # The (stem, text) pairs are in order, and texts in entry order: the
+        # pairs of one stem and entry are a run. Its question count is the
+        # stem's most in any one phrasing; its answer count, the answer's.
+        entry = self.text_entry[self.pair_text]
+        starts = _run_starts(self.pair_stem * self.size + entry)
+        in_answer = self.is_answer[self.pair_text]
+        q_tf = np.maximum.reduceat(np.where(in_answer, 0, self.pair_counts), starts)
+        a_tf = np.add.reduceat(np.where(in_answer, self.pair_counts, 0), starts)
+        stems, docs = self.pair_stem[starts], entry[starts]
         # Scoring._field_weights and the strength, as the loop works them out.
         average_question, average_answer = averages
         question_len = np.frombuffer(question_lens, dtype=np.float64)
@@ -166,8 +143,11 @@ class Bulk:
         question_weight = QUESTION_WEIGHT / (1 - B + B * question_len / average_question)
         answer_weight = ANSWER_WEIGHT / (1 - B + B * answer_len / average_answer)
         q = question_weight[docs] * q_tf
-        tf = q + answer_weight[docs] * a_tf
-        strength = np.minimum((tf / (K1 + tf)) / full, 1.0)
+        tf = answer_weight[docs] * a_tf
+        tf += q  # (q + a, as the loop adds them)
+        strength = tf / (K1 + tf)
+        strength /= full
+        np.minimum(strength, 1.0, out=strength)
         offsets = np.zeros(len(self.stem_ids) + 1, dtype=np.uint64)
         np.cumsum(np.bincount(stems, minlength=len(self.stem_ids)), out=offsets[1:])
         return LaidOut(
@@ -214,10 +194,13 @@ class Bulk:
     def _question_tokens(self) -> tuple[_Ints, _Ints]:
         """The questions' tokens (text, stem), each question's stems sorted as
         ``_RawWording`` sorts them."""
-        texts = self.token_text[self.in_question]
-        stems = self.stems[self.in_question]
-        order = np.lexsort((self._rank[stems], texts))
-        return texts[order], stems[order]
+        count = len(self.stem_ids)
+        keys = np.sort(self.token_text[self.in_question].astype(np.int64) * count
+                       + self._rank[self.stems[self.in_question]])
+        texts, ranks = np.divmod(keys, count)
+        by_rank = np.zeros(count, dtype=np.int64)
+        by_rank[self._rank] = np.arange(count)
+        return texts, by_rank[ranks]
 
     def asked_bound(self, rarity: dict[str, float]) -> array[float]:
         """Per entry, the most any stem repeats in one of its questions over
