@@ -73,8 +73,11 @@ class Bulk:
         # counted; those of the questions apart, for the wording's bounds.
         keys = np.sort(self.stems.astype(np.int64) * self.texts + self.token_text)
         starts = _run_starts(keys)
-        self.pair_counts = np.diff(starts, append=len(keys))
-        self.pair_stem, self.pair_text = np.divmod(keys[starts], self.texts)
+        self.pair_counts = np.diff(starts, append=len(keys)).astype(np.int32)
+        pair_stem, pair_text = np.divmod(keys[starts], self.texts)
+        del keys, starts
+        self.pair_stem, self.pair_text = pair_stem.astype(np.int32), pair_text.astype(np.int32)
+        del pair_stem, pair_text
         asked = ~self.is_answer[self.pair_text]
         self.question_stem = self.pair_stem[asked]
         self.question_text = self.pair_text[asked]
@@ -131,7 +134,7 @@ class Bulk:
         # pairs of one stem and entry are a run. Its question count is the
         # stem's most in any one phrasing; its answer count, the answer's.
         entry = self.text_entry[self.pair_text]
-        starts = _run_starts(self.pair_stem * self.size + entry)
+        starts = _run_starts(self.pair_stem.astype(np.int64) * self.size + entry)
         in_answer = self.is_answer[self.pair_text]
         q_tf = np.maximum.reduceat(np.where(in_answer, 0, self.pair_counts), starts)
         a_tf = np.add.reduceat(np.where(in_answer, self.pair_counts, 0), starts)

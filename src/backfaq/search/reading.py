@@ -67,17 +67,22 @@ def _read_part(entries: Sequence[Entry]) -> Read:
     ids = _WordIds()
     number = ids.__getitem__
     words = analyzer.words
-    # A list grows faster than an array from an iterator, and becomes one
-    # array at the end (the numbers are shared objects: a pointer each).
-    tokens: list[int] = []
+    # A list grows faster than an array from an iterator; it is packed into
+    # the array a million numbers at a time (a pointer each in the list,
+    # four bytes in the array).
+    packed, tokens = array("I"), list[int]()
     extend = tokens.extend
     ends, phrasings = array("Q"), array("I")
     for entry in entries:
         phrasings.append(len(entry.phrasings))
         for text in (*entry.phrasings, entry.answer):
             extend(map(number, words(text)))
-            ends.append(len(tokens))
-    return Read(list(ids), np.frombuffer(array("I", tokens), dtype=np.uint32),
+            ends.append(len(packed) + len(tokens))
+        if len(tokens) >= 2**20:
+            packed.extend(tokens)
+            tokens.clear()
+    packed.extend(tokens)
+    return Read(list(ids), np.frombuffer(packed, dtype=np.uint32),
                 np.frombuffer(ends, dtype=np.uint64).astype(np.int64),
                 np.frombuffer(phrasings, dtype=np.uint32).astype(np.int64))
 
