@@ -5,12 +5,13 @@ postings, and the loops that build a small store's index (``Documents``'s
 analyser, ``postings._RawPostings``, ``pruning._RawWording``) took four times
 what SQLite FTS5 takes to insert the same entries. Here each text is read
 once into word numbers (``reading``: ``analyzer.words`` and a dict lookup
-per word, in two processes at once for a very large store), and everything
+per word), and everything
 else is sorts and reductions over whole arrays: stop
 words dropped, words stemmed (once per distinct word), counted per field,
 weighed by BM25F with the loop's arithmetic in the loop's order, and laid
-out as the index keeps them. Every text, posting and bound is the loop's to
-the bit; the tests build stores both ways and compare.
+out as the index keeps them. Every text and posting is the loop's to the bit
+(the asked bounds too where ``sum`` adds in plain order, as before Python
+3.12); the tests build stores both ways and compare.
 
 numpy is imported here alone, and this module only by the build of a store
 of ``index.BULK_FROM`` entries or more: a small store never loads it.
