@@ -21,8 +21,9 @@ MAX_BYTES = 2**30
 # Parsing a store and building its index take about this many bytes of
 # memory per byte of the file (measured: 647 MiB at the peak of a first
 # query on a 43 MiB store; the arrays of the bulk build are most of it).
-# A file from CHECK_MEMORY_FROM bytes is first weighed against the memory this process can have, so that a store too
-# large for the machine is one clear error, not a process the system kills.
+# A file from CHECK_MEMORY_FROM bytes is first weighed against the memory
+# this process can have, so that a store too large for the machine is one
+# clear error, not a process the system kills.
 MEMORY_PER_BYTE = 16
 CHECK_MEMORY_FROM = 64 * 2**20
 READ_CHUNK = 2**20
