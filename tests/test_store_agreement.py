@@ -266,7 +266,8 @@ def test_an_endless_pipe_is_refused_once_it_outgrows_the_memory(
 
     monkeypatch.setattr(backfaq.limits, "READ_CHUNK", 7)
     monkeypatch.setattr(backfaq.limits, "CHECK_MEMORY_FROM", 10)
-    monkeypatch.setattr(backfaq.limits, "memory_available", lambda: backfaq.limits.MEMORY_PER_BYTE * 50)
+    monkeypatch.setattr(backfaq.limits, "memory_available",
+                        lambda: backfaq.limits.MEMORY_PER_BYTE * 50)
     with pytest.raises(backfaq.limits.TooLarge) as raised:
         backfaq.limits.read_at_most(Stingy(b"x" * 10_000), MAX_BYTES)
     assert raised.value.memory and 50 < raised.value.size <= 57  # stopped at the first piece past

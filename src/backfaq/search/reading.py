@@ -46,10 +46,6 @@ class _WordIds(dict[str, int]):
 
 def read(entries: Sequence[Entry]) -> Read:
     """Every word of ``entries``, in order."""
-    return _read_part(entries)
-
-
-def _read_part(entries: Sequence[Entry]) -> Read:
     ids = _WordIds()
     number = ids.__getitem__
     words = analyzer.words
