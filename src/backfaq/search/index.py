@@ -28,6 +28,7 @@ from backfaq.search.documents import Documents, _Analyser
 from backfaq.search.postings import Postings, _RawPostings
 from backfaq.search.pruning import PRUNE_FROM, Pruning, _RawWording
 from backfaq.search.scoring import _NOTHING, K1, QUESTION_WEIGHT, Scoring, _evidence, _Query
+from backfaq.store import collector_paused
 from backfaq.vocabulary import Vocabulary
 
 # The best entries by words (as many as asked for, at least three) are
@@ -82,10 +83,14 @@ class Index(Documents, Postings, Scoring, Pruning):
         # A term found once in a question of average length scores a full 1.0.
         self._full = QUESTION_WEIGHT / (K1 + QUESTION_WEIGHT)
         self._prune = n >= PRUNE_FROM if prune is None else prune
-        if self._prune and n >= BULK_FROM:
-            counts, stems = self._build_in_bulk()
-        else:
-            counts, stems = self._build_by_entry()
+        # The build makes millions of objects and no cycles: a collector
+        # left on walks them over and over as they pile up (a quarter of
+        # the build at 100,000 entries).
+        with collector_paused():
+            if self._prune and n >= BULK_FROM:
+                counts, stems = self._build_in_bulk()
+            else:
+                counts, stems = self._build_by_entry()
         self.vocabulary = Vocabulary([], store.synonyms, counts=counts, stems=stems, general=True)
         # A scanned (small) store scores every entry for every query: its
         # entries are unpacked for scoring here, once, and saved with the
