@@ -62,23 +62,27 @@ class Bulk:
         # texts and stems than that counts): half the memory, and the pages
         # a first build must be given.
         tokens = words.tokens
-        token_text = np.repeat(np.arange(self.texts, dtype=np.int32),
-                               np.diff(words.ends, prepend=np.int64(0)))
         kept = tokens >= STOPS
         self.word_tokens = tokens[kept]
         self.stems = word_stem[self.word_tokens]
-        self.token_text = token_text[kept]
-        self.lengths = np.bincount(self.token_text, minlength=self.texts)
+        # Each text's kept words: a running count of them, read at its end.
+        counted = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
+        self.lengths = np.diff(counted[words.ends], prepend=np.int64(0))
+        self.token_text = np.repeat(np.arange(self.texts, dtype=np.int32), self.lengths)
         self.in_question = ~self.is_answer[self.token_text]
         # How often each stem is in each text: (stem, text) keys, sorted and
-        # counted; those of the questions apart, for the wording's bounds.
-        keys = np.sort(self.stems.astype(np.int64) * self.texts + self.token_text)
+        # counted; those of the questions apart, for the wording's bounds. A
+        # key is the stem's number above the text's bits, which a shift and
+        # a mask part again (a division by the texts' count took longer).
+        shift = max(1, self.texts).bit_length()
+        keys = np.sort((self.stems.astype(np.int64) << shift) | self.token_text)
         starts = _run_starts(keys)
         self.pair_counts = np.diff(starts, append=len(keys)).astype(np.int32)
-        pair_stem, pair_text = np.divmod(keys[starts], self.texts)
+        firsts = keys[starts]
         del keys, starts
-        self.pair_stem, self.pair_text = pair_stem.astype(np.int32), pair_text.astype(np.int32)
-        del pair_stem, pair_text
+        self.pair_stem = (firsts >> shift).astype(np.int32)
+        self.pair_text = (firsts & ((1 << shift) - 1)).astype(np.int32)
+        del firsts
         asked = ~self.is_answer[self.pair_text]
         self.question_stem = self.pair_stem[asked]
         self.question_text = self.pair_text[asked]
