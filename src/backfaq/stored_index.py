@@ -394,6 +394,9 @@ class StoredIndex(Index):
         entry, text = self._entries.row(i)
         return unpack_doc(entry, text)
 
+    def _laid_out(self, i: int) -> str:
+        return self._entries.row(i)[1]
+
     def _position(self, entry: Entry) -> int:
         return self._entries.position(entry.id)
 

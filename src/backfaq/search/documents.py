@@ -80,8 +80,11 @@ class Documents:
 
     def _doc(self, i: int) -> _Doc:
         """Entry ``i``'s analysed text back as tuples, for scoring it."""
-        text = self._text[self._text_starts[i] : self._text_starts[i + 1]]
-        return unpack_doc(self.store.entries[i], text)
+        return unpack_doc(self.store.entries[i], self._laid_out(i))
+
+    def _laid_out(self, i: int) -> str:
+        """Entry ``i``'s stems as ``_lay_out`` lays them out."""
+        return self._text[self._text_starts[i] : self._text_starts[i + 1]]
 
 
 def unpack_doc(entry: Entry, text: str) -> _Doc:

@@ -114,6 +114,7 @@ class Pruning:
         store: Store
 
         def _doc(self, i: int) -> _Doc: ...
+        def _laid_out(self, i: int) -> str: ...
         def _posting(self, term: str) -> _Posting | None: ...
         def _df(self, term: str) -> int: ...
         def rarity(self, term: str) -> float: ...
@@ -347,10 +348,20 @@ class Pruning:
         return [(i, sums[i]) for i in pool]
 
     def _phrase_part(self, i: int, q: _Query) -> float:
-        """Entry ``i``'s exact phrase part for ``q`` (its points of the score)."""
-        return (1 - COVERAGE_SHARE) * max(
-            _phrase(q.text, q.stems, p) for p in self._phrasings(self._doc(i))
-        )
+        """Entry ``i``'s exact phrase part for ``q`` (its points of the score).
+
+        A query of common words checks a thousand entries or more this way:
+        their questions are read straight from the laid-out text (a line
+        each, its stems joined by spaces: the text ``_phrase`` compares),
+        the answer never split, each question weighed as ``_phrasings``
+        weighs it, so the number is the full score's to the bit."""
+        rarity = self.rarity
+        best = 0.0
+        for line in self._laid_out(i).partition("\t")[0].split("\n"):
+            stems = tuple(line.split())
+            weights = tuple(map(rarity, stems))
+            best = max(best, _phrase(q.text, q.stems, (line, stems, weights, sum(weights))))
+        return (1 - COVERAGE_SHARE) * best
 
     def _bound(
         self, i: int, concept_stems: list[list[tuple[str, _Posting, float]]], caps: list[float],
