@@ -31,11 +31,11 @@ from backfaq.search.documents import _Doc
 from backfaq.search.postings import _Posting
 from backfaq.search.scoring import COVERAGE_SHARE, _phrase, _Phrasing, _Query
 
-# When even the rarest concept of a query is in this many entries (the
-# postings of its stems summed), its bounds are worked out in arrays
-# (``backfaq.search.dense``): the loop would go through tens of thousands
-# of postings. The bundled store, and most stores of a few thousand
-# entries, never import numpy.
+# When a query's stems are in this many entries in all (their postings
+# summed), on a store of at least as many, its bounds are worked out in
+# arrays (``backfaq.search.dense``): the loop would go through tens of
+# thousands of postings, a Python step each. A store of fewer entries
+# never imports numpy for a query.
 DENSE_FROM = 20_000
 
 PRUNE_FROM = 100
@@ -157,8 +157,8 @@ class Pruning:
         ranks them, scoring in full only those whose bound can still get in.
 
         Candidates are bounded (by ``_looped``, or by ``dense.DenseBounds``
-        for a query of common words, whose rarest concept is in DENSE_FROM
-        entries or more) and taken in the order of their bound, each checked
+        for a query whose stems are in DENSE_FROM entries or more in all)
+        and taken in the order of their bound, each checked
         against a tight one (the exact phrase part) before the full score,
         until the bound falls below the k-th best.
         """
@@ -180,19 +180,20 @@ class Pruning:
             if len(best) > k:
                 heapq.heappop(best)
 
-        # The loop adds concepts rarest first, and stops once the rest could
-        # not lift an entry: its cost is the postings of the rarest one.
-        rarest = min((sum(len(p.docs) for _, p, _ in stems) for stems in concept_stems),
-                     default=0)
-        if rarest >= DENSE_FROM:
+        # The loop goes through the postings of the concepts it adds (all
+        # of them, for a query that MaxScore cannot cut short): past
+        # DENSE_FROM of them in all, arrays bound every entry for less.
+        postings = sum(len(p.docs) for stems in concept_stems for _, p, _ in stems)
+        if postings >= DENSE_FROM and len(entries) >= DENSE_FROM:
             from backfaq.search.dense import DenseBounds
 
             dense = DenseBounds(len(entries), concept_stems, caps, self.rarity)
             for i in dense.seeds(k, self._asked_bound):
                 admit(i)
-            ids, bounds, tights = dense.candidates(kth() - _SLACK, len(q.text), self._shortest,
-                                                   self._longest, self._asked_bound)
-            candidates: Iterable[_Candidate] = zip(ids, bounds, tights, tights)
+            candidates: Iterable[_Candidate] = (
+                (i, bound, tight, tight) for i, bound, tight in dense.candidates(
+                    kth() - _SLACK, len(q.text), self._shortest, self._longest,
+                    self._asked_bound))
             held: Callable[[], set[int]] = dense.held
         else:
             candidates, held = self._looped(q, k, concept_stems, caps, admit, kth)
