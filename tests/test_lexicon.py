@@ -228,3 +228,17 @@ def test_no_compound_leads_back_from_its_own_word() -> None:
         if "_" in key:
             sources = {s.split("_")[0] for column in columns.split("\t") for s in column.split()}
             assert not sources & set(key.split("_")), line
+
+
+def test_both_ways_of_reading_the_table_end_a_line_at_a_newline_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A stray form feed inside a line (a table edited by hand) must not cut
+    # it in two on one path and not the other.
+    table = tmp_path / "related.tsv"
+    table.write_text("blade\tknife\x0cwing\t\t\t\nknee\tjoint\t\t\t\n", encoding="ascii")
+    shown = {"blade": "blade", "knee": "knee"}
+    searched = lexicon.relations_for(shown, str(table))
+    monkeypatch.setattr(lexicon, "READ_ALL_FROM", 0)
+    assert lexicon.relations_for(shown, str(table)) == searched
+    assert lexicon.lookup(searched, "joint")

@@ -71,7 +71,9 @@ def relations_for(shown: Mapping[str, str], table: str = TABLE) -> str:
     kept = stems - generic
     leading: dict[str, str] = {}
     if len(kept) >= READ_ALL_FROM:  # a large store: one pass over every line
-        for line in text.splitlines():
+        # Lines end at a newline only, as ``_lines_from`` reads them
+        # (``splitlines`` would also end one at a stray form feed).
+        for line in text.split("\n"):
             key, _, columns = line.partition("\t")
             if _leads_to(key, kept):
                 leading[key] = columns
