@@ -71,18 +71,16 @@ class Bulk:
         self.token_text = np.repeat(np.arange(self.texts, dtype=np.int32), self.lengths)
         self.in_question = ~self.is_answer[self.token_text]
         # How often each stem is in each text: (stem, text) keys, sorted and
-        # counted; those of the questions apart, for the wording's bounds. A
-        # key is the stem's number above the text's bits, which a shift and
-        # a mask part again (a division by the texts' count took longer).
-        shift = max(1, self.texts).bit_length()
-        keys = np.sort((self.stems.astype(np.int64) << shift) | self.token_text)
+        # counted; those of the questions apart, for the wording's bounds.
+        keys = np.sort(_paired(self.stems, self.token_text, self.texts))
         starts = _run_starts(keys)
         self.pair_counts = np.diff(starts, append=len(keys)).astype(np.int32)
         firsts = keys[starts]
         del keys, starts
-        self.pair_stem = (firsts >> shift).astype(np.int32)
-        self.pair_text = (firsts & ((1 << shift) - 1)).astype(np.int32)
+        pair_stem, pair_text = _parted(firsts, self.texts)
         del firsts
+        self.pair_stem, self.pair_text = pair_stem.astype(np.int32), pair_text.astype(np.int32)
+        del pair_stem, pair_text
         asked = ~self.is_answer[self.pair_text]
         self.question_stem = self.pair_stem[asked]
         self.question_text = self.pair_text[asked]
@@ -139,7 +137,7 @@ class Bulk:
         # pairs of one stem and entry are a run. Its question count is the
         # stem's most in any one phrasing; its answer count, the answer's.
         entry = self.text_entry[self.pair_text]
-        starts = _run_starts(self.pair_stem.astype(np.int64) * self.size + entry)
+        starts = _run_starts(_paired(self.pair_stem, entry, self.size))
         in_answer = self.is_answer[self.pair_text]
         q_tf = np.maximum.reduceat(np.where(in_answer, 0, self.pair_counts), starts)
         a_tf = np.add.reduceat(np.where(in_answer, self.pair_counts, 0), starts)
@@ -203,9 +201,9 @@ class Bulk:
         """The questions' tokens (text, stem), each question's stems sorted as
         ``_RawWording`` sorts them."""
         count = len(self.stem_ids)
-        keys = np.sort(self.token_text[self.in_question].astype(np.int64) * count
-                       + self._rank[self.stems[self.in_question]])
-        texts, ranks = np.divmod(keys, count)
+        keys = np.sort(_paired(self.token_text[self.in_question],
+                               self._rank[self.stems[self.in_question]], count))
+        texts, ranks = _parted(keys, count)
         by_rank = np.zeros(count, dtype=np.int64)
         by_rank[self._rank] = np.arange(count)
         return texts, by_rank[ranks]
@@ -229,6 +227,25 @@ class Bulk:
         bound = np.zeros(self.size, dtype=np.float32)
         np.maximum.at(bound, self.text_entry, ratio.astype(np.float32))
         return _array("f", bound)
+
+
+def _paired(high: npt.NDArray[Any], low: npt.NDArray[Any], lows: int) -> _Ints:
+    """Each (high, low) pair as one key, ``low`` (under ``lows``) in the key's
+    low bits: keys sort as the pairs do, and ``_parted`` takes them apart
+    with a shift and a mask (a division, over millions of keys, took
+    longer)."""
+    return (high.astype(np.int64) << _bits(lows)) | low.astype(np.int64)
+
+
+def _parted(keys: _Ints, lows: int) -> tuple[_Ints, _Ints]:
+    """The (high, low) pairs of ``_paired``'s keys."""
+    bits = _bits(lows)
+    return keys >> bits, keys & ((1 << bits) - 1)
+
+
+def _bits(lows: int) -> int:
+    """The bits a number under ``lows`` takes."""
+    return max(1, lows - 1).bit_length()
 
 
 def _run_starts(keys: _Ints) -> _Ints:
