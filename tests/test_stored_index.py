@@ -130,6 +130,29 @@ def test_a_query_reads_only_the_entries_it_scores(big: Path) -> None:
     assert len(stored._postings) < len(stored.vocabulary.stems) / 10
 
 
+def test_entries_checked_together_are_read_together(
+    big: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A query of common words checks many entries' questions: their rows
+    # and their stems' counts come in a few statements, not one each, and
+    # the answers are the same as reading them one at a time.
+    open_stored(big)
+    asked = queries(big)
+
+    def run() -> tuple[list[tuple[Any, ...]], int]:
+        stored, _ = open_stored(big)
+        assert isinstance(stored, stored_index.StoredIndex)
+        statements: list[str] = []
+        stored._db.set_trace_callback(statements.append)
+        return [outcome(stored, query) for query in asked], len(statements)
+
+    together, few = run()
+    monkeypatch.setattr(stored_index.StoredIndex, "_read_ahead", lambda self, positions: None)
+    one_by_one, many = run()
+    assert together == one_by_one
+    assert few < 0.6 * many
+
+
 def test_the_stored_store_serves_what_the_store_holds(big: Path) -> None:
     open_stored(big)
     stored, _ = open_stored(big)

@@ -15,7 +15,7 @@ import marshal
 import sqlite3
 import struct
 import zlib
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import Any, overload
 
 from backfaq import snapshot
@@ -24,6 +24,7 @@ from backfaq.model import Entry, Part, RedFlag, Source, Store, Topic
 # What a query keeps of the entries it read, for the next query of a
 # session (the prompt, ``ask -``): up to these many.
 ROWS_KEPT = 20_000
+READ_AHEAD = 500  # rows (or keys) asked for in one statement: SQLite takes up to 999
 
 
 class Damaged(Exception):
@@ -137,6 +138,23 @@ class StoredEntries(Sequence[Entry]):
                 raise Damaged
             found = self._unpack(*fetched)
         return found
+
+    def cached(self, i: int) -> tuple[Entry, str] | None:
+        """Row ``i`` if it has been read (and checked), else None."""
+        return self._rows.get(i)
+
+    def read_ahead(self, positions: Iterable[int]) -> None:
+        """Read the rows at ``positions`` not read yet, a few hundred to a
+        query rather than one each: the pruned search checks hundreds of
+        entries for a query of common words. Each row is checked and kept as
+        ``row`` keeps it; a row missing here is left for ``row`` to find."""
+        wanted = sorted({i for i in positions if i not in self._rows})
+        for start in range(0, len(wanted), READ_AHEAD):
+            chunk = wanted[start : start + READ_AHEAD]
+            marks = ",".join("?" * len(chunk))
+            for fetched in self._db.execute(
+                    f"select i, id, record, crc from entries where i in ({marks})", chunk):
+                self._unpack(*fetched)
 
     def position(self, entry_id: str) -> int:
         """Where the entry with this id is (read before, so known already)."""

@@ -45,7 +45,7 @@ import weakref
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from backfaq import snapshot
@@ -54,6 +54,7 @@ from backfaq.search import Index, SearchResult
 from backfaq.search.documents import _Doc, unpack_doc
 from backfaq.search.postings import _Posting
 from backfaq.stored_entries import (
+    READ_AHEAD,
     READ_ERRORS,
     Damaged,
     StoredEntries,
@@ -396,6 +397,26 @@ class StoredIndex(Index):
 
     def _laid_out(self, i: int) -> str:
         return self._entries.row(i)[1]
+
+    def _read_ahead(self, positions: Sequence[int]) -> None:
+        """The rows of ``positions`` and the document frequencies of their
+        questions' stems (which weigh a question's words), a few hundred to
+        a statement. Only a cache: damage found here is found again, and
+        acted on, by the read that needs the row or the stem."""
+        try:
+            self._entries.read_ahead(positions)
+            stems = {stem for i in positions if (row := self._entries.cached(i)) is not None
+                     for stem in row[1].partition("\t")[0].split()}
+            wanted = sorted(stems - self._dfs.keys())
+            for start in range(0, len(wanted), READ_AHEAD):
+                chunk = wanted[start : start + READ_AHEAD]
+                marks = ",".join("?" * len(chunk))
+                for stem, df, head in self._db.execute(
+                        f"select stem, df, head from postings where stem in ({marks})", chunk):
+                    if type(stem) is str and type(df) is int and head == _head(stem, df):
+                        self._dfs[stem] = df
+        except READ_ERRORS:
+            pass
 
     def _position(self, entry: Entry) -> int:
         return self._entries.position(entry.id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from itertools import accumulate, filterfalse
 from typing import NamedTuple
 
@@ -85,6 +86,11 @@ class Documents:
     def _laid_out(self, i: int) -> str:
         """Entry ``i``'s stems as ``_lay_out`` lays them out."""
         return self._text[self._text_starts[i] : self._text_starts[i + 1]]
+
+    def _read_ahead(self, positions: Sequence[int]) -> None:
+        """Fetch at once what scoring the entries at ``positions`` reads: an
+        index whose entries are stored elsewhere (``StoredIndex``) reads them
+        in a few statements rather than one each; this one holds them all."""
 
 
 def unpack_doc(entry: Entry, text: str) -> _Doc:

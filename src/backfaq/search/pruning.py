@@ -18,7 +18,7 @@ import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from itertools import compress, islice
 from operator import itemgetter
@@ -43,6 +43,7 @@ PRUNE_FROM = 100
 # score first, when a query holds a common word.
 SEEDS = 2000
 WORDING_SAMPLE = 2000  # questions compared first, for a floor to compare all with
+READ_AHEAD_FIRST = 16  # candidates whose entries are fetched together first
 # Slack for float and 2-decimal rounding in bound comparisons: a bound must
 # clear the threshold by this much before an entry is skipped.
 _SLACK = 0.01
@@ -115,6 +116,7 @@ class Pruning:
 
         def _doc(self, i: int) -> _Doc: ...
         def _laid_out(self, i: int) -> str: ...
+        def _read_ahead(self, positions: Sequence[int]) -> None: ...
         def _posting(self, term: str) -> _Posting | None: ...
         def _df(self, term: str) -> int: ...
         def rarity(self, term: str) -> float: ...
@@ -198,7 +200,7 @@ class Pruning:
         else:
             candidates, held = self._looped(q, k, concept_stems, caps, admit, kth)
         last: tuple[int, str] = (-1, "")  # (hits scored, the k-th best's id) when all are tied
-        for i, bound, loose, tight in candidates:
+        for i, bound, loose, tight in self._read_ahead_of(candidates):
             threshold = kth()
             if bound + _SLACK < threshold:
                 break  # candidates are in bound order: none after this can get in
@@ -229,6 +231,17 @@ class Pruning:
             self._admit_by_wording(q, k, topic, held(), admit, kth)
         hits = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
         return hits[:k]
+
+    def _read_ahead_of(self, candidates: Iterable[_Candidate]) -> Iterator[_Candidate]:
+        """``candidates`` as they come, what scoring a block of them reads
+        fetched first, all at once (``_read_ahead``), each block four times
+        the last: most queries stop within the first."""
+        them = iter(candidates)
+        block = READ_AHEAD_FIRST
+        while chunk := list(islice(them, block)):
+            self._read_ahead([c[0] for c in chunk])
+            yield from chunk
+            block *= 4
 
     def _looped(
         self, q: _Query, k: int, concept_stems: list[list[tuple[str, _Posting, float]]],
