@@ -467,7 +467,9 @@ def test_source_url_option_and_the_page_address(runner: CliRunner, tmp_path: Pat
         bad.stderr)
 
 
-@pytest.mark.parametrize("codec", ["klingon", "rot13", "base64"])
+# "undefined" refuses every byte and "punycode" raises UnicodeError itself,
+# not its decoding subclass: neither may reach the user as a traceback.
+@pytest.mark.parametrize("codec", ["klingon", "rot13", "base64", "undefined", "punycode"])
 def test_an_unknown_encoding_is_a_usage_error(
     runner: CliRunner, tmp_path: Path, codec: str
 ) -> None:
@@ -478,9 +480,10 @@ def test_an_unknown_encoding_is_a_usage_error(
     assert not (tmp_path / "s.json").exists()
 
 
-def test_a_page_declaring_a_charset_that_is_not_of_text(tmp_path: Path) -> None:
+@pytest.mark.parametrize("charset", ["base64", "undefined", "punycode"])
+def test_a_page_declaring_a_charset_that_is_not_of_text(tmp_path: Path, charset: str) -> None:
     page = tmp_path / "odd.html"
-    page.write_bytes(b'<meta charset="base64"><h3>Caf\xe9?</h3><p>Yes.</p>')
+    page.write_bytes(b'<meta charset="%s"><h3>Caf\xe9?</h3><p>Yes.</p>' % charset.encode())
     with pytest.raises(PageError, match="not UTF-8 text"):
         load_pages([page], fmt=None)
 

@@ -32,9 +32,10 @@ def read_page(path: Path, *, encoding: str | None = None) -> str:
         raise PageError(name, "binary file, not a text page")
     try:
         text = raw.decode(chosen) if chosen else _utf8_or_declared(raw)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # a codec may raise its parent (punycode does)
         label = chosen or "UTF-8"
-        raise PageError(name, f"not {label} text (bad byte at offset {exc.start}); "
+        where = f" (bad byte at offset {exc.start})" if isinstance(exc, UnicodeDecodeError) else ""
+        raise PageError(name, f"not {label} text{where}; "
                               "name its encoding with --encoding") from None
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
@@ -49,10 +50,10 @@ def is_text_encoding(name: str) -> bool:
     ``base64`` are codecs too, but not of text)."""
     try:
         b"\x00\x00".decode(name)  # empty bytes would skip the codec altogether
-    except UnicodeError:
+    except UnicodeDecodeError:
         return True  # a text codec that cannot read these two bytes
-    except (LookupError, TypeError):
-        return False
+    except (UnicodeError, LookupError, TypeError):
+        return False  # ("undefined" is a codec that refuses everything)
     return True
 
 
@@ -72,7 +73,8 @@ def _utf8_or_declared(raw: bytes) -> str:
 
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
         declared = re.search(_META_CHARSET, raw[:4096], re.IGNORECASE)
         try:
             codec = codecs.lookup(declared.group(1).decode("ascii")) if declared else None
@@ -80,7 +82,10 @@ def _utf8_or_declared(raw: bytes) -> str:
             codec = None
         if codec is None or codec.name == "utf-8" or not is_text_encoding(codec.name):
             raise  # the UTF-8 error, with its offset
-        return raw.decode(codec.name)
+        try:
+            return raw.decode(codec.name)
+        except UnicodeError:
+            raise utf8_error from None  # the page is no text of its charset either
 
 
 def load_pages(
