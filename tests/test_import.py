@@ -7,11 +7,14 @@ leaves it byte for byte as it was, with no temporary file behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shlex
 import stat
+import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -578,6 +581,68 @@ def test_a_named_pipe_as_the_store_is_refused_not_waited_on(
     assert one_error_line(proc.stderr.decode()) == (
         f"Error: {fifo}: is a named pipe, not a store file")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".lock")] == []
+
+
+def _through_a_pipe(directory: Path, text: str) -> tuple[Path, threading.Thread]:
+    """A page named "63" that is a named pipe, with a writer ready to give
+    ``text`` to whoever reads it: what ``import <(curl ...)`` passes."""
+    directory.mkdir()
+    fifo = directory / "63"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with contextlib.suppress(BrokenPipeError):
+            fifo.write_text(text, encoding="utf-8")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    return fifo, writer
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_pages_read_from_pipes_never_take_each_others_entries(tmp_path: Path) -> None:
+    """Every page read through a pipe has a descriptor's name ("63"): the
+    name tells no page from another, so an untitled one gets a source of its
+    own, and --sync, which could not tell which source it replaces, is
+    refused rather than removing another page's entries."""
+    store = tmp_path / "s.json"
+    router = "question,answer\nHow do I reset the router?,Hold the button.\n"
+    printer = ("question,answer\nHow do I clean the printer head?,Run the cleaning cycle.\n"
+               "How do I load paper?,Open tray 1.\n")
+
+    def piped(name: str, text: str, *options: str) -> subprocess.CompletedProcess[bytes]:
+        fifo, writer = _through_a_pipe(tmp_path / name, text)
+        done = run("import", "--format", "csv", str(fifo), "--into", str(store), *options)
+        writer.join(timeout=30)
+        return done
+
+    assert piped("a", router).returncode == 0
+    refused = piped("b", printer, "--sync")
+    assert refused.returncode == 2
+    assert "--source-title or --source-url" in one_error_line(refused.stderr.decode())
+    assert piped("c", printer).returncode == 0
+    assert piped("d", printer, "--sync", "--source-title", "Printer FAQ").returncode == 0
+    doc = load(store)
+    assert sorted(e["id"] for e in doc["entries"]) == [
+        "clean-printer-head", "load-paper", "reset-router"]
+    assert {s["file"] for s in doc["sources"]} == {"-"}
+    assert len(doc["sources"]) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_titled_page_read_from_a_pipe_is_known_again_by_its_title(tmp_path: Path) -> None:
+    store = tmp_path / "s.json"
+    both = "# Router FAQ\n\n## How do I reset it?\n\nHold the button.\n\n" \
+           "## Where is the serial number?\n\nUnder the stand.\n"
+    fifo, writer = _through_a_pipe(tmp_path / "a", both)
+    assert run("import", str(fifo), "--into", str(store)).returncode == 0
+    writer.join(timeout=30)
+    fifo, writer = _through_a_pipe(tmp_path / "b", both.split("\n\n## Where")[0] + "\n")
+    assert run("import", str(fifo), "--into", str(store), "--sync").returncode == 0
+    writer.join(timeout=30)
+    doc = load(store)
+    assert [e["id"] for e in doc["entries"]] == ["reset"]
+    assert [(s["title"], s["file"]) for s in doc["sources"]] == [("Router FAQ", "-")]
 
 
 # --- options ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from backfaq.analyzer import STOP_WORDS, fold, terms
-from backfaq.errors import UnknownTopic
+from backfaq.errors import PageError, UnknownTopic
 from backfaq.pages import Page, Pair, fold_words, is_question
 from backfaq.store import (
     FORMAT_VERSION,
@@ -116,6 +116,12 @@ def plan_import(
     read: list[tuple[str, Page, dict[str, str], bool, list[Action]]] = []
     seen_by_source: dict[str, set[str]] = {}
     for name, page in pages:
+        if sync and page.unnamed and not (source_url or page.url or source_title or page.title):
+            # Its source would be a new one every time: every entry of it
+            # would stay, and none of another page's may go in its stead.
+            raise PageError(name, "read from a pipe, the page has no file name, title or "
+                                  "address to find its source by for --sync; "
+                                  "give --source-title or --source-url")
         source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title,
                                          source_url)
         by_question = _questions_of(doc, source["id"])
@@ -371,6 +377,8 @@ def _source_for(
     address is ``url``, else the page's own."""
     url = url or page.url
     title = title or page.title
+    if page.unnamed:
+        return _source_of_unnamed(doc, page, title, url)
     for source in doc["sources"]:
         # The same file name is the same page, unless both say where they
         # live and the addresses differ (two shops' faq.html), or the page
@@ -387,6 +395,30 @@ def _source_for(
     base = slugify(title or Path(file).stem) or "page"
     ids = {s["id"] for s in doc["sources"]}
     source = {"id": _unique(base, ids), "title": title or file, "file": file}
+    if url:
+        source["url"] = url
+    doc["sources"].append(source)
+    return source, True
+
+
+def _source_of_unnamed(
+    doc: dict[str, Any], page: Page, title: str | None, url: str | None
+) -> tuple[dict[str, str], bool]:
+    """The source of a page read from a pipe (``Page.unnamed``), which has no
+    file name to be known by: the source at its address; else, with no
+    address, the one of its title that it gives an answer of; else a new one,
+    its file ``-``."""
+    for source in doc["sources"]:
+        if url:
+            if source.get("url") == url:
+                return source, False
+        elif (title and source["title"] == title and not source.get("url")
+              and _gives_any(doc, source["id"], page)):
+            return source, False
+    ids = {s["id"] for s in doc["sources"]}
+    source = {"id": _unique(slugify(title or "") or "page", ids),
+              "title": title or "page read from a pipe",
+              "file": "-"}
     if url:
         source["url"] = url
     doc["sources"].append(source)

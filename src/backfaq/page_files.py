@@ -9,6 +9,9 @@ charset, or one named), binary and empty files, names a store cannot hold.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import stat
 from pathlib import Path
 
 from backfaq.errors import PageError
@@ -105,11 +108,21 @@ def load_pages(
                             answer_column=answer_column)
         # Tidied before it is judged: an answer of bidi controls alone is none.
         page = tidy_page(parsed, path.name)
+        if not _is_regular(path):
+            page = dataclasses.replace(page, unnamed=True)
         if not any(pair.answer and is_question(pair.question) for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
             raise PageError(str(path), f"{found} found (as {page.format})")
         pages.append((str(path), page))
     return pages
+
+
+def _is_regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a pipe, a device, a descriptor)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _is_text(name: str) -> bool:

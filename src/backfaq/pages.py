@@ -77,6 +77,9 @@ class Page:
     pairs: tuple[Pair, ...]
     tidied: int = 0  # texts whose tabs, line breaks or bidi controls were removed
     url: str | None = None  # the page's own address (an HTML page's canonical link)
+    # Read from a pipe or a device (``<(curl ...)``, /dev/stdin): its name is
+    # a descriptor's ("63"), the same for every such page, so it names no page.
+    unnamed: bool = False
 
 
 def detect_format(name: str, text: str) -> str:
