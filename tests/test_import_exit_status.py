@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,71 @@ def test_a_store_written_prints_its_summary_and_nothing_else(store: Path, page: 
         f"{store}: 2 added, 0 merged, 0 unchanged, 0 skipped; "
         f"written, previous version in {store}.bak"
     )
+
+
+@pytest.mark.skipif(not POSIX, reason="sends SIGINT")
+def test_a_ctrl_c_once_the_store_is_written_exits_0_with_one_warning(
+    store: Path, tmp_path: Path
+) -> None:
+    # The summary of 3,000 questions fills the pipe nobody reads yet: the
+    # import is written and waiting to print when Ctrl-C comes.
+    big = tmp_path / "big.md"
+    big.write_text("# Big\n" + "".join(f"\n## How do I do thing {i} quickly?\n\nDo thing {i}.\n"
+                                       for i in range(3000)), encoding="utf-8")
+    before = entries(store)
+    proc = subprocess.Popen([*MODULE, "import", str(big), "--into", str(store)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=environment())
+    try:
+        deadline = time.monotonic() + 60
+        while entries_or_none(store) != before + 3000:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)  # blocked on the full pipe
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert err.decode().splitlines()[-1] == (
+        f"Warning: {store}: written, previous version in {store}.bak; "
+        "interrupted before the summary was printed")
+
+
+def entries_or_none(store: Path) -> int | None:
+    try:
+        return entries(store)
+    except (OSError, ValueError):
+        return None  # between two states of the file
+
+
+def test_a_ctrl_c_as_the_new_store_takes_the_old_ones_place_still_says_written(
+    store: Path, page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from backfaq import writer
+    from backfaq.cli import cli
+
+    real = writer.write_store
+
+    def replaced_then_interrupted(*args: object, **kwargs: object) -> None:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "write_store", replaced_then_interrupted)
+    result = CliRunner().invoke(cli, ["import", str(page), "--into", str(store)])
+    assert result.exit_code == 0 and entries(store) == 4
+    assert result.stderr.splitlines() == [
+        f"Warning: {store}: written, previous version in {store}.bak; "
+        "interrupted before the summary was printed"]
+
+    def interrupted_before(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "write_store", interrupted_before)
+    again = store.read_bytes()
+    stopped = CliRunner().invoke(cli, ["import", str(page), "--into", str(store), "--title",
+                                       "New"])
+    assert stopped.exit_code != 0 and "written" not in stopped.stderr  # click: Aborted!
+    assert store.read_bytes() == again

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +18,9 @@ from backfaq import views
 from backfaq.app import App, DataError, discard_stdout, more_data, warn
 from backfaq.errors import StoreError
 from backfaq.text import MESSAGE_LIMIT, printable
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command("import")
@@ -126,7 +130,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     if kind is not None:  # refused before a lock file is made beside it
         raise DataError(printable(f"{store_path}: {kind}, not a store file",
                                   limit=MESSAGE_LIMIT))
-    written = False
+    written = interrupted = False
     try:
         parsed = load_pages([Path(p) for p in pages],
                             fmt=None if page_format == "auto" else page_format,
@@ -150,7 +154,14 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
             elif not plan.changed:
                 outcome = "nothing to change"
             else:
-                write_store(store_path, plan.document, force=force, before_replace=still_held)
+                try:
+                    write_store(store_path, plan.document, force=force,
+                                before_replace=still_held)
+                except KeyboardInterrupt:
+                    # Ctrl-C just after the new file took the old one's place.
+                    if not _holds(store_path, plan.document):
+                        raise
+                    interrupted = True
                 written = True
                 outcome = (f"written, previous version in {backup_path(store_file(store_path))}"
                            if document is not None else "created")
@@ -158,6 +169,9 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
         raise click.UsageError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     except (StoreError, PageError, WriteError) as exc:
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
+    if interrupted:
+        warn(f"{store_path}: {outcome}; interrupted before the summary was printed")
+        return
     try:
         for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
             click.echo(printable(line, limit=MESSAGE_LIMIT))
@@ -171,5 +185,20 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
         if not isinstance(exc, BrokenPipeError):
             warn(f"{store_path}: {outcome}; the summary could not be printed: "
                   f"{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        if not written:
+            raise  # exit 130: nothing was written
+        # Ctrl-C once the store is written stops the summary, not the import:
+        # a script reading exit 130 would take the store for unchanged.
+        discard_stdout()
+        warn(f"{store_path}: {outcome}; interrupted before the summary was printed")
 
 
+def _holds(path: Path, document: dict[str, Any]) -> bool:
+    """Whether the store at ``path`` is ``document`` as it is written."""
+    from backfaq.writer import serialize, store_file
+
+    try:
+        return store_file(path).read_bytes() == serialize(document)
+    except OSError:
+        return False
