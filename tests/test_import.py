@@ -566,6 +566,50 @@ def test_a_directory_as_the_store_is_refused(
     assert not Path(f"{tmp_path}.lock").exists()  # refused before any lock is taken
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_link_that_leads_to_no_file_is_refused_before_a_lock_is_made(
+    runner: CliRunner, plants: Path, tmp_path: Path
+) -> None:
+    # A store on a disk not mounted is not made anew where the link points.
+    (tmp_path / "here").mkdir()
+    link = tmp_path / "here" / "link.json"
+    link.symlink_to(tmp_path / "elsewhere" / "store.json")
+    result = import_(runner, str(plants), "--into", str(link))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        f"Error: {link}: is a symbolic link that leads to no file, not a store file")
+    assert [p.name for p in link.parent.iterdir()] == ["link.json"]  # no lock file
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_store_name_the_system_cannot_hold_is_named_in_the_error(
+    runner: CliRunner, plants: Path, tmp_path: Path, dry_run: bool
+) -> None:
+    for target in (tmp_path / ("b" * 300), plants / "s.json"):
+        result = import_(runner, str(plants), "--into", str(target), *(["--dry-run"] * dry_run))
+        assert result.exit_code == 2
+        assert one_error_line(result.stderr).startswith(f"Error: {target}: "), result.stderr
+
+
+def test_a_store_on_a_read_only_file_system_is_not_told_to_use_force(
+    runner: CliRunner, plants: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "s.json"
+    assert import_(runner, str(plants), "--into", str(store)).exit_code == 0
+    real = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, path: Any) -> None:
+            self.f_flag = real(path).f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", ReadOnly)
+    result = import_(runner, str(plants), "--into", str(store), "--title", "New")
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        f"Error: {store}: cannot write: the file system is read-only")
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_a_named_pipe_as_the_store_is_refused_not_waited_on(

@@ -11,6 +11,7 @@ changes nothing.
 from __future__ import annotations
 
 import copy
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -474,7 +475,11 @@ class _TopicChooser:
 
 def load_target(path: Path) -> dict[str, Any] | None:
     """The checked document of an existing store, None when there is no file yet."""
-    if not path.exists() and not path.is_symlink():
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError):
+        pass  # a name too long, a file for a directory: the reader says so
     return load_document(path)
 

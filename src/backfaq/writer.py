@@ -37,12 +37,16 @@ def backup_path(path: Path) -> Path:
 
 def not_a_store_file(path: Path) -> str | None:
     """Why ``path`` (followed through a link) cannot be a store file to write:
-    it is a directory, a named pipe, a device or a socket; None for a regular
-    file or none at all. Asked before the store's lock is taken or the store
-    read: a named pipe would be waited on for ever."""
+    it is a directory, a named pipe, a device or a socket, or a link that
+    leads nowhere (a store on a disk not mounted is not made anew where the
+    link points); None for a regular file or none at all. Asked before the
+    store's lock is taken or the store read: a named pipe would be waited on
+    for ever."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
+        if os.path.islink(path):  # a link to nothing, or a loop of links
+            return "is a symbolic link that leads to no file"
         return None  # missing, or unreadable: the reader says which
     if stat.S_ISDIR(mode):
         return "is a directory"
@@ -57,7 +61,9 @@ def not_a_store_file(path: Path) -> str | None:
 
 def store_file(path: Path) -> Path:
     """The file a store path names: a symbolic link is written through, never replaced."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    # os.path.islink, not Path.is_symlink: a name too long is no link either,
+    # where the method raises (and its error would not name the store).
+    return Path(os.path.realpath(path)) if os.path.islink(path) else path
 
 
 def write_store(path: Path, document: dict[str, Any], *, force: bool = False,
@@ -123,6 +129,8 @@ def write_store(path: Path, document: dict[str, Any], *, force: bool = False,
 
 def _refuse_read_only(path: Path, target: Path, mode: int) -> None:
     """A store made read-only is kept so on purpose: never replaced without --force."""
+    if _on_read_only_system(target):  # no --force helps there
+        raise WriteError(str(path), "cannot write: the file system is read-only")
     if not mode & stat.S_IWUSR:
         problem = f"read-only (mode {mode:04o})"
     elif not os.access(target, os.W_OK):
@@ -130,6 +138,14 @@ def _refuse_read_only(path: Path, target: Path, mode: int) -> None:
     else:
         return
     raise WriteError(str(path), f"{problem}; use --force to replace it")
+
+
+def _on_read_only_system(target: Path) -> bool:
+    """Whether ``target``'s directory is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(target.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): the write will say
+        return False
 
 
 def temporary_prefix(target: Path) -> str:
