@@ -11,6 +11,7 @@ import copy
 import gc
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +67,9 @@ BAD_STORES: dict[str, tuple[bytes | None, str]] = {
                  "invalid JSON: -Infinity is not a JSON value"),
     # Python's json keeps the last; the first list of entries would vanish.
     "duplicate key": (b'{"version": 1, "entries": [], "entries": []}',
-                      "invalid store: key 'entries' appears twice in one object"),
+                      "key 'entries' appears twice at the top"),
+    "duplicate key inside": (b'{"version": 1, "entries": [{"id": "a"}, {"id": "b", "id": "c"}]}',
+                             "key 'id' appears twice in one object"),
     "top level is a list": (b"[]", "expected a JSON object at the top level, got a list"),
     "top level is a string": (b'"faq"', "expected a JSON object at the top level, got a string"),
     "top level is a number": (b"42", "expected a JSON object at the top level, got a number"),
@@ -464,3 +467,10 @@ def test_a_frozen_load_leaves_its_objects_out_of_the_collectors_sight() -> None:
     finally:
         gc.unfreeze()  # back where the tests can collect them
 
+
+
+def test_a_key_repeated_deep_in_a_store_is_named_where_it_is(tmp_path: Path) -> None:
+    path = write_bad_store(tmp_path, "duplicate key inside")
+    with pytest.raises(StoreError, match=re.escape(
+            "invalid store: key 'id' appears twice in one object (entries[1])")):
+        load_store(path)

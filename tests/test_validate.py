@@ -266,3 +266,26 @@ def test_problems_are_listed_in_document_order(runner: Any, tmp_path: Path) -> N
         "zzz", "sources[0].url", "entries[0].id", "entries[0].answer", "entries[1].topic",
         "entries[2].question",
     ]
+
+
+def test_keys_repeated_are_listed_where_they_are_beside_the_other_problems(
+    runner: Any, tmp_path: Path
+) -> None:
+    """A repeated key makes the file no store, but hides nothing else: each
+    is listed at its object, in document order, with every other problem of
+    the document (read with the last of each repeated key's values)."""
+    doc = copy.deepcopy(BUNDLED)
+    doc["entries"][0]["answer"] = ""
+    text = json.dumps(doc)
+    text = text.replace('"version": 1', '"version": 1, "version": 1', 1)
+    second = json.dumps(doc["entries"][1])
+    text = text.replace(second, second[:-1] + ', "topic": "' + doc["entries"][1]["topic"] + '"}', 1)
+    path = tmp_path / "store.json"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    assert [(p["location"], p["message"]) for p in json.loads(result.stdout)["problems"]] == [
+        ("", "key 'version' appears twice at the top"),
+        ("entries[0].answer", "empty"),
+        ("entries[1]", "key 'topic' appears twice in one object"),
+    ]

@@ -40,7 +40,6 @@ from backfaq.completion import (
     complete_topics,
     completion_script,
 )
-from backfaq.errors import StoreError
 from backfaq.render import FORMATS, get_renderer
 from backfaq.text import MESSAGE_LIMIT, InPieces, make_streams_safe, printable
 
@@ -363,15 +362,11 @@ def validate(app: App, path: str | None, fmt: str | None) -> None:
     Example:
       backfaq validate my-faq.json
     """
-    from backfaq.store import Problem, check_document, read_document
+    from backfaq.store import check_file
 
     reports = []
     for target in [path] if path else app.paths():
-        try:
-            problems = check_document(read_document(target))
-        except StoreError as exc:
-            problems = [Problem("", exc.problem)]
-        reports.append(views.report_dict(target, problems))
+        reports.append(views.report_dict(target, check_file(target)))
     renderer = get_renderer(resolve_format(fmt), cast(TextIO, InPieces(sys.stdout)))
     if len(reports) == 1:
         renderer.report(reports[0])

@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -111,11 +112,56 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any:
+class _Repeats(dict[str, Any]):
+    """A JSON object whose keys repeat (the last value of each kept), with the
+    keys that do, in the order they first stand."""
+
+    repeated: list[str]
+
+
+def _keeping_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``unique_keys``'s twin for finding where keys repeat: it never raises."""
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    counts = Counter(key for key, _ in pairs)
+    marked = _Repeats(found)
+    marked.repeated = [key for key in found if counts[key] > 1]
+    return marked
+
+
+def repeated_keys(text: str) -> tuple[Any, list[Problem]]:
+    """The document of JSON ``text`` whose objects repeat keys (the last value
+    of each kept), and a problem for each key repeated, at its object's
+    location (``entries[1]``), in the order they stand: what ``validate``
+    reports, with the document's other problems, rather than the first
+    repeat alone."""
+    doc = json.loads(text, parse_constant=_not_json, object_pairs_hook=_keeping_repeats)
+    problems = []
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        where, value = stack.pop()
+        children: list[tuple[str, Any]] = []
+        if isinstance(value, dict):
+            for key in getattr(value, "repeated", ()):
+                problems.append(Problem(where, f"key {key!r} appears twice in one object"
+                                        if where else f"key {key!r} appears twice at the top"))
+            children = [(f"{where}.{k}" if where else k, v) for k, v in value.items()]
+        elif isinstance(value, list):
+            children = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+        stack.extend(reversed(children))
+    return doc, problems
+
+
+def read_document(path: str | os.PathLike[str], raw: bytes | None = None,
+                  *, repeats: list[Problem] | None = None) -> Any:
     """Read and parse a store file, turning every failure into a StoreError.
 
     ``raw`` is the file's bytes when the caller has read them already (the
     index cache hashes them first): the document parsed is then the one hashed.
+    Keys repeated in an object are an error, which names where; given a list
+    as ``repeats``, they are added to it instead, and the document (the last
+    value of each key) returned for its other problems to be found.
     """
     name = os.fspath(path)
     if raw is None:
@@ -133,9 +179,13 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
     except _NotJson as exc:
         raise StoreError(name, f"invalid JSON: {exc.args[0]} is not a JSON value") from None
     except DuplicateKey as exc:
-        raise StoreError(
-            name, f"invalid store: key {exc.args[0]!r} appears twice in one object"
-        ) from None
+        doc, found = repeated_keys(text)
+        if repeats is not None:
+            repeats.extend(found)
+            return doc
+        first = found[0] if found else Problem("", f"key {exc.args[0]!r} appears twice")
+        where = f" ({first.location})" if first.location else ""
+        raise StoreError(name, f"invalid store: {first.message}{where}") from None
     except json.JSONDecodeError as exc:
         raise StoreError(
             name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -145,6 +195,21 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None) -> Any
     except ValueError:
         # The only other ValueError json raises: an integer too long to convert.
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
+
+
+def check_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of the store file at ``path``, in document order, keys
+    repeated in an object among them; a file that cannot be read or parsed
+    is one problem, the reason."""
+    repeats: list[Problem] = []
+    try:
+        doc = read_document(path, repeats=repeats)
+    except StoreError as exc:
+        return [Problem("", exc.problem)]
+    problems = check_document(doc)
+    if not repeats:
+        return problems
+    return sorted(repeats + problems, key=lambda p: _position(doc, p.location))
 
 
 def check_document(doc: Any) -> list[Problem]:
