@@ -1020,6 +1020,29 @@ def test_tabs_breaks_and_bidi_controls_are_tidied_and_reported(
     assert all(len(row.split("\t")) == 3 for row in rows.splitlines())
 
 
+@pytest.mark.parametrize(("name", "text", "count"), [
+    # The export's own reading turns a one-line field's breaks into spaces:
+    # they count as the tidying of the others does.
+    ("breaks.csv", 'question,answer\n"How do I\nreset it?","Hold\tthe button."\n', 2),
+    ("tab.tsv", 'question\tanswer\n"Q\ttab?"\tA\n', 1),
+    ("breaks.json", '[{"question": "How do I\\nreset it?", "answer": "Hold it.",'
+                    ' "category": "Re\\tset"}]', 2),
+    ("plain.csv", "question,answer\nHow  do I reset it?,Hold it.\n", 0),
+])
+def test_an_exports_one_line_fields_that_held_breaks_are_counted(
+    runner: CliRunner, tmp_path: Path, name: str, text: str, count: int
+) -> None:
+    page = tmp_path / name
+    page.write_text(text, encoding="utf-8")
+    result = invoke(runner, "import", str(page), "--into", str(tmp_path / "s.json"),
+                    "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if "held tabs" in line]
+    assert said == ([f"  {count} text{'s' if count > 1 else ''} held tabs, line breaks or"
+                     " bidirectional controls: tabs and breaks became spaces, controls were"
+                     " dropped"] if count else [])
+
+
 def test_a_page_without_odd_characters_reports_no_tidying(
     runner: CliRunner, tmp_path: Path
 ) -> None:

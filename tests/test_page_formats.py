@@ -357,6 +357,9 @@ def test_columns_are_named_or_recognised() -> None:
     chosen = parse_page("a,b,c\nx,Why?,Because.\n", name="x.csv",
                         question_column="b", answer_column="3")
     assert triples(chosen) == [("Why?", "Because.", None)]
+    by_number = parse_page("question,question,answer\nWhy?,How?,Because.\n", name="x.csv",
+                           question_column="2")
+    assert triples(by_number) == [("How?", "Because.", None)]
     with pytest.raises(PageError, match="no column '²' for --answer-column"):
         parse_page("q,b\nWhy?,Because.\n", name="x.csv", answer_column="²")
 
@@ -367,6 +370,19 @@ def test_columns_are_named_or_recognised() -> None:
     ("q,a\nWhy?,Because.\n", {"question_column": "Frage"}, "no column 'Frage' for "
                                                            "--question-column"),
     ('q,a\nWhy?,"Because\n', {}, "not valid CSV"),
+    # Two columns of one name, as a JSON export's two keys: one would be lost.
+    ("question,question,answer\nWhy?,How?,Because.\n", {},
+     "2 columns could be the question: 'question', 'question'; "
+     "name the one to use with --question-column"),
+    ("QUESTION,Answer,Question\nWhy?,Because.,How?\n", {},
+     "2 columns could be the question"),
+    ("q,Answer (short),Answer (long)\nWhy?,So.,Because.\n", {}, "2 columns could be the answer"),
+    ("q,a,category,Category\nWhy?,So.,a,b\n", {}, "2 columns could be the topic: 'category', "
+                                              "'Category'; remove one"),
+    ("q,x,x\nWhy?,a,b\n", {"answer_column": "x"},
+     "2 columns are called 'x'; name the one for --answer-column by its number (2, 3)"),
+    ("q,a\nWhy?,Because.\n", {"question_column": "2", "answer_column": "2"},
+     "the question and the answer would be one column"),
 ])
 def test_a_csv_that_cannot_be_read_says_why(
     text: str, options: dict[str, str], message: str

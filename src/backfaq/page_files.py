@@ -148,4 +148,4 @@ def tidy_page(page: Page, file: str) -> Page:
     )
     # A question of bidi controls alone is no question.
     kept = tuple(pair for pair in pairs if pair.question)
-    return Page(title or None, page.format, kept, changed, page.url)
+    return Page(title or None, page.format, kept, page.tidied + changed, page.url)

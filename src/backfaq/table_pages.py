@@ -50,15 +50,35 @@ def parse_csv(
     header = rows[0]
     question = _column(header, "question", question_column, name, "--question-column")
     answer = _column(header, "answer", answer_column, name, "--answer-column")
+    if question == answer:
+        raise PageError(name, f"the question and the answer would be one column "
+                              f"({header[question]!r}); name them with --question-column "
+                              "and --answer-column")
     topic = _column(header, "topic", None, name, None)
+    if topic in (question, answer):
+        topic = None
     pairs = []
+    broken = 0  # one-line fields that held tabs or line breaks (Page.tidied)
     for row in rows[1:]:
         cells = row + [""] * (len(header) - len(row))
-        asked = " ".join(cells[question].split())
+        asked = _one_line(cells[question])
         if asked:
-            category = " ".join(cells[topic].split()) if topic is not None else ""
+            category = _one_line(cells[topic]) if topic is not None else ""
+            broken += _held_breaks(cells[question]) + (topic is not None
+                                                       and _held_breaks(cells[topic]))
             pairs.append(Pair(asked, answer_text(cells[answer]), category or None))
-    return Page(None, "csv", tuple(pairs))
+    return Page(None, "csv", tuple(pairs), broken)
+
+
+def _one_line(text: str) -> str:
+    """A one-line field's text: its words, one space between each."""
+    return " ".join(text.split())
+
+
+def _held_breaks(text: str) -> bool:
+    """Whether a one-line field's text held a tab or a line break, which
+    ``_one_line`` turns into a space: counted, as ``tidy_page`` counts its own."""
+    return any(mark in text for mark in "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def _delimiter(text: str) -> str:
@@ -87,17 +107,26 @@ def _column(
     if chosen is not None:
         if chosen.isascii() and chosen.isdigit() and 1 <= int(chosen) <= len(header):
             return int(chosen) - 1
-        if fold_words(chosen) in folded:
-            return folded.index(fold_words(chosen))
+        found = [i for i, cell in enumerate(folded) if cell == fold_words(chosen)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise PageError(name, f"{len(found)} columns are called {chosen!r}; "
+                                  f"name the one for {option} by its number "
+                                  f"({', '.join(str(i + 1) for i in found)})")
         raise PageError(name, f"no column {chosen!r} for {option}; the header has: "
                               f"{_listing(header)}")
-    for known in COLUMN_NAMES[role]:
-        if known in folded:
-            return folded.index(known)
-    for known in COLUMN_NAMES[role]:  # "Answer (short, plain)"
-        for i, cell in enumerate(folded):
-            if cell.startswith(known + " "):
-                return i
+    for exact in (True, False):  # "Answer", else "Answer (short, plain)"
+        for known in COLUMN_NAMES[role]:
+            found = [i for i, cell in enumerate(folded)
+                     if (cell == known if exact else cell.startswith(known + " "))]
+            if len(found) > 1:
+                # Reading one would drop the other's text unseen.
+                fix = f"name the one to use with {option}" if option else "remove one"
+                raise PageError(name, f"{len(found)} columns could be the {role}: "
+                                      f"{_listing([header[i] for i in found])}; {fix}")
+            if found:
+                return found[0]
     if option is None:
         return None
     raise PageError(name, f"no {role} column in the header ({_listing(header)}); "
@@ -123,6 +152,7 @@ def parse_json(text: str, *, name: str) -> Page:
     if not isinstance(data, list):
         raise PageError(name, "expected a JSON list of {question, answer} objects")
     pairs = []
+    broken = 0
     for i, item in enumerate(data):
         if not isinstance(item, dict):
             raise PageError(name, f"item {i}: expected an object with question and answer")
@@ -132,9 +162,11 @@ def parse_json(text: str, *, name: str) -> Page:
         asked = _field(fields, "question", i, name)
         if asked:
             topic = _field(fields, "topic", i, name)
+            broken += (_held_breaks(_field(fields, "question", i, name, keep=True))
+                       + _held_breaks(_field(fields, "topic", i, name, keep=True)))
             pairs.append(Pair(asked, answer_text(_field(fields, "answer", i, name, keep=True)),
                               topic or None))
-    return Page(None, "json", tuple(pairs))
+    return Page(None, "json", tuple(pairs), broken)
 
 
 def _field(fields: dict[str, Any], role: str, i: int, name: str, *, keep: bool = False) -> str:
@@ -144,5 +176,5 @@ def _field(fields: dict[str, Any], role: str, i: int, name: str, *, keep: bool =
             continue
         if not isinstance(value, str):
             raise PageError(name, f"item {i}: {known} is not a string")
-        return value if keep else " ".join(value.split())
+        return value if keep else _one_line(value)
     return ""
