@@ -30,7 +30,7 @@ from backfaq.importer import empty_document, plan_import
 from backfaq.page_files import tidy_page
 from backfaq.pages import Page, Pair, is_question, parse_page
 from backfaq.store import bundled_path, check_document
-from backfaq.writer import serialize, write_store
+from backfaq.writer import BESIDE, serialize, write_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
@@ -590,6 +590,24 @@ def test_a_store_name_the_system_cannot_hold_is_named_in_the_error(
         result = import_(runner, str(plants), "--into", str(target), *(["--dry-run"] * dry_run))
         assert result.exit_code == 2
         assert one_error_line(result.stderr).startswith(f"Error: {target}: "), result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "pathconf"), reason="needs pathconf")
+def test_a_store_name_too_long_for_the_files_beside_it_is_refused_before_the_lock(
+    runner: CliRunner, plants: Path, tmp_path: Path
+) -> None:
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    longest = tmp_path / ("s" * (limit - BESIDE))  # its temporary file just fits
+    assert import_(runner, str(plants), "--into", str(longest)).exit_code == 0
+    over = tmp_path / ("t" * (limit - BESIDE + 1))
+    result = import_(runner, str(plants), "--into", str(over))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        f"Error: {over}: the name is too long to write: the files written beside the store "
+        f"add {BESIDE} characters to it, and a file name here has at most {limit}; "
+        "use a shorter name")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("t")]  # no lock file
+    assert import_(runner, str(plants), "--into", str(over), "--dry-run").exit_code == 0
 
 
 def test_a_store_on_a_read_only_file_system_is_not_told_to_use_force(

@@ -90,7 +90,14 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     from backfaq.importer import empty_document, load_target, plan_import
     from backfaq.lock import TIMEOUT_VARIABLE, lock_timeout, store_lock
     from backfaq.page_files import load_pages
-    from backfaq.writer import backup_path, not_a_store_file, store_file, write_store
+    from backfaq.writer import (
+        BESIDE,
+        backup_path,
+        name_limit_passed,
+        not_a_store_file,
+        store_file,
+        write_store,
+    )
 
     target = into or app.named_store()
     if not target:
@@ -130,6 +137,12 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     if kind is not None:  # refused before a lock file is made beside it
         raise DataError(printable(f"{store_path}: {kind}, not a store file",
                                   limit=MESSAGE_LIMIT))
+    limit = None if dry_run else name_limit_passed(store_file(store_path))
+    if limit is not None:
+        raise DataError(printable(
+            f"{store_path}: the name is too long to write: the files written beside the "
+            f"store add {BESIDE} characters to it, and a file name here has at most "
+            f"{limit}; use a shorter name", limit=MESSAGE_LIMIT))
     written = interrupted = False
     try:
         parsed = load_pages([Path(p) for p in pages],

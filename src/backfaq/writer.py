@@ -148,6 +148,23 @@ def _on_read_only_system(target: Path) -> bool:
         return False
 
 
+# What the longest file a write puts beside a store adds to its name: the
+# temporary file, ".STORE.tmp-" and eight random characters (the lock adds
+# ".lock", the backup ".bak").
+BESIDE = len("..tmp-") + 8
+
+
+def name_limit_passed(target: Path) -> int | None:
+    """The file system's limit on a file name's bytes, when the files a write
+    puts beside ``target`` would pass it (the store itself could still be
+    read); else None."""
+    try:
+        limit = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows): the write says
+        return None
+    return limit if len(os.fsencode(target.name)) + BESIDE > limit else None
+
+
 def temporary_prefix(target: Path) -> str:
     return f".{target.name}.tmp-"
 
