@@ -396,3 +396,43 @@ def test_a_stores_name_is_part_of_the_cached_combination(
     link.unlink()
     link.write_bytes(Path(bundled_path()).read_bytes())
     assert ask(runner, *stores, "ask", "chin tucks")["results"][0]["store"] == "x"
+
+
+def test_disclaimers_of_several_stores_stay_apart_and_say_whose(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # Joined with a space, "Ask Bloom about your own plant" and "not medical
+    # advice" read as one sentence, neither attributable.
+    bloom = write(tmp_path / "bloom.json", [("repot", "How do I repot a fern?",
+                                            "Use a bigger pot.")],
+                  disclaimer="Ask Bloom about your own plant")
+    clinic = write(tmp_path / "clinic.json", [("repot", "How do I repot a fern?",
+                                              "Use fresh soil.")],
+                   disclaimer="not medical advice")
+    data = ask(runner, "--data", str(bloom), "--data", str(clinic), "ask", "repot fern",
+               "-n", "2")
+    assert {r["store"] for r in data["results"]} == {"bloom", "clinic"}
+    assert data["disclaimer"] == ("Ask Bloom about your own plant (bloom); "
+                                  "not medical advice (clinic)")
+    one = ask(runner, "--data", str(bloom), "--data", str(clinic), "ask", "repot fern",
+              "bigger pot", "-n", "1")
+    assert one["disclaimer"] == "Ask Bloom about your own plant"  # one store's: as it is
+
+
+@pytest.mark.skipif(os.name != "posix", reason="control characters in file names")
+def test_a_store_file_name_never_brings_control_characters_into_the_output(
+    runner: CliRunner, notes: Path, tmp_path: Path
+) -> None:
+    for name in ("evil\x1b]0;pwned\x07\x1b[31m.json", "new\nline.json", "rtl\u202eelif.json"):
+        odd = write(tmp_path / name, [("chair-height", "How low should my chair be?",
+                                       "Low enough for flat feet.")])
+        result = runner.invoke(cli, ["--data", str(notes), "--data", str(odd), "list",
+                                     "--format", "plain"])
+        assert result.exit_code == 0, result.stderr
+        rows = result.stdout.splitlines()
+        assert len(rows) == 3 and all(len(row.split("\t")) == 3 for row in rows)
+        assert all(ch.isprintable() for ch in result.stdout.replace("\n", "").replace("\t", ""))
+        shown = runner.invoke(cli, ["--data", str(notes), "--data", str(odd), "show",
+                                    "chair-height"])
+        assert shown.exit_code == 2
+        assert all(ch.isprintable() for ch in shown.stderr.replace("\n", ""))

@@ -118,7 +118,11 @@ class App:
             return "backfaq"
         import shlex
 
-        return " ".join(["backfaq", *(f"--data {shlex.quote(d)}" for d in self.data)])
+        # A path's control characters escaped, as in every message: a hint is
+        # printed, and an escape sequence in a file name must not reach the
+        # terminal (such a path is no longer one to paste, but it is safe).
+        return " ".join(["backfaq", *(f"--data {printable(shlex.quote(d), limit=4096)}"
+                                      for d in self.data)])
 
     def paths(self) -> list[str]:
         """The store files served, each once."""

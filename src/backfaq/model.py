@@ -167,15 +167,15 @@ class Store:
         each once."""
         if not self.parts:
             return self.disclaimer
-        texts = [p.disclaimer for e in entries if (p := self.part_of(e.id)) and p.disclaimer]
-        return " ".join(dict.fromkeys(texts)) or None
+        return _each_once([(p.name, p.disclaimer) for e in entries
+                           if (p := self.part_of(e.id)) and p.disclaimer])
 
     def advice_for(self, signs: tuple[RedFlag, ...]) -> str | None:
         """The notice advice for these warning signs, from their stores."""
         if not self.parts:
             return self.notice
-        texts = [p.notice for f in signs if (p := self.part_of_sign(f.id)) and p.notice]
-        return " ".join(dict.fromkeys(texts)) or None
+        return _each_once([(p.name, p.notice) for f in signs
+                           if (p := self.part_of_sign(f.id)) and p.notice])
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._topics.get(topic_id)
@@ -202,3 +202,17 @@ class Hit(NamedTuple):
     entry: Entry
     score: float
     explain: Mapping[str, Any] = _EMPTY
+
+
+def _each_once(said: list[tuple[str, str]]) -> str | None:
+    """Several stores' texts (a disclaimer, a warning's advice) as one line:
+    each text once, word for word; when they differ, each followed by its
+    store's name, so that none reads as the end of another's sentence."""
+    texts = dict.fromkeys(text for _, text in said)
+    if len(texts) <= 1:
+        return next(iter(texts), None)
+    named: dict[str, list[str]] = {}
+    for name, text in said:
+        if name not in named.setdefault(text, []):
+            named[text].append(name)
+    return "; ".join(f"{text} ({', '.join(names)})" for text, names in named.items())

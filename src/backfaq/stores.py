@@ -15,6 +15,7 @@ whose disclaimer and warning advice go with it.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -42,7 +43,7 @@ def part_names(paths: list[str], bundled: str) -> list[str]:
     for path in paths:
         same = os.path.exists(path) and os.path.exists(bundled) and os.path.samefile(
             path, bundled)
-        base = BUNDLED if same else os.path.splitext(os.path.basename(path))[0] or "store"
+        base = BUNDLED if same else _safe(os.path.splitext(os.path.basename(path))[0]) or "store"
         name, n = base, 1
         # "bundled" is the bundled FAQ's alone: a bundled.json of one's own is bundled-2.
         while name in names or (name == BUNDLED and not same):
@@ -50,6 +51,15 @@ def part_names(paths: list[str], bundled: str) -> list[str]:
             name = f"{base}-{n}"
         names.append(name)
     return names
+
+
+def _safe(stem: str) -> str:
+    """A file's stem fit to name a store in ids and lines of output: a file
+    name may hold escape sequences, line breaks and bidirectional controls
+    (``evil\x1b]0;...``), which would reach the terminal or split a row;
+    each is a hyphen here (the file is still read by its real name)."""
+    return "".join(ch if ch.isprintable() and not ch.isspace()
+                   and unicodedata.category(ch) != "Cf" else "-" for ch in stem).strip("-")
 
 
 def combine(stores: list[Store], names: list[str]) -> Store:
