@@ -29,6 +29,9 @@ ALARMING = {
     "crushing pain between shoulder blades spreading to my jaw": {"chest-pain"},
     "sharp chest pain and pain between my shoulder blades": {"chest-pain"},
     "chset pian between my shoulder blades": {"chest-pain"},
+    # Two words of a sign run together, as the search splits them.
+    "chestpain and upper back pain": {"chest-pain"},
+    "chestpains since this morning": {"chest-pain"},
     "my chest feels tight and my upper back hurts": {"chest-pain"},
     "upper back pain spreading to my chest": {"chest-pain"},
     "I am short of breath and my upper back hurts": {"breathing"},
@@ -315,6 +318,7 @@ def test_the_urgent_advice_says_why_it_is_shown(runner: CliRunner) -> None:
     "no chest pain just a sore upper back",
     "no chest pain but my upper back pain is bad",
     "upper back pain, without any numbness",
+    "no chestpain just a sore upper back",
 ])
 def test_a_denied_sign_is_not_what_the_query_asks(runner: CliRunner, query: str) -> None:
     """The search reads the query without the sign it denies: no answer is

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from backfaq.analyzer import STOP_WORDS, Query, analyse, stem, terms, words
 from backfaq.model import RedFlag, Store
+from backfaq.search.compounds import LONGEST, SHORTEST
 from backfaq.vocabulary import Vocabulary
 
 # How far apart the words of one phrase may be, in content words beyond the
@@ -63,20 +64,40 @@ class RedFlags:
         self._store_words = vocabulary
         signs = [t for f in self.flags for t in (*f.terms, *f.exceptions)]
         self._sign_words = Vocabulary(signs, ()) if self.flags else None
+        # Stems side by side in a sign's phrase: a query that runs them
+        # together ("chestpain") names the sign as the search reads it
+        # (``search.compounds`` splits such a word the same way).
+        self._side_by_side = {pair for text in signs for pair in _neighbours(text)}
         # Correcting a word searches the whole vocabulary; batch mode asks the
         # same words again and again.
         self._token = lru_cache(maxsize=8192)(self._read_word)
 
-    def _read_word(self, word: str) -> _Token:
+    def _read_word(self, word: str) -> tuple[_Token, ...]:
+        """A query word as the signs read it: its stem, corrected towards the
+        closer vocabulary, or the two stems of a sign it runs together."""
         if word in STOP_WORDS or self._sign_words is None or self._store_words is None:
-            return _Token(stem(word), stop=True)
+            return (_Token(stem(word), stop=True),)
         if self._sign_words.knows(stem(word)) or self._store_words.knows(stem(word)):
-            return _Token(stem(word), stop=False)
+            return (_Token(stem(word), stop=False),)
+        halves = self._halves(word)
+        if halves:
+            return tuple(_Token(half, stop=False) for half in halves)
         store_word, store_edits = self._store_words.correct(word)
         sign_word, sign_edits = self._sign_words.correct(word)
         if sign_edits and (not store_edits or sign_edits < store_edits):
-            return _Token(stem(sign_word), stop=False)
-        return _Token(stem(store_word), stop=False)
+            return (_Token(stem(sign_word), stop=False),)
+        return (_Token(stem(store_word), stop=False),)
+
+    def _halves(self, word: str) -> tuple[str, str] | None:
+        """The stems of two words side by side in a sign that ``word`` runs
+        together ("chestpains": chest, pain), if any."""
+        if not SHORTEST <= len(word) <= LONGEST:
+            return None
+        for cut in range(2, len(word) - 1):
+            pair = (stem(word[:cut]), stem(word[cut:]))
+            if pair in self._side_by_side:
+                return pair
+        return None
 
     def find(self, query: str | Query) -> tuple[RedFlag, ...]:
         """The signs ``query`` names, in the store's order; none when it denies them
@@ -99,7 +120,7 @@ class RedFlags:
     def _named(self, words: list[str]) -> dict[RedFlag, list[_Phrase]]:
         """The signs ``words`` name, in the store's order, each with its
         phrases found there."""
-        tokens = [self._token(w) for w in words]
+        tokens = [t for w in words for t in self._token(w)]
         present = {t.stem for t in tokens}
         found: dict[RedFlag, list[_Phrase]] = {}
         for flag, phrases, exceptions in zip(self.flags, self._terms, self._exceptions):
@@ -112,6 +133,12 @@ class RedFlags:
             if matched:
                 found[flag] = matched
         return found
+
+
+def _neighbours(text: str) -> list[tuple[str, str]]:
+    """Each two stems side by side in ``text``."""
+    stems = [stem(w) for w in words(text)]
+    return list(zip(stems, stems[1:]))
 
 
 def _positions(phrase: _Phrase, tokens: list[_Token]) -> set[int]:
