@@ -62,6 +62,20 @@ def test_ask_with_a_warning(store: Store) -> None:
     check_golden("ask-warning-80.txt", renderer.console.export_text())
 
 
+@pytest.mark.parametrize(("width", "label"), [
+    (80, "shown for the warning sign"), (32, "shown for the warning sign"),
+    (30, "warning sign"), (20, "warning sign"),
+])
+def test_the_urgent_panels_label_is_never_cut_mid_word(
+    store: Store, width: int, label: str
+) -> None:
+    renderer = recording_renderer(width=width)
+    renderer.ask(warned_answer(store))
+    borders = [line for line in renderer.console.export_text().splitlines()
+               if line.startswith("╰") and "warning" in line]
+    assert len(borders) == 1 and borders[0].endswith(f"─ {label} ─╯")
+
+
 def test_show_run_on_steps_as_a_list_narrow(store: Store) -> None:
     renderer = recording_renderer(width=60)
     entry = store.entry("back-muscle-definition")

@@ -79,7 +79,8 @@ class RichRenderer:
                 Panel(Group(*head, *advice), title=title,
                       title_align="left", border_style="red",
                       # Not a ranked answer: it is here because of the sign.
-                      subtitle=Text("shown for the warning sign", style="red"),
+                      subtitle=self._border_label("shown for the warning sign",
+                                                  "warning sign", style="red"),
                       subtitle_align="right")
             )
             self._long_id(entry["id"])
@@ -162,6 +163,15 @@ class RichRenderer:
         of it pastes whole into `show`)."""
         if not self.quiet and not self._id_fits(entry_id):
             self.console.print(Text(f"id: {entry_id}", style="dim"), soft_wrap=True)
+
+    def _border_label(self, label: str, short: str, *, style: str) -> Text:
+        """``label`` for a panel's border, else ``short`` when it does not fit
+        (a narrow terminal), cut with an ellipsis when neither does: rich
+        would cut it mid-word without one."""
+        room = max(self.console.width - 6, 1)  # the corners, and a space either side
+        text = Text(label if cell_len(label) <= room else short, style=style)
+        text.truncate(room, overflow="ellipsis")
+        return text
 
     def _title(self, question: str, prefix: str = "") -> tuple[Text, list[Text]]:
         """A panel's title, and what goes first inside it: the question is the
