@@ -60,8 +60,10 @@ def unsafe_chars(text: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "words",
-    [[""], ["   "], ["\t\n"], ["", ""], ["\u00a0"], ["\u3000", "\u2003"]],
-    ids=["empty", "spaces", "tab-newline", "two-empty", "nbsp", "unicode-spaces"],
+    [[""], ["   "], ["\t\n"], ["", ""], ["\u00a0"], ["\u3000", "\u2003"],
+     ["\u200b\u200b"], ["\u200e", "\ufeff"]],
+    ids=["empty", "spaces", "tab-newline", "two-empty", "nbsp", "unicode-spaces",
+         "zero-width-spaces", "marks-alone"],
 )
 def test_blank_query_is_a_usage_error(runner: CliRunner, words: list[str]) -> None:
     result = invoke(runner, "ask", *words)

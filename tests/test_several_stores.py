@@ -436,3 +436,19 @@ def test_a_store_file_name_never_brings_control_characters_into_the_output(
                                     "chair-height"])
         assert shown.exit_code == 2
         assert all(ch.isprintable() for ch in shown.stderr.replace("\n", ""))
+
+
+def test_a_topic_in_several_stores_is_named_so_not_unknown(
+    runner: CliRunner, notes: Path, tmp_path: Path
+) -> None:
+    other = write(tmp_path / "other.json", [("breaks", "How often should I take a break?",
+                                            "Every half hour.")])
+    for path, title in ((notes, "Desk work"), (other, "Desk breaks")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["topics"][0]["title"] = title  # the same id, two topics: qualified
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(cli, ["--data", str(notes), "--data", str(other), "list",
+                                 "--topic", "desk"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: topic 'desk' is in several stores; choose one of: notes:desk, other:desk")

@@ -258,7 +258,13 @@ class App:
         return found
 
     def unknown_topic(self, topic: str) -> str:
-        """Why ``topic`` names none, with the topics there are."""
+        """Why ``topic`` names none, with the topics there are: the ones of
+        that id in several stores (each qualified with its store's name),
+        when it is one, else all."""
+        several = [t.id for t in self.store.topics if t.id.rpartition(":")[2] == topic]
+        if len(several) > 1:
+            return (f"topic '{printable(topic)}' is in several stores; choose one of: "
+                    f"{', '.join(several)}")
         ids = ", ".join(t.id for t in self.store.topics)
         return f"unknown topic '{printable(topic)}'; choose one of: {ids}"
 

@@ -41,7 +41,7 @@ from backfaq.completion import (
     completion_script,
 )
 from backfaq.render import FORMATS, get_renderer
-from backfaq.text import MESSAGE_LIMIT, InPieces, make_streams_safe, printable
+from backfaq.text import MESSAGE_LIMIT, InPieces, is_blank, make_streams_safe, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -250,7 +250,7 @@ def ask(app: App, query: tuple[str, ...], limit: int | None, topic: str | None, 
         ask_each_line(app, limit=limit, topic=topic, explain=explain, fmt=fmt)
         return
     text = " ".join(query)
-    if not text.strip():
+    if is_blank(text):  # zero-width spaces alone too: the search reads no word
         raise click.UsageError("the query is empty; say what you want to know")
     fmt = resolve_format(fmt)
     app.index  # first: a large store comes from the cache, with its index

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from backfaq import views
 from backfaq.app import DEFAULT_LIMIT
 from backfaq.render import Renderer, get_renderer
-from backfaq.text import printable
+from backfaq.text import is_blank, printable
 
 if TYPE_CHECKING:
     from backfaq.app import App
@@ -108,7 +108,7 @@ class Session:
 
     def handle(self, line: str) -> bool:
         """Act on one line; False when the session should end."""
-        if not line:
+        if is_blank(line):
             return True
         if not line.startswith(":"):
             self.ask(line)

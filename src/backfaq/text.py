@@ -78,3 +78,12 @@ class InPieces:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` holds nothing a reader can see: spaces, line breaks,
+    and format characters (zero-width spaces, bidirectional marks) or
+    controls, which the search reads as word breaks."""
+    import unicodedata
+
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
