@@ -31,7 +31,8 @@ Type a question and press Enter, for example: pain between shoulder blades
   :explain on|off  say why each answer matched (now: {explain})
   :help            this help
   :quit            leave (or Ctrl-D)
-Tab completes commands and ids. Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
+Tab completes commands, ids, topics and on|off.
+Ctrl-C clears the line; Ctrl-C twice in a row leaves."""
 COMMANDS = (":topics", ":list", ":show", ":limit", ":explain", ":help", ":quit")
 
 def _answers(count: int) -> str:
