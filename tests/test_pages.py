@@ -177,6 +177,19 @@ def test_markdown_headings_are_questions_sections_are_answers() -> None:
     )
 
 
+def test_markdown_sections_above_the_questions_are_their_topics() -> None:
+    text = ("# Bikes\n\n## Repairs\n\n### How long does a service take?\n\nA day.\n\n"
+            "### Do you fix e-bikes?\n\nYes.\n\n## Buying\n\n### Can I try one first?\n\n"
+            "Book a test ride.\n")
+    page = parse_page(text, name="bikes.md")
+    assert [(p.question, p.topic) for p in page.pairs] == [
+        ("How long does a service take?", "Repairs"), ("Do you fix e-bikes?", "Repairs"),
+        ("Can I try one first?", "Buying")]
+    # A label at the questions' own level ends the answer above it, and
+    # holds nothing: "Extra reading" is no topic of the question after it.
+    assert {p.topic for p in parse_page(MARKDOWN_PAGE, name="faq.md").pairs} == {None}
+
+
 def test_markdown_with_windows_line_endings_reads_the_same() -> None:
     expected = parse_page(MARKDOWN_PAGE, name="faq.md")
     assert parse_page(MARKDOWN_PAGE.replace("\n", "\r\n"), name="faq.md") == expected

@@ -302,9 +302,10 @@ def _parse_markdown(lines: list[str]) -> Page:
     marked = bool(levels)
     question_level = levels.most_common(1)[0][0] if levels else 0
     title: str | None = None
-    pairs: list[tuple[str, list[str]]] = []
+    pairs: list[tuple[str, list[str], str | None]] = []
     answer: list[str] | None = None  # where the lines go; None drops them
     level = 0
+    section: _Heading | None = None  # the label the questions below it are under
     for block in blocks:
         if isinstance(block, str):
             if answer is not None and not _is_furniture(block):
@@ -314,13 +315,21 @@ def _parse_markdown(lines: list[str]) -> Page:
         elif title is None and not pairs and block.level == 1 and not block.text.endswith("?"):
             title, answer = block.text, None
         elif block.text.endswith("?") or not marked or _statement(block, question_level):
-            pairs.append((block.text, []))
+            # A section label names the topic of the questions under it, as
+            # an HTML page's section heading does ("## Repairs").
+            topic = section.text if section is not None and marked else None
+            pairs.append((block.text, [], topic))
             answer, level = pairs[-1][1], block.level
         elif answer is not None and block.level > level:
             answer.append(block.line)
         else:
             answer = None
-    return Page(title, "markdown", tuple(Pair(q, _answer(_dedent(a))) for q, a in pairs))
+            # Only a label above the questions' level holds them ("## Repairs"
+            # over "### How long...?"); one at their level ends an answer.
+            if block.level < question_level:
+                section = block
+    return Page(title, "markdown",
+                tuple(Pair(q, _answer(_dedent(a)), topic) for q, a, topic in pairs))
 
 
 def _statement(heading: _Heading, question_level: int) -> bool:
