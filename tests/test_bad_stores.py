@@ -70,6 +70,11 @@ BAD_STORES: dict[str, tuple[bytes | None, str]] = {
                       "key 'entries' appears twice at the top"),
     "duplicate key inside": (b'{"version": 1, "entries": [{"id": "a"}, {"id": "b", "id": "c"}]}',
                              "key 'id' appears twice in one object"),
+    # A repeat read before a later fault of the JSON itself: the fault is it.
+    "duplicate key then truncated": (b'{"version": 1, "topics": [{"id": "a", "id": "b"}],'
+                                     b' "entries": [', "invalid JSON at line 1"),
+    "duplicate key then NaN": (b'{"version": 1, "topics": [{"id": "a", "id": "b"}],'
+                               b' "entries": NaN}', "invalid JSON: NaN is not a JSON value"),
     "top level is a list": (b"[]", "expected a JSON object at the top level, got a list"),
     "top level is a string": (b'"faq"', "expected a JSON object at the top level, got a string"),
     "top level is a number": (b"42", "expected a JSON object at the top level, got a number"),

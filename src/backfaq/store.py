@@ -119,24 +119,18 @@ class _Repeats(dict[str, Any]):
     repeated: list[str]
 
 
-def _keeping_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``unique_keys``'s twin for finding where keys repeat: it never raises."""
-    found = dict(pairs)
-    if len(found) == len(pairs):
-        return found
+def _marked(pairs: list[tuple[str, Any]], found: dict[str, Any]) -> _Repeats:
+    """The object of ``pairs`` (``found``, the last value of each key kept),
+    marked with the keys that repeat."""
     counts = Counter(key for key, _ in pairs)
     marked = _Repeats(found)
     marked.repeated = [key for key in found if counts[key] > 1]
     return marked
 
 
-def repeated_keys(text: str) -> tuple[Any, list[Problem]]:
-    """The document of JSON ``text`` whose objects repeat keys (the last value
-    of each kept), and a problem for each key repeated, at its object's
-    location (``entries[1]``), in the order they stand: what ``validate``
-    reports, with the document's other problems, rather than the first
-    repeat alone."""
-    doc = json.loads(text, parse_constant=_not_json, object_pairs_hook=_keeping_repeats)
+def _repeats_in(doc: Any) -> list[Problem]:
+    """A problem for each key repeated in ``doc``'s objects (``_Repeats``), at
+    its object's location (``entries[1]``), in the order they stand."""
     problems = []
     stack: list[tuple[str, Any]] = [("", doc)]
     while stack:
@@ -150,7 +144,7 @@ def repeated_keys(text: str) -> tuple[Any, list[Problem]]:
         elif isinstance(value, list):
             children = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
         stack.extend(reversed(children))
-    return doc, problems
+    return problems
 
 
 def read_document(path: str | os.PathLike[str], raw: bytes | None = None,
@@ -174,18 +168,19 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StoreError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    repeated: list[bool] = []  # set by the first object whose keys repeat
+
+    def noting_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) == len(pairs):
+            return found
+        repeated.append(True)
+        return _marked(pairs, found)
+
     try:
-        return json.loads(text, parse_constant=_not_json, object_pairs_hook=unique_keys)
+        doc = json.loads(text, parse_constant=_not_json, object_pairs_hook=noting_repeats)
     except _NotJson as exc:
         raise StoreError(name, f"invalid JSON: {exc.args[0]} is not a JSON value") from None
-    except DuplicateKey as exc:
-        doc, found = repeated_keys(text)
-        if repeats is not None:
-            repeats.extend(found)
-            return doc
-        first = found[0] if found else Problem("", f"key {exc.args[0]!r} appears twice")
-        where = f" ({first.location})" if first.location else ""
-        raise StoreError(name, f"invalid store: {first.message}{where}") from None
     except json.JSONDecodeError as exc:
         raise StoreError(
             name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -195,6 +190,14 @@ def read_document(path: str | os.PathLike[str], raw: bytes | None = None,
     except ValueError:
         # The only other ValueError json raises: an integer too long to convert.
         raise StoreError(name, "invalid JSON: a number has too many digits") from None
+    if not repeated:
+        return doc
+    found = _repeats_in(doc)
+    if repeats is not None:
+        repeats.extend(found)
+        return doc
+    where = f" ({found[0].location})" if found[0].location else ""
+    raise StoreError(name, f"invalid store: {found[0].message}{where}")
 
 
 def check_file(path: str | os.PathLike[str]) -> list[Problem]:
