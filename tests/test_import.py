@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from processes import one_error_line, run
+from processes import MODULE, environment, one_error_line, run
 
 from backfaq.cli import cli
 from backfaq.errors import WriteError
@@ -689,6 +689,34 @@ def test_pages_read_from_pipes_never_take_each_others_entries(tmp_path: Path) ->
         "clean-printer-head", "load-paper", "reset-router"]
     assert {s["file"] for s in doc["sources"]} == {"-"}
     assert len(doc["sources"]) == 3
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="needs /dev/stdin")
+def test_a_page_given_as_dev_stdin_is_unnamed_even_from_a_file(tmp_path: Path) -> None:
+    # "/dev/stdin < faq.csv" is a regular file, under a name every page
+    # given so shares.
+    store = tmp_path / "s.json"
+    router, printer = tmp_path / "router.csv", tmp_path / "printer.csv"
+    router.write_text("question,answer\nHow do I reset the router?,Hold the button.\n",
+                      encoding="utf-8")
+    printer.write_text("question,answer\nHow do I load paper?,Open tray 1.\n", encoding="utf-8")
+
+    def given(page: Path, *options: str) -> subprocess.CompletedProcess[bytes]:
+        with page.open("rb") as stdin:
+            return subprocess.run([*MODULE, "import", "--format", "csv", "/dev/stdin", "--into",
+                                   str(store), *options], stdin=stdin, capture_output=True,
+                                  env=environment(), timeout=60)
+
+    assert given(router).returncode == 0
+    assert given(printer, "--sync").returncode == 2
+    assert given(printer, "--sync", "--source-title", "Printer").returncode == 0
+    # Given again, changed, with the title it was given: its own source.
+    printer.write_text("question,answer\nHow do I load paper?,Open tray 2.\n", encoding="utf-8")
+    assert given(printer, "--sync", "--source-title", "Printer").returncode == 0
+    doc = load(store)
+    assert sorted(e["id"] for e in doc["entries"]) == ["load-paper", "reset-router"]
+    assert [e["answer"] for e in doc["entries"] if e["id"] == "load-paper"] == ["Open tray 2."]
+    assert sorted(s["title"] for s in doc["sources"]) == ["Printer", "page read from a pipe"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

@@ -120,9 +120,9 @@ def plan_import(
         if sync and page.unnamed and not (source_url or page.url or source_title or page.title):
             # Its source would be a new one every time: every entry of it
             # would stay, and none of another page's may go in its stead.
-            raise PageError(name, "read from a pipe, the page has no file name, title or "
-                                  "address to find its source by for --sync; "
-                                  "give --source-title or --source-url")
+            raise PageError(name, "read from a pipe or a descriptor, the page has no name "
+                                  "of its own, nor a title or address to find its source by "
+                                  "for --sync; give --source-title or --source-url")
         source, new_source = _source_for(doc, tidy_line(Path(name).name), page, source_title,
                                          source_url)
         by_question = _questions_of(doc, source["id"])
@@ -376,10 +376,10 @@ def _source_for(
     """The store's source for the page file named ``file`` (at the same address,
     when both are known), added when the store does not have one yet; its
     address is ``url``, else the page's own."""
-    url = url or page.url
-    title = title or page.title
     if page.unnamed:
         return _source_of_unnamed(doc, page, title, url)
+    url = url or page.url
+    title = title or page.title
     for source in doc["sources"]:
         # The same file name is the same page, unless both say where they
         # live and the addresses differ (two shops' faq.html), or the page
@@ -403,18 +403,21 @@ def _source_for(
 
 
 def _source_of_unnamed(
-    doc: dict[str, Any], page: Page, title: str | None, url: str | None
+    doc: dict[str, Any], page: Page, given_title: str | None, given_url: str | None
 ) -> tuple[dict[str, str], bool]:
     """The source of a page read from a pipe (``Page.unnamed``), which has no
-    file name to be known by: the source at its address; else, with no
-    address, the one of its title that it gives an answer of; else a new one,
-    its file ``-``."""
+    file name to be known by: the source at its address; else the source of
+    the title given with ``--source-title``; else, of the page's own title,
+    one that it gives an answer of (a title such as "FAQ" names many pages);
+    else a new one, its file ``-``."""
+    url = given_url or page.url
+    title = given_title or page.title
     for source in doc["sources"]:
         if url:
             if source.get("url") == url:
                 return source, False
-        elif (title and source["title"] == title and not source.get("url")
-              and _gives_any(doc, source["id"], page)):
+        elif title and source["title"] == title and not source.get("url") and (
+                given_title or _gives_any(doc, source["id"], page)):
             return source, False
     ids = {s["id"] for s in doc["sources"]}
     source = {"id": _unique(slugify(title or "") or "page", ids),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -72,7 +73,6 @@ _META_CHARSET = rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})
 def _utf8_or_declared(raw: bytes) -> str:
     """UTF-8 text, or a page in the charset its ``<meta>`` declares."""
     import codecs
-    import re
 
     try:
         return raw.decode("utf-8-sig")
@@ -108,7 +108,7 @@ def load_pages(
                             answer_column=answer_column)
         # Tidied before it is judged: an answer of bidi controls alone is none.
         page = tidy_page(parsed, path.name)
-        if not _is_regular(path):
+        if not _names_a_page(path):
             page = dataclasses.replace(page, unnamed=True)
         if not any(pair.answer and is_question(pair.question) for pair in page.pairs):
             found = "no question with an answer" if page.pairs else "no questions"
@@ -117,8 +117,16 @@ def load_pages(
     return pages
 
 
-def _is_regular(path: Path) -> bool:
-    """Whether ``path`` is a regular file (not a pipe, a device, a descriptor)."""
+# A path that names an open descriptor: /dev/stdin, /dev/fd/3, /proc/self/fd/3.
+_DESCRIPTOR = re.compile(r"/dev/std(?:in|out|err)|/dev/fd/\d+|/proc/(?:self|\d+)/fd/\d+")
+
+
+def _names_a_page(path: Path) -> bool:
+    """Whether ``path`` is a page's own name: a regular file, not a pipe or
+    a device, nor a descriptor (``/dev/stdin < faq.md`` is a regular file
+    under a name every such page shares)."""
+    if _DESCRIPTOR.fullmatch(os.path.abspath(path)):
+        return False
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
