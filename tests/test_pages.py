@@ -188,6 +188,19 @@ def test_markdown_sections_above_the_questions_are_their_topics() -> None:
     # A label at the questions' own level ends the answer above it, and
     # holds nothing: "Extra reading" is no topic of the question after it.
     assert {p.topic for p in parse_page(MARKDOWN_PAGE, name="faq.md").pairs} == {None}
+    # A section ends at a heading at its level or above, a question too.
+    ended = parse_page("# Shop\n\n## Repairs\n\n### How long does it take?\n\nA day.\n\n"
+                       "## Can I pay by card?\n\nYes.\n\n### Is there a fee?\n\nNo.\n",
+                       name="shop.md")
+    assert ended.title == "Shop"
+    assert [(p.question, p.topic) for p in ended.pairs] == [
+        ("How long does it take?", "Repairs"), ("Can I pay by card?", None),
+        ("Is there a fee?", None)]
+    # Two top-level labels are two sections, the first no title.
+    tops = parse_page("# Repairs\n\n## How long?\n\nA day.\n\n# Returns\n\n"
+                      "## Can I return it?\n\nYes.\n", name="shop.md")
+    assert tops.title is None
+    assert [p.topic for p in tops.pairs] == ["Repairs", "Returns"]
 
 
 def test_markdown_with_windows_line_endings_reads_the_same() -> None:

@@ -306,13 +306,20 @@ def _parse_markdown(lines: list[str]) -> Page:
     answer: list[str] | None = None  # where the lines go; None drops them
     level = 0
     section: _Heading | None = None  # the label the questions below it are under
+    # Two top-level labels are two sections of the page, the first no title.
+    tops = [b for b in blocks if isinstance(b, _Heading) and b.level == 1
+            and not b.text.endswith("?") and not _is_furniture(b.text)]
     for block in blocks:
         if isinstance(block, str):
             if answer is not None and not _is_furniture(block):
                 answer.append(block)
-        elif _is_furniture(block.text):
             continue
-        elif title is None and not pairs and block.level == 1 and not block.text.endswith("?"):
+        if _is_furniture(block.text):
+            continue
+        if section is not None and block.level <= section.level:
+            section = None  # a heading at the section's level or above ends it
+        if (title is None and not pairs and block.level == 1 and not block.text.endswith("?")
+                and len(tops) < 2):
             title, answer = block.text, None
         elif block.text.endswith("?") or not marked or _statement(block, question_level):
             # A section label names the topic of the questions under it, as
