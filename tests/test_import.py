@@ -610,6 +610,13 @@ def test_a_store_name_too_long_for_the_files_beside_it_is_refused_before_the_loc
     assert import_(runner, str(plants), "--into", str(over), "--dry-run").exit_code == 0
 
 
+def test_a_file_system_with_no_fixed_name_limit_refuses_no_name(
+    runner: CliRunner, plants: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "pathconf", lambda path, name: -1, raising=False)
+    assert import_(runner, str(plants), "--into", str(tmp_path / "s.json")).exit_code == 0
+
+
 def test_a_store_on_a_read_only_file_system_is_not_told_to_use_force(
     runner: CliRunner, plants: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

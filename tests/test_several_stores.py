@@ -452,3 +452,9 @@ def test_a_topic_in_several_stores_is_named_so_not_unknown(
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         "Error: topic 'desk' is in several stores; choose one of: notes:desk, other:desk")
+
+
+def test_a_store_name_keeps_its_spaces_and_loses_only_what_cannot_be_shown() -> None:
+    names = part_names(["/x/My plants.json", "/x/tab\there.json", "/x/\u202eodd.json"],
+                       str(bundled_path()))
+    assert names == ["My plants", "tab-here", "odd"]

@@ -153,6 +153,28 @@ def test_entries_checked_together_are_read_together(
     assert few < 0.6 * many
 
 
+def test_entries_are_read_ahead_in_blocks_of_a_bounded_size(
+    big: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Blocks grow from the first, but never past the most: a query that
+    # checks thousands would read far past where it stops.
+    open_stored(big)
+    monkeypatch.setattr(pruning, "READ_AHEAD_FIRST", 2)
+    monkeypatch.setattr(pruning, "READ_AHEAD_MOST", 8)
+    sizes: list[int] = []
+    real = stored_index.StoredIndex._read_ahead
+
+    def counting(self: stored_index.StoredIndex, positions: Any) -> None:
+        sizes.append(len(positions))
+        real(self, positions)
+
+    monkeypatch.setattr(stored_index.StoredIndex, "_read_ahead", counting)
+    stored, _ = open_stored(big)
+    for query in queries(big):
+        stored.search(query)
+    assert max(sizes) == 8 and 2 in sizes
+
+
 def test_the_stored_store_serves_what_the_store_holds(big: Path) -> None:
     open_stored(big)
     stored, _ = open_stored(big)

@@ -82,8 +82,9 @@ class InPieces:
 
 def is_blank(text: str) -> bool:
     """Whether ``text`` holds nothing a reader can see: spaces, line breaks,
-    and format characters (zero-width spaces, bidirectional marks) or
-    controls, which the search reads as word breaks."""
+    format characters (zero-width spaces, bidirectional marks), controls,
+    and combining marks with no letter to sit on: the search reads no word."""
     import unicodedata
 
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Mn", "Me")
+               for ch in text)

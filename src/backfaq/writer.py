@@ -16,6 +16,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -162,7 +163,11 @@ def name_limit_passed(target: Path) -> int | None:
         limit = os.pathconf(target.parent, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):  # no pathconf (Windows): the write says
         return None
-    return limit if len(os.fsencode(target.name)) + BESIDE > limit else None
+    if limit <= 0:  # no fixed limit
+        return None
+    # Linux counts a name's bytes; macOS its characters (UTF-16 units on HFS+).
+    size = len(target.name) if sys.platform == "darwin" else len(os.fsencode(target.name))
+    return limit if size + BESIDE > limit else None
 
 
 def temporary_prefix(target: Path) -> str:

@@ -78,8 +78,9 @@ class DenseBounds:
     ) -> Iterator[tuple[int, float, float]]:
         """The entries whose whole bound (their concepts' points and the phrase
         part's bound, as ``Pruning._top`` bounds it) reaches ``threshold``,
-        largest bound first (ties by entry): each one's id, bound and
-        concept bound.
+        largest bound first (ties by entry within a block; the search takes
+        any candidate whose bound ties the threshold, so their order across
+        blocks changes nothing): each one's id, bound and concept bound.
 
         They come a block at a time, each block four times the last: the
         search stops at the first that cannot get in, most often within the

@@ -44,6 +44,7 @@ PRUNE_FROM = 100
 SEEDS = 2000
 WORDING_SAMPLE = 2000  # questions compared first, for a floor to compare all with
 READ_AHEAD_FIRST = 16  # candidates whose entries are fetched together first
+READ_AHEAD_MOST = 256
 # Slack for float and 2-decimal rounding in bound comparisons: a bound must
 # clear the threshold by this much before an entry is skipped.
 _SLACK = 0.01
@@ -235,13 +236,15 @@ class Pruning:
     def _read_ahead_of(self, candidates: Iterable[_Candidate]) -> Iterator[_Candidate]:
         """``candidates`` as they come, what scoring a block of them reads
         fetched first, all at once (``_read_ahead``), each block four times
-        the last: most queries stop within the first."""
+        the last, up to READ_AHEAD_MOST: most queries stop within the first."""
         them = iter(candidates)
         block = READ_AHEAD_FIRST
         while chunk := list(islice(them, block)):
             self._read_ahead([c[0] for c in chunk])
             yield from chunk
-            block *= 4
+            # At most READ_AHEAD_MOST at once: a query that checks thousands
+            # would read far past where it stops, and past what is kept.
+            block = min(4 * block, READ_AHEAD_MOST)
 
     def _looped(
         self, q: _Query, k: int, concept_stems: list[list[tuple[str, _Posting, float]]],
