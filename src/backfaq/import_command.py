@@ -183,7 +183,7 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     except (StoreError, PageError, WriteError) as exc:
         raise DataError(printable(str(exc), limit=MESSAGE_LIMIT)) from None
     if interrupted:
-        warn(f"{store_path}: {outcome}; interrupted before the summary was printed")
+        _interrupted_after_writing(store_path, outcome)
         return
     try:
         for line in views.import_summary(plan, store=str(store_path), outcome=outcome):
@@ -201,10 +201,15 @@ def import_(app: App, pages: tuple[str, ...], into: str | None, source_title: st
     except KeyboardInterrupt:
         if not written:
             raise  # exit 130: nothing was written
-        # Ctrl-C once the store is written stops the summary, not the import:
-        # a script reading exit 130 would take the store for unchanged.
-        discard_stdout()
-        warn(f"{store_path}: {outcome}; interrupted before the summary was printed")
+        _interrupted_after_writing(store_path, outcome)
+
+
+def _interrupted_after_writing(store_path: Path, outcome: str) -> None:
+    """Ctrl-C once the store is written stops the summary, not the import:
+    exit 0 and one warning, for a script reading 130 would take the store
+    for unchanged."""
+    discard_stdout()
+    warn(f"{store_path}: {outcome}; interrupted before the summary was printed")
 
 
 def _holds(path: Path, document: dict[str, Any]) -> bool:

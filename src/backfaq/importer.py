@@ -393,13 +393,8 @@ def _source_for(
         if url and source.get("url") != url:
             source["url"] = url
         return source, False
-    base = slugify(title or Path(file).stem) or "page"
-    ids = {s["id"] for s in doc["sources"]}
-    source = {"id": _unique(base, ids), "title": title or file, "file": file}
-    if url:
-        source["url"] = url
-    doc["sources"].append(source)
-    return source, True
+    return _new_source(doc, slugify(title or Path(file).stem) or "page", title or file, file,
+                       url), True
 
 
 def _source_of_unnamed(
@@ -419,14 +414,19 @@ def _source_of_unnamed(
         elif title and source["title"] == title and not source.get("url") and (
                 given_title or _gives_any(doc, source["id"], page)):
             return source, False
-    ids = {s["id"] for s in doc["sources"]}
-    source = {"id": _unique(slugify(title or "") or "page", ids),
-              "title": title or "page read from a pipe",
-              "file": "-"}
+    return _new_source(doc, slugify(title or "") or "page", title or "page read from a pipe",
+                       "-", url), True
+
+
+def _new_source(doc: dict[str, Any], base: str, title: str, file: str,
+                url: str | None) -> dict[str, str]:
+    """A source added to ``doc``, its id ``base`` made unique."""
+    source = {"id": _unique(base, {s["id"] for s in doc["sources"]}), "title": title,
+              "file": file}
     if url:
         source["url"] = url
     doc["sources"].append(source)
-    return source, True
+    return source
 
 
 def _gives_any(doc: dict[str, Any], source_id: str, page: Page) -> bool:

@@ -15,7 +15,6 @@ whose disclaimer and warning advice go with it.
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -58,8 +57,7 @@ def _safe(stem: str) -> str:
     name may hold escape sequences, line breaks and bidirectional controls
     (``evil\x1b]0;...``), which would reach the terminal or split a row;
     each is a hyphen here (the file is still read by its real name)."""
-    return "".join(ch if ch.isprintable() and unicodedata.category(ch) != "Cf" else "-"
-                   for ch in stem).strip("-")
+    return "".join(ch if ch.isprintable() else "-" for ch in stem).strip("-")
 
 
 def combine(stores: list[Store], names: list[str]) -> Store:

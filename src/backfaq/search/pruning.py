@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from backfaq.model import Hit, Store
 from backfaq.search.documents import _Doc
 from backfaq.search.postings import _Posting
-from backfaq.search.scoring import COVERAGE_SHARE, _phrase, _Phrasing, _Query
+from backfaq.search.scoring import COVERAGE_SHARE, _phrase, _Query
 
 # When a query's stems are in this many entries in all (their postings
 # summed), on a store of at least as many, its bounds are worked out in
@@ -121,7 +121,6 @@ class Pruning:
         def _posting(self, term: str) -> _Posting | None: ...
         def _df(self, term: str) -> int: ...
         def rarity(self, term: str) -> float: ...
-        def _phrasings(self, doc: _Doc) -> tuple[_Phrasing, ...]: ...
         def _score(self, i: int, q: _Query, *, explain: bool = True) -> Hit: ...
 
     def _keep_wording(self, raw: _RawWording, asked_bound: array[float]) -> None:
