@@ -34,7 +34,7 @@ from backfaq.analyzer import LIGHT_WORDS, stem
 # (``benchmarks/quality.py``), measured per kind.
 FACTORS = {"syn": 0.6, "form": 0.7, "broader": 0.4, "narrower": 0.4}
 KINDS = ("syn", "form", "broader", "narrower")  # the table's columns, in order
-# The particles of the phrasal verbs the table knows ("sign up", "run out"):
+# The particles of the phrasal verbs the table knows ("sign up", "bring back"):
 # a query's verb followed by one is looked up with it too.
 PARTICLES = frozenset(("up", "out", "off", "on", "over", "in", "down", "away", "back", "through"))
 
