@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from backfaq import cache, snapshot
+from backfaq import cache_files as cache_directory
 from backfaq.cli import App, cli
 from backfaq.model import Store
 from backfaq.search import Index
@@ -505,7 +506,7 @@ def test_another_writers_temporary_file_is_left_alone_until_orphaned(faq: Path) 
     assert other.read_bytes() == b"another writer's file"
     [cached] = [path for path in cache_files() if path != other]
     # A writer killed midway leaves its file: the next write removes it.
-    old = time.time() - cache.ORPHAN_AFTER - 60
+    old = time.time() - cache_directory.ORPHAN_AFTER - 60
     os.utime(other, (old, old))
     cached.unlink()
     open_counting(faq)
@@ -513,7 +514,7 @@ def test_another_writers_temporary_file_is_left_alone_until_orphaned(faq: Path) 
 
 
 def test_old_cache_files_are_forgotten(faq: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "KEEP", 2)
+    monkeypatch.setattr(cache_directory, "KEEP", 2)
     doc = json.loads(faq.read_text(encoding="utf-8"))
     for n in range(4):
         doc["entries"][0]["answer"] += f" Edit {n}."
@@ -529,14 +530,14 @@ def test_cleaning_up_skips_what_is_not_a_cache_file(
 ) -> None:
     """A dangling link or a directory named like a temporary file is left
     alone, and does not stop old cache files from going."""
-    monkeypatch.setattr(cache, "KEEP", 2)
+    monkeypatch.setattr(cache_directory, "KEEP", 2)
     root = cache_root()
     root.mkdir(parents=True)
     link = root / f".tmp-1-aaaaaaaaaaaa{cache.SUFFIX}"
     link.symlink_to(root / "nowhere")
     folder = root / f".tmp-2-bbbbbbbbbbbb{cache.SUFFIX}"
     folder.mkdir()
-    old = time.time() - cache.ORPHAN_AFTER - 60
+    old = time.time() - cache_directory.ORPHAN_AFTER - 60
     os.utime(folder, (old, old))
     os.utime(link, (old, old), follow_symlinks=False)
     doc = json.loads(faq.read_text(encoding="utf-8"))
@@ -551,7 +552,7 @@ def test_cleaning_up_skips_what_is_not_a_cache_file(
 def test_cleaning_up_goes_on_when_a_file_vanishes_meanwhile(
     faq: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "KEEP", 1)
+    monkeypatch.setattr(cache_directory, "KEEP", 1)
     open_counting(faq)
     real_scandir = os.scandir
 
@@ -585,14 +586,14 @@ def test_cleaning_up_goes_on_when_a_file_vanishes_meanwhile(
 def test_the_least_recently_used_cache_file_goes_first(
     faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "KEEP", 2)
+    monkeypatch.setattr(cache_directory, "KEEP", 2)
     other = tmp_path / "other.json"
     shutil.copyfile(faq, other)
     with other.open("a") as stream:
         stream.write("\n")
     open_counting(faq)
     open_counting(other)
-    long_ago = time.time() - cache.USED_AFTER - 60
+    long_ago = time.time() - cache_directory.USED_AFTER - 60
     kept, _ = slot_of(faq)
     os.utime(kept, (long_ago, long_ago))  # written long ago...
     _, loads = open_counting(faq)  # ...but still read: marked as used

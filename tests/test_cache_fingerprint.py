@@ -19,6 +19,7 @@ import pytest
 from test_cache import Loads, answers
 
 from backfaq import cache
+from backfaq import cache_files as cache_directory
 from backfaq.model import Store
 from backfaq.store import bundled_path, load_store
 from backfaq.stores import combine
@@ -161,7 +162,7 @@ def test_a_remembered_key_without_its_index_is_hashed_and_built(
 def test_only_the_most_recent_fingerprints_are_kept(
     faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "KEEP_KEYS", 2)
+    monkeypatch.setattr(cache_directory, "KEEP_KEYS", 2)
     stores = []
     for i in range(4):
         path = tmp_path / f"copy-{i}.json"

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import synthetic  # noqa: E402
 
 from backfaq import cache, stored_index  # noqa: E402
+from backfaq import cache_files as cache_directory  # noqa: E402
 from backfaq.search import PRUNE_FROM, Index, pruning  # noqa: E402
 from backfaq.store import bundled_path, load_store  # noqa: E402
 
@@ -273,14 +274,14 @@ def test_a_journal_goes_with_its_database(big: Path, monkeypatch: pytest.MonkeyP
     kept.write_bytes(b"")
     gone = directory / "index-0-old-00000000.sqlite-journal"
     gone.write_bytes(b"")
-    cache._forget_old(str(directory))
+    cache_directory.forget_old(str(directory))
     assert kept.exists() and not gone.exists()
     newer = directory / "index-0-newer-00000000.marshal"
     newer.write_bytes(b"")
     later = stored_file(big).stat().st_mtime + 100
     os.utime(newer, (later, later))
-    monkeypatch.setattr(cache, "KEEP", 1)
-    cache._forget_old(str(directory))
+    monkeypatch.setattr(cache_directory, "KEEP", 1)
+    cache_directory.forget_old(str(directory))
     assert not kept.exists() and not stored_file(big).exists() and newer.exists()
 
 

@@ -20,9 +20,10 @@ CRC-32 of the payload, written to a temporary file first and then renamed,
 so a reader never sees half a file.
 
 Both live in the user cache directory (``$XDG_CACHE_HOME/backfaq``, else the
-platform's usual place). A cache that is missing, stale, corrupt or
-unreadable is rebuilt; a cache directory that cannot be written to is
-skipped: the query is answered all the same.
+platform's usual place), which ``backfaq.cache_files`` writes and keeps
+small. A cache that is missing, stale, corrupt or unreadable is rebuilt; a
+cache directory that cannot be written to is skipped: the query is answered
+all the same.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from backfaq import __version__
+from backfaq import __version__, cache_files
+from backfaq.cache_files import JOURNAL, KEY_SUFFIX, STORED_SUFFIX, SUFFIX, cache_dir
 from backfaq.limits import MAX_BYTES, TooLarge, fits_in_memory, read_at_most  # one limit
 from backfaq.model import Store
 from backfaq.search import Index
@@ -56,37 +58,7 @@ CHUNK = 2**20  # a store file is hashed a chunk at a time: never copied whole
 # the related-words table weighs more), so this is a generous bound.
 CACHE_PER_STORE_BYTE = 16
 CACHE_SLACK = 16 * 2**20
-# How the store and a cache file are opened: non-blocking, so that a named
-# pipe without a writer is not waited on; binary, so that Windows hands over
-# the bytes as they are.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-KEEP = 4  # cache files kept; the least recently used (old versions of a store) go
-USED_AFTER = 24 * 3600  # a cache file read this long after its last use is marked used
-ORPHAN_AFTER = 3600  # a temporary file this old was left by a writer that was killed
 MAGIC = b"backfaq-index\n"
-SUFFIX = ".marshal"
-
-
-def cache_dir() -> str | None:
-    """Where backfaq keeps its caches: XDG on Linux and BSD (the spec's default
-    ``~/.cache``), ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows.
-
-    None when there is no home to put it in (a service or a sandbox without
-    ``HOME``): such a process is answered without a cache, rather than one
-    written to wherever the password database says home is.
-    """
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    if os.path.isabs(xdg):
-        return os.path.join(xdg, "backfaq")
-    if sys.platform == "win32":
-        local = os.environ.get("LOCALAPPDATA", "")
-        return os.path.join(local, "backfaq") if os.path.isabs(local) else None
-    home = os.environ.get("HOME", "")
-    if not os.path.isabs(home):
-        return None
-    if sys.platform == "darwin":
-        return os.path.join(home, "Library", "Caches", "backfaq")
-    return os.path.join(home, ".cache", "backfaq")
 
 
 # Where the code that builds an index lives: the top of the package, the
@@ -201,8 +173,6 @@ FINGERPRINT_FROM = SHA256_FROM if sys.platform != "win32" else MAX_BYTES + 1
 # edit within the resolution of its times, of the same size, would leave
 # the fingerprint as it was (what git calls a racy entry).
 SETTLED_AFTER = 2.0
-KEEP_KEYS = 64  # fingerprints remembered; the least recently used go
-KEY_SUFFIX = ".key"
 
 
 def _fingerprint(info: os.stat_result) -> str:
@@ -228,7 +198,7 @@ def _known_key(fingerprint: str) -> str | None:
     if file is None:
         return None
     try:
-        fd = os.open(file, _READ_FLAGS)
+        fd = os.open(file, cache_files.READ_FLAGS)
     except (OSError, ValueError):
         return None
     try:
@@ -241,7 +211,7 @@ def _known_key(fingerprint: str) -> str | None:
         return None
     if len(lines) != 3 or lines[0] != fingerprint or lines[2]:
         return None
-    _mark_used(file, info.st_mtime)
+    cache_files.mark_used(file, info.st_mtime)
     return lines[1]
 
 
@@ -254,7 +224,7 @@ def _remember_key(fingerprint: str, key: str, after: os.stat_result) -> None:
     file = _key_file(fingerprint)
     if file is None or _fingerprint(after) != fingerprint or time.time() - newest < SETTLED_AFTER:
         return
-    _write_atomically(file, [f"{fingerprint}\n{key}\n".encode("ascii")])
+    cache_files.write_atomically(file, [f"{fingerprint}\n{key}\n".encode("ascii")])
 
 
 def _open_store(path: str) -> tuple[io.BufferedReader, os.stat_result] | None:
@@ -264,7 +234,7 @@ def _open_store(path: str) -> tuple[io.BufferedReader, os.stat_result] | None:
     empty file, one too large to be a store, one that cannot be opened.
     """
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, cache_files.READ_FLAGS)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     try:
@@ -387,8 +357,6 @@ def _file_key(stream: io.BufferedIOBase, info: os.stat_result) -> str | None:
     return key
 
 
-STORED_SUFFIX = ".sqlite"
-JOURNAL = STORED_SUFFIX + "-journal"
 
 
 def _stored_file(slot: _Slot) -> str:
@@ -414,7 +382,7 @@ def _read_either(slot: _Slot, path: str, store_size: int,
 
     index = stored_index.read(stored, slot[1], path, lambda: Index(load(None)))
     if index is not None:
-        _mark_used(stored, info.st_mtime)
+        cache_files.mark_used(stored, info.st_mtime)
     return index
 
 
@@ -433,7 +401,7 @@ def read_cache(slot: _Slot, path: str, store_size: int) -> Index | None:
     """
     file, header = slot
     try:
-        fd = os.open(file, _READ_FLAGS)
+        fd = os.open(file, cache_files.READ_FLAGS)
     except (OSError, ValueError):
         return None
     try:
@@ -453,21 +421,8 @@ def read_cache(slot: _Slot, path: str, store_size: int) -> Index | None:
     except Exception:  # a cache is only a shortcut: any failure means rebuild
         return None
     if index is not None:
-        _mark_used(file, info.st_mtime)
+        cache_files.mark_used(file, info.st_mtime)
     return index
-
-
-def _mark_used(file: str, modified: float) -> None:
-    """Give a cache file that is still read a new modification time, at most
-    once a day, so that ``_forget_old`` drops the least recently used files
-    (the bundled store's too, if it is no longer asked) and not the oldest."""
-    import time
-
-    if time.time() - modified > USED_AFTER:
-        try:
-            os.utime(file)
-        except OSError:  # a read-only cache is still a cache
-            pass
 
 
 def _load(content: bytes, path: str) -> Index | None:
@@ -502,40 +457,8 @@ def write_cache(slot: _Slot, index: Index) -> None:
         payload = marshal.dumps(pack(index))
     except ValueError:  # marshal met a type it cannot write
         return
-    _write_atomically(file, [header, payload, _trailer(zlib.crc32(payload), len(payload))])
-
-
-def _write_atomically(file: str, parts: list[bytes]) -> None:
-    """Write ``parts`` to ``file``, renamed into place once whole; skipped
-    if the cache directory cannot be written to."""
-    directory = os.path.dirname(file)
-    # Named at random and created only if new: no other writer shares the
-    # file, and tempfile (3 ms to import) is not needed.
-    temp = os.path.join(directory, f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}")
-    created = False
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        created = True
-        try:
-            stream = os.fdopen(fd, "wb")
-        except BaseException:
-            os.close(fd)
-            raise
-        with stream:
-            for part in parts:
-                stream.write(part)
-        os.replace(temp, file)
-        created = False
-        _forget_old(directory)
-    except (OSError, ValueError):  # ValueError: a NUL in the directory's name
-        pass
-    finally:
-        if created:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+    trailer = _trailer(zlib.crc32(payload), len(payload))
+    cache_files.write_atomically(file, [header, payload, trailer])
 
 
 def _write_stored(slot: _Slot, index: Index) -> None:
@@ -548,63 +471,12 @@ def _write_stored(slot: _Slot, index: Index) -> None:
     try:
         os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
         stored_index.write(file, index, slot[1])
-        _forget_old(os.path.dirname(file))
+        cache_files.forget_old(os.path.dirname(file))
     except (OSError, sqlite3.Error, ValueError) as exc:  # ValueError: a NUL in the path
-        if not _busy(exc):
+        if not cache_files.busy(exc):
             # A full disk or a failed write: what it left of the file (and its
             # journal) is no index and would only keep the disk full. One that
             # another process is writing is left to it.
             for leftover in (file, file + JOURNAL[len(STORED_SUFFIX):]):
                 with contextlib.suppress(OSError, ValueError):
                     os.unlink(leftover)
-
-
-def _busy(exc: Exception) -> bool:
-    """Whether a SQLite error is another process holding the file's lock."""
-    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11 on
-    if isinstance(code, int):
-        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
-    return "locked" in str(exc)
-
-
-def _forget_old(directory: str) -> None:
-    """Keep the KEEP most recently used cache files (each edit of a store
-    makes a new one) and KEEP_KEYS remembered fingerprints, and remove the
-    temporary files of writers killed midway."""
-    import time
-
-    files = []
-    keys = []
-    orphans = []
-    journals = []  # SQLite's, of a write under way or cut short
-    orphaned = time.time() - ORPHAN_AFTER
-    with os.scandir(directory) as found:
-        for entry in found:
-            name = entry.name
-            ours = name.startswith("index-") and name.endswith((SUFFIX, STORED_SUFFIX))
-            if name.startswith("index-") and name.endswith(JOURNAL):
-                journals.append(entry.path)
-            key = name.startswith("store-") and name.endswith(KEY_SUFFIX)
-            if not (ours or key or name.startswith(".tmp-")):
-                continue
-            try:  # another process may remove or rename it meanwhile
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                continue  # never ours: left alone
-            if ours:
-                files.append((info.st_mtime, entry.path))
-            elif key:
-                keys.append((info.st_mtime, entry.path))
-            elif info.st_mtime < orphaned:
-                orphans.append(entry.path)
-    kept = {path for _, path in sorted(files)[-KEEP:]}
-    # A journal goes with its database: alone, it holds nothing to roll back.
-    left = [j for j in journals if j.removesuffix("-journal") not in kept]
-    old_keys = [path for _, path in sorted(keys)[:-KEEP_KEYS]]
-    for old in [path for _, path in sorted(files)[:-KEEP]] + old_keys + orphans + left:
-        try:
-            os.unlink(old)
-        except OSError:
-            pass
