@@ -1,11 +1,14 @@
 """How search time and memory grow with the store: one table, sizes 1k to 1M.
 
     python benchmarks/scale.py [--sizes 1000,10000,100000] [--queries 200]
-                               [--workdir DIR]
+                               [--workdir DIR] [--repeat 3]
 
 For each size it writes a synthetic store (``synthetic.py``, kept in
 ``--workdir`` for the next run), then, in a fresh child process per size (so
-peak memory is that size's alone): loads the store, builds the index, runs the
+peak memory is that size's alone): loads the store, builds the index (and
+SQLite FTS5's table, below: ``--repeat`` times each, in turns, keeping the
+median of each, so that a slow minute on a shared machine lands on both
+sides rather than one), runs the
 queries (median and 95th percentile) and the long messages of the labelled
 set (``queries.jsonl``: 20-40 words each, most of them words a synthetic store
 has never seen, so typo correction of many unknown words is what they time),
@@ -72,7 +75,7 @@ class Fts5:
             (match,)).fetchall()
 
 
-def child(size: int, path: Path, count: int) -> dict[str, float | str]:
+def child(size: int, path: Path, count: int, repeat: int) -> dict[str, float | str]:
     """Measure one size in this process; the numbers as a dict."""
     from rapidfuzz import fuzz, process, utils
 
@@ -88,13 +91,22 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
     else:
         store = build_store(synthetic.generate(size), f"<synthetic {size}>")
     loaded = time.perf_counter()
-    index = Index(store)
-    built = time.perf_counter()
+    # The build and FTS5's insert, in turns, each its median of ``repeat``:
+    # on a shared machine one of each can land in a slow minute apart.
+    rows = [(e.question, e.answer) for e in store.entries]
+    builds, inserts = [], []
+    for _ in range(repeat):
+        index = fts5 = None  # the last round's freed before the next is built
+        t = time.perf_counter()
+        index = Index(store)
+        builds.append(time.perf_counter() - t)
+        fts5 = Fts5(rows)
+        inserts.append(fts5.insert_s)
+    assert index is not None and fts5 is not None
     questions = [e.question for e in store.entries]
     queries = synthetic.queries(questions, count)
     times = timed(index, queries)
     long_times = timed(index, long_messages())
-    fts5 = Fts5([(e.question, e.answer) for e in store.entries])
     fts5_times = timed(fts5, queries)
     fts5_long = timed(fts5, long_messages())
     naive = []
@@ -116,13 +128,13 @@ def child(size: int, path: Path, count: int) -> dict[str, float | str]:
             stored_times = timed(cache.open_index(str(path), lambda raw: store), queries)
     return {
         "load_s": loaded - started,
-        "build_s": built - loaded,
+        "build_s": statistics.median(builds),
         "median_ms": 1000 * statistics.median(times),
         "p95_ms": 1000 * p95(times),
         "long_median_ms": 1000 * statistics.median(long_times),
         "long_p95_ms": 1000 * p95(long_times),
         "naive_ms": 1000 * statistics.median(naive),
-        "fts5_insert_s": fts5.insert_s,
+        "fts5_insert_s": statistics.median(inserts),
         "fts5_median_ms": 1000 * statistics.median(fts5_times),
         "fts5_p95_ms": 1000 * p95(fts5_times),
         "fts5_long_median_ms": 1000 * statistics.median(fts5_long),
@@ -197,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=Path("scale-data"))
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="builds and FTS5 inserts per size, in turns (their medians)")
     parser.add_argument("--child", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(int(args.child[0]), Path(args.child[1]), args.queries)))
+        print(json.dumps(child(int(args.child[0]), Path(args.child[1]), args.queries,
+                               args.repeat)))
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "XDG_CACHE_HOME": str(args.workdir.resolve() / "cache")}
@@ -209,15 +224,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'entries':>8} {'MiB':>5} {'build s':>8} {'median ms':>10} {'p95 ms':>7} "
           f"{'long med':>9} {'long p95':>9} {'naive ms':>9} {'stored med':>10} "
           f"{'stored p95':>10} {'CLI s':>6} {'x bundled':>9} {'CLI MiB':>8} {'peak MiB':>8} | "
-          f"{'FTS5 ins s':>10} {'median':>7} {'p95':>7} {'long med':>9} {'long p95':>9}")
+          f"{'FTS5 ins s':>10} {'median':>7} {'p95':>7} {'long med':>9} {'long p95':>9} "
+          f"{'build/ins':>9}")
     for size in (int(s) for s in args.sizes.split(",")):
         path = args.workdir / f"faq-{label(size)}.json"
         if not path.exists():
             with path.open("w", encoding="utf-8") as f:
                 json.dump(synthetic.generate(size), f, separators=(",", ":"))
         out = subprocess.run(
-            [sys.executable, __file__, "--queries", str(args.queries), "--child", str(size),
-             str(path)],
+            [sys.executable, __file__, "--queries", str(args.queries), "--repeat",
+             str(args.repeat), "--child", str(size), str(path)],
             env=env, capture_output=True, text=True, check=False,
         )
         if out.returncode:
@@ -235,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{m['naive_ms']:9.1f} {m['stored_median_ms']:10.1f} {m['stored_p95_ms']:10.1f} "
               f"{cli} {m['peak_mb']:8.0f} | "
               f"{m['fts5_insert_s']:10.2f} {m['fts5_median_ms']:7.1f} {m['fts5_p95_ms']:7.1f} "
-              f"{m['fts5_long_median_ms']:9.1f} {m['fts5_long_p95_ms']:9.1f}", flush=True)
-    print(f"(queries per size: {args.queries}, and {len(long_messages())} long messages "
+              f"{m['fts5_long_median_ms']:9.1f} {m['fts5_long_p95_ms']:9.1f} "
+              f"{m['build_s'] / m['fts5_insert_s']:9.2f}", flush=True)
+    print(f"(build, FTS5 ins: medians of {args.repeat} of each, in turns; build/ins: their "
+          f"ratio; queries per size: {args.queries}, and {len(long_messages())} long messages "
           f"(long med, long p95, in ms); naive scan on the first {NAIVE_QUERIES}; "
           f"stored: the same queries on the index as the command reads it from the cache; "
           f"CLI: median of {CLI_RUNS} runs with the cache warm, their largest peak "
