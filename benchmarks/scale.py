@@ -79,7 +79,7 @@ def child(size: int, path: Path, count: int, repeat: int) -> dict[str, float | s
     """Measure one size in this process; the numbers as a dict."""
     from rapidfuzz import fuzz, process, utils
 
-    from backfaq import cache
+    from backfaq import cache, store_keys
     from backfaq.limits import MAX_BYTES
     from backfaq.search import Index
     from backfaq.store import build_store, load_store
@@ -119,7 +119,7 @@ def child(size: int, path: Path, count: int, repeat: int) -> dict[str, float | s
     stored_times: list[float] = []
     if servable:
         with path.open("rb") as stream:
-            key = cache._key(stream, path.stat().st_size)
+            key = store_keys.key_of(stream, path.stat().st_size)
         slot = cache._slot(key) if key is not None else None
         if slot is not None:
             cache.write_cache(slot, index)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from backfaq import cache, snapshot
+from backfaq import cache, snapshot, store_keys
 from backfaq import cache_files as cache_directory
 from backfaq.cli import App, cli
 from backfaq.model import Store
@@ -63,7 +63,7 @@ def cache_files() -> list[Path]:
 
 
 def key_of(raw: bytes) -> str:
-    key = cache._key(io.BytesIO(raw), len(raw))
+    key = store_keys.key_of(io.BytesIO(raw), len(raw))
     assert key is not None
     return key
 
@@ -135,15 +135,15 @@ def test_second_open_loads_nothing_and_answers_the_same(faq: Path) -> None:
 
 def test_a_small_store_is_keyed_by_a_blake2b_hash_of_its_bytes(faq: Path) -> None:
     raw = faq.read_bytes()
-    assert len(raw) < cache.SHA256_FROM
+    assert len(raw) < store_keys.SHA256_FROM
     assert key_of(raw) == "blake2b-" + hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
 def test_a_large_store_is_keyed_by_a_sha256_of_its_bytes_read_in_chunks(
     faq: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "SHA256_FROM", 1)
-    monkeypatch.setattr(cache, "CHUNK", 1000)  # the bundled store is many chunks
+    monkeypatch.setattr(store_keys, "SHA256_FROM", 1)
+    monkeypatch.setattr(store_keys, "CHUNK", 1000)  # the bundled store is many chunks
     raw = faq.read_bytes()
     assert key_of(raw) == "sha256-" + hashlib.sha256(raw).hexdigest()
     _, loads = open_counting(faq)
@@ -165,9 +165,9 @@ def test_a_python_without_blake2_keys_every_store_by_sha256(
 
 
 def test_a_file_growing_past_the_limit_gets_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "MAX_BYTES", 10)
-    assert cache._key(io.BytesIO(b"x" * 10), 10) is not None
-    assert cache._key(io.BytesIO(b"x" * 11), 10) is None
+    monkeypatch.setattr(store_keys, "MAX_BYTES", 10)
+    assert store_keys.key_of(io.BytesIO(b"x" * 10), 10) is not None
+    assert store_keys.key_of(io.BytesIO(b"x" * 11), 10) is None
 
 
 def same_crc32(base: bytes, crc: int) -> bytes:
@@ -250,7 +250,7 @@ def test_a_store_edited_while_it_is_hashed_is_not_cached_under_the_old_hash(
     monkeypatch.setattr(cache, "read_cache", edit_on_a_miss)
     index, loads = open_counting(faq)
     assert loads == 1 and index.search("zanzibar").hits  # the new bytes, parsed
-    old_slot = cache._slot(cache._key(io.BytesIO(old), len(old)) or "")
+    old_slot = cache._slot(store_keys.key_of(io.BytesIO(old), len(old)) or "")
     assert old_slot is not None and not os.path.exists(old_slot[0])  # not under the old hash
     # It is under the hash of the bytes it was built from: the next open reads it.
     monkeypatch.setattr(cache, "read_cache", real_read_cache)
@@ -615,13 +615,13 @@ def test_a_cached_store_takes_the_name_it_is_opened_by(faq: Path, tmp_path: Path
 
 
 def test_a_device_or_an_empty_file_is_never_read_for_the_cache(tmp_path: Path) -> None:
-    assert cache._open_store(os.devnull) is None
+    assert store_keys.open_store(os.devnull) is None
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"")
-    assert cache._open_store(str(empty)) is None
-    assert cache._open_store(str(tmp_path)) is None  # a directory
-    assert cache._open_store(str(tmp_path / "missing.json")) is None
-    assert cache._open_store("nul\0byte.json") is None
+    assert store_keys.open_store(str(empty)) is None
+    assert store_keys.open_store(str(tmp_path)) is None  # a directory
+    assert store_keys.open_store(str(tmp_path / "missing.json")) is None
+    assert store_keys.open_store("nul\0byte.json") is None
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -631,7 +631,7 @@ def test_a_pipe_is_never_read_for_the_cache(tmp_path: Path) -> None:
     writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # so opening it does not block
     try:
         os.write(writer, b"{}")
-        assert cache._open_store(str(fifo)) is None
+        assert store_keys.open_store(str(fifo)) is None
         assert os.read(writer, 2) == b"{}"  # nothing was taken from the pipe
     finally:
         os.close(writer)

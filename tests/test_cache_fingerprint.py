@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from test_cache import Loads, answers
 
-from backfaq import cache
+from backfaq import cache, store_keys
 from backfaq import cache_files as cache_directory
 from backfaq.model import Store
 from backfaq.store import bundled_path, load_store
@@ -31,8 +31,8 @@ def faq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     remembered by fingerprint) and settled: its modification time is set a
     minute back, and since its status change time cannot be, any status
     change counts as settled."""
-    monkeypatch.setattr(cache, "FINGERPRINT_FROM", 0)
-    monkeypatch.setattr(cache, "SETTLED_AFTER", 0.0)
+    monkeypatch.setattr(store_keys, "FINGERPRINT_FROM", 0)
+    monkeypatch.setattr(store_keys, "SETTLED_AFTER", 0.0)
     path = tmp_path / "faq.json"
     shutil.copyfile(bundled_path(), path)
     settle(path)
@@ -48,13 +48,13 @@ def settle(path: Path) -> None:
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times a store's bytes are hashed."""
     calls: list[int] = []
-    real = cache._key
+    real = store_keys.key_of
 
     def counting(stream: Any, size: int) -> str | None:
         calls.append(size)
         return real(stream, size)
 
-    monkeypatch.setattr(cache, "_key", counting)
+    monkeypatch.setattr(store_keys, "key_of", counting)
     return calls
 
 
@@ -76,7 +76,7 @@ def test_a_settled_store_is_not_hashed_again(faq: Path, hashed: list[int]) -> No
 
 def test_a_small_store_is_always_hashed(faq: Path, hashed: list[int],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "FINGERPRINT_FROM", cache.SHA256_FROM)
+    monkeypatch.setattr(store_keys, "FINGERPRINT_FROM", store_keys.SHA256_FROM)
     cache.open_index(str(faq), Loads(faq))
     hashed.clear()
     cache.open_index(str(faq), Loads(faq))
@@ -104,7 +104,7 @@ def test_an_edit_that_keeps_size_and_modification_time_is_seen(
 def test_a_file_changed_just_now_is_not_remembered(
     faq: Path, hashed: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "SETTLED_AFTER", 3600.0)  # the status change was "just now"
+    monkeypatch.setattr(store_keys, "SETTLED_AFTER", 3600.0)  # the status change was "just now"
     cache.open_index(str(faq), Loads(faq))
     hashed.clear()
     cache.open_index(str(faq), Loads(faq))
@@ -114,7 +114,7 @@ def test_a_file_changed_just_now_is_not_remembered(
 def test_a_store_changed_while_it_is_hashed_is_not_remembered(
     faq: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = cache._key
+    real = store_keys.key_of
 
     def edit_meanwhile(stream: Any, size: int) -> str | None:
         key = real(stream, size)
@@ -122,7 +122,7 @@ def test_a_store_changed_while_it_is_hashed_is_not_remembered(
             store.write(" ")
         return key
 
-    monkeypatch.setattr(cache, "_key", edit_meanwhile)
+    monkeypatch.setattr(store_keys, "key_of", edit_meanwhile)
     cache.open_index(str(faq), Loads(faq))
     assert key_files() == []
 
@@ -136,7 +136,7 @@ def test_a_key_file_that_says_another_thing_is_not_believed(
 ) -> None:
     first = cache.open_index(str(faq), Loads(faq))
     [file] = key_files()
-    fingerprint = cache._fingerprint(faq.stat()).encode("ascii")
+    fingerprint = store_keys.fingerprint_of(faq.stat()).encode("ascii")
     file.write_bytes(content.replace(b"%(fingerprint)s", fingerprint))
     hashed.clear()
     loads = Loads(faq)
@@ -173,7 +173,7 @@ def test_only_the_most_recent_fingerprints_are_kept(
         time.sleep(0.01)
     kept = key_files()
     assert len(kept) == 2
-    wanted = {cache._key_file(cache._fingerprint(p.stat())) for p in stores[2:]}
+    wanted = {store_keys.key_file(store_keys.fingerprint_of(p.stat())) for p in stores[2:]}
     assert {str(f) for f in kept} == wanted
 
 
@@ -205,11 +205,11 @@ def test_a_remembered_key_that_is_not_the_files_is_corrected(
         return cache.open_several([str(p) for p in paths], ["a", "b"], build)
 
     first = open_all()
-    fingerprint = cache._fingerprint(faq.stat())
-    file = cache._key_file(fingerprint)
+    fingerprint = store_keys.fingerprint_of(faq.stat())
+    file = store_keys.key_file(fingerprint)
     assert file is not None
     Path(file).write_text(f"{fingerprint}\nsha256-{'0' * 64}\n", encoding="ascii")
     builds.clear()
     assert answers(open_all()) == answers(first) and builds == []
-    assert cache._known_key(fingerprint) == cache._key(io.BytesIO(faq.read_bytes()),
+    assert store_keys.known_key(fingerprint) == store_keys.key_of(io.BytesIO(faq.read_bytes()),
                                                        faq.stat().st_size)

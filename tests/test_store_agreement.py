@@ -105,9 +105,10 @@ def test_the_writer_and_the_reader_share_one_limit(
 
 
 def test_the_cache_reads_the_one_limit() -> None:
-    from backfaq import cache
+    from backfaq import cache, store_keys
 
     assert cache.MAX_BYTES is MAX_BYTES
+    assert store_keys.MAX_BYTES is MAX_BYTES
 
 
 # --- lone surrogates -----------------------------------------------------------------

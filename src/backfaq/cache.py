@@ -9,7 +9,7 @@ pass for another. Its header also holds the cache format, the Python and
 kind of machine that wrote it, and the size and time of backfaq's own
 modules, so a changed module in a source checkout is not served an index
 built by the old code. A large store's hash is remembered by its file's
-fingerprint (``_fingerprint``), so a cold query need not read it whole.
+fingerprint (``backfaq.store_keys``), so a cold query need not read it whole.
 
 An index comes in one of two forms. A large store's (one the search prunes)
 is an SQLite file that queries read as they need it (``backfaq.stored_index``,
@@ -38,8 +38,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from backfaq import __version__, cache_files
-from backfaq.cache_files import JOURNAL, KEY_SUFFIX, STORED_SUFFIX, SUFFIX, cache_dir
+from backfaq import __version__, cache_files, store_keys
+from backfaq.cache_files import JOURNAL, STORED_SUFFIX, SUFFIX, cache_dir
 from backfaq.limits import MAX_BYTES, TooLarge, fits_in_memory, read_at_most  # one limit
 from backfaq.model import Store
 from backfaq.search import Index
@@ -47,12 +47,6 @@ from backfaq.snapshot import pack, unpack
 from backfaq.store import collector_paused
 
 CACHE_FORMAT = 9  # bump when the saved Index changes shape
-# From this store file size on, its key is a SHA-256 (hashlib's, which uses the
-# processor's SHA instructions); below it a BLAKE2b, whose module imports in a
-# tenth of the time hashlib takes (0.3 ms against 3), more than a small
-# store's hash costs.
-SHA256_FROM = 8 * 2**20
-CHUNK = 2**20  # a store file is hashed a chunk at a time: never copied whole
 # The largest cache file read for a store of a given size: an index takes
 # about twice its store's bytes (eight times for a small store, whose share of
 # the related-words table weighs more), so this is a generous bound.
@@ -133,120 +127,6 @@ def _slot(key: str) -> _Slot | None:
     return os.path.join(directory, name), header
 
 
-def _key(stream: io.BufferedIOBase, size: int) -> str | None:
-    """A store's identity in the cache: a cryptographic hash of the bytes left
-    in ``stream``, which should hold ``size`` of them; None past MAX_BYTES.
-
-    A hash, not a checksum, because a checksum can be forged: a store made to
-    match another's would be served the other's index and answers.
-    """
-    hasher: Any = None
-    if size < SHA256_FROM:
-        try:
-            from _blake2 import blake2b  # where hashlib itself takes BLAKE2 from
-        except ImportError:  # a Python built without it: SHA-256 then
-            pass
-        else:
-            hasher = blake2b(digest_size=20)
-    if hasher is None:
-        import hashlib
-
-        hasher = hashlib.sha256()
-    buffer = bytearray(min(size + 1, CHUNK))
-    total = 0
-    with memoryview(buffer) as view:
-        while read := stream.readinto(buffer):
-            total += read
-            if total > MAX_BYTES:  # a file that keeps growing
-                return None
-            hasher.update(view[:read])
-    return f"{hasher.name}-{hasher.hexdigest()}"
-
-
-# From this store size on, a store's key is looked up by its file's
-# fingerprint before it is hashed: hashing 45 MB takes 40 ms, and a cold
-# ask on a large store is budgeted in tenths of a second.
-FINGERPRINT_FROM = SHA256_FROM if sys.platform != "win32" else MAX_BYTES + 1
-# (Not on Windows, where Python's st_ctime is the file's creation time: a
-# rewrite that keeps size and modification time would keep the fingerprint.)
-# A file changed this recently is not remembered by its fingerprint: an
-# edit within the resolution of its times, of the same size, would leave
-# the fingerprint as it was (what git calls a racy entry).
-SETTLED_AFTER = 2.0
-
-
-def _fingerprint(info: os.stat_result) -> str:
-    """What identifies a store file's version without reading it: device,
-    inode, size, and the times of its last change (the status change time
-    too, which no program can set back, as it can the modification time)."""
-    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
-
-
-def _key_file(fingerprint: str) -> str | None:
-    directory = cache_dir()
-    if directory is None:
-        return None
-    # The file says which fingerprint it is for: a name two fingerprints
-    # share costs one of them the shortcut, never a wrong key.
-    name = f"{zlib.crc32(fingerprint.encode('ascii')):08x}"
-    return os.path.join(directory, f"store-{name}{KEY_SUFFIX}")
-
-
-def _known_key(fingerprint: str) -> str | None:
-    """The key remembered for a store file of this fingerprint, if any."""
-    file = _key_file(fingerprint)
-    if file is None:
-        return None
-    try:
-        fd = os.open(file, cache_files.READ_FLAGS)
-    except (OSError, ValueError):
-        return None
-    try:
-        with open(fd, "rb") as stream:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            lines = stream.read(1024).decode("ascii").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if len(lines) != 3 or lines[0] != fingerprint or lines[2]:
-        return None
-    cache_files.mark_used(file, info.st_mtime)
-    return lines[1]
-
-
-def _remember_key(fingerprint: str, key: str, after: os.stat_result) -> None:
-    """Remember ``key`` for the store file of ``fingerprint``, if the file
-    is the same after hashing (``after``) and has settled."""
-    import time
-
-    newest = max(after.st_mtime_ns, after.st_ctime_ns) / 1e9
-    file = _key_file(fingerprint)
-    if file is None or _fingerprint(after) != fingerprint or time.time() - newest < SETTLED_AFTER:
-        return
-    cache_files.write_atomically(file, [f"{fingerprint}\n{key}\n".encode("ascii")])
-
-
-def _open_store(path: str) -> tuple[io.BufferedReader, os.stat_result] | None:
-    """The store file at ``path``, open, and its status; None when the cache
-    should leave the file to the store loader, which reads it or says what is
-    wrong: a pipe or a device (it could be read only once, or never end), an
-    empty file, one too large to be a store, one that cannot be opened.
-    """
-    try:
-        fd = os.open(path, cache_files.READ_FLAGS)
-    except (OSError, ValueError):  # ValueError: a NUL byte in the path
-        return None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= MAX_BYTES:
-            return open(fd, "rb"), info
-    except OSError:
-        pass
-    os.close(fd)
-    return None
-
-
 def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     """The index of the store file at ``path``, from the cache when it holds
     one for these exact bytes.
@@ -255,7 +135,7 @@ def open_index(path: str, load: Callable[[bytes | None], Store]) -> Index:
     bytes, and cached under the key of those bytes: the index cached under a
     key is always the index of the bytes it names, however the file changes
     meanwhile. ``raw`` is None when the file is not one to cache (see
-    ``_open_store``) or cannot be read: ``load`` reads it itself, or says why not.
+    ``store_keys.open_store``) or cannot be read: ``load`` reads it itself, or says why not.
     """
     return _open([path], lambda keys: keys[0], lambda raws: load(raws[0]))
 
@@ -273,7 +153,7 @@ def open_several(paths: list[str], names: list[str],
         # the bundled FAQ is "bundled" until it is replaced), which qualify
         # the ids they share.
         material = json.dumps([paths, names, keys]).encode("utf-8", "surrogatepass")
-        key = _key(io.BytesIO(material), len(material))
+        key = store_keys.key_of(io.BytesIO(material), len(material))
         return None if key is None else f"several-{key}"
 
     return _open(paths, whole, build)
@@ -283,13 +163,13 @@ def _open(paths: list[str], slot_key: Callable[[list[str]], str | None],
           build: Callable[[list[bytes | None]], Store]) -> Index:
     """The index of the store made of the files at ``paths`` by ``build``,
     cached under ``slot_key`` of their keys: looked up by the keys their
-    fingerprints are remembered by (``_file_key``) before a byte is read,
-    and on a miss built from the bytes read, under those bytes' own keys."""
+    fingerprints are remembered by (``store_keys.file_key``) before a byte is
+    read, and on a miss built from the bytes read, under those bytes' own keys."""
     unread: list[bytes | None] = [None] * len(paths)
     opened: list[tuple[io.BufferedReader, os.stat_result]] = []
     try:
         for path in paths:
-            found = _open_store(path)
+            found = store_keys.open_store(path)
             if found is None:
                 return Index(build(unread))
             opened.append(found)
@@ -299,7 +179,7 @@ def _open(paths: list[str], slot_key: Callable[[list[str]], str | None],
                 return Index(build(unread))
         label, size = " + ".join(paths), sum(info.st_size for _, info in opened)
         try:
-            keys = [_file_key(stream, info) for stream, info in opened]
+            keys = [store_keys.file_key(stream, info) for stream, info in opened]
             slot = _slot_of(slot_key, keys)
             if slot is not None:
                 cached = _read_either(slot, label, size, lambda _: build(unread))
@@ -312,11 +192,13 @@ def _open(paths: list[str], slot_key: Callable[[list[str]], str | None],
             # The keys of the bytes read: where a file changed since it was
             # hashed, or its fingerprint was remembered with another key, the
             # index of these bytes may be cached under theirs.
-            read_keys = [_key(io.BytesIO(raw), len(raw)) for raw in raws]
+            read_keys = [store_keys.key_of(io.BytesIO(raw), len(raw)) for raw in raws]
             if read_keys != keys:
                 for (stream, info), key, was in zip(opened, read_keys, keys):
-                    if key is not None and key != was and info.st_size >= FINGERPRINT_FROM:
-                        _remember_key(_fingerprint(info), key, os.fstat(stream.fileno()))
+                    remembered = info.st_size >= store_keys.FINGERPRINT_FROM
+                    if key is not None and key != was and remembered:
+                        store_keys.remember_key(store_keys.fingerprint_of(info), key,
+                                                os.fstat(stream.fileno()))
                 slot = _slot_of(slot_key, read_keys)
                 if slot is not None:
                     cached = _read_either(slot, label, size, lambda _: build(unread))
@@ -342,21 +224,6 @@ def _slot_of(slot_key: Callable[[list[str]], str | None],
         return None
     key = slot_key([k for k in keys if k is not None])
     return _slot(key) if key is not None else None
-
-
-def _file_key(stream: io.BufferedIOBase, info: os.stat_result) -> str | None:
-    """A store file's key: remembered by its fingerprint for a large store,
-    else hashed (and then remembered)."""
-    fingerprint = _fingerprint(info) if info.st_size >= FINGERPRINT_FROM else None
-    known = _known_key(fingerprint) if fingerprint is not None else None
-    if known is not None:
-        return known
-    key = _key(stream, info.st_size)
-    if key is not None and fingerprint is not None:
-        _remember_key(fingerprint, key, os.fstat(stream.fileno()))
-    return key
-
-
 
 
 def _stored_file(slot: _Slot) -> str:
